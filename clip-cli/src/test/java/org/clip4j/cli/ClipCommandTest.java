@@ -1,0 +1,153 @@
+package org.clip4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.clip4j.core.safetensors.SafetensorsFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Runs the command line in-process against the reference fixtures. */
+class ClipCommandTest {
+    static final Path REF = Path.of(System.getProperty("clip4j.testdata"), "clip-reference");
+
+    @TempDir
+    Path tmp;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+    private InputStream oldIn;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        oldIn = System.in;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+        System.setIn(oldIn);
+    }
+
+    private int run(String stdin, String... args) {
+        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        return ClipCommand.execute(args);
+    }
+
+    @Test
+    void tokenizeMatchesReferenceRows() throws Exception {
+        JsonNode cases = new ObjectMapper().readTree(REF.resolve("tokenizer.expected.json").toFile()).get("cases");
+        StringBuilder in = new StringBuilder();
+        List<JsonNode> used = new ArrayList<>();
+        for (JsonNode c : cases) {
+            String t = c.get("text").asText();
+            if (t.contains("\n") || t.contains("\r") || t.contains("\u2028") || t.contains("\u0085")) continue; // one text per line
+            in.append(t).append('\n');
+            used.add(c);
+        }
+        assertEquals(0, run(in.toString(), "tokenize"), err.toString());
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(used.size(), lines.length);
+        for (int i = 0; i < lines.length; i++) {
+            assertEquals(used.get(i).get("tokenize").toString().replace(",", ", "), lines[i], used.get(i).get("text").asText());
+        }
+        assertTrue(used.size() > 50);
+    }
+
+    @Test
+    void tokenizeContextLengthAndNoTruncate() {
+        assertEquals(0, run("a photo of a cat.\n", "tokenize", "--context-length", "8"));
+        // a photo of a cat . → 320 1125 539 320 2368 269
+        assertEquals("[49406, 320, 1125, 539, 320, 2368, 269, 49407]", out.toString(StandardCharsets.UTF_8).trim());
+        out.reset();
+        assertEquals(0, run("a photo of a cat.\n", "tokenize", "--context-length", "5"));
+        assertEquals("[49406, 320, 1125, 539, 49407]", out.toString(StandardCharsets.UTF_8).trim());
+        assertEquals(1, run("a photo of a cat.\n", "tokenize", "--context-length", "5", "--no-truncate"));
+        String e = err.toString(StandardCharsets.UTF_8).trim();
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.startsWith("clip: error: ") && e.contains("8") && e.contains("a photo of a cat."), e);
+    }
+
+    @Test
+    void preprocessWritesReferencePixelValues() throws Exception {
+        Path o = tmp.resolve("px.safetensors");
+        String[] stems = {"p0_rgb_37x53", "p1_rgb_300x200", "p2_gray_61x97", "p3_rgba_45x32", "p4_palette_50x70"};
+        List<String> args = new ArrayList<>(List.of("preprocess", "--size", "32", "--out", o.toString()));
+        for (String s : stems) args.add(REF.resolve(s + ".png").toString());
+        assertEquals(0, run("", args.toArray(String[]::new)), err.toString());
+        try (SafetensorsFile f = SafetensorsFile.open(o);
+             SafetensorsFile ref = SafetensorsFile.open(REF.resolve("preprocess.expected.safetensors"))) {
+            assertArrayEquals(new long[]{5, 3, 32, 32}, f.info("pixel_values").shape());
+            float[] all = f.floats("pixel_values");
+            for (int i = 0; i < stems.length; i++) {
+                float[] exp = ref.floats(stems[i] + ".n32.pixel_values");
+                for (int j = 0; j < exp.length; j++) {
+                    assertEquals(exp[j], all[i * exp.length + j], 1e-6, stems[i] + " element " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineErrorNamingIt() throws Exception {
+        Path junk = tmp.resolve("junk.png");
+        Files.write(junk, new byte[]{1, 2, 3, 4});
+        assertEquals(1, run("", "preprocess", "--size", "32", "--out", tmp.resolve("o.safetensors").toString(), junk.toString()));
+        String e = err.toString(StandardCharsets.UTF_8).trim();
+        assertTrue(e.startsWith("clip: error: ") && e.contains("junk.png") && e.lines().count() == 1, e);
+        assertFalse(Files.exists(tmp.resolve("o.safetensors")));
+        err.reset();
+        assertEquals(1, run("", "preprocess", "--size", "32", "--resize-mode", "stretch", "--out", "x", junk.toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--resize-mode stretch"));
+        err.reset();
+        assertEquals(2, run("", "tokenize", "--frobnicate"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--frobnicate"));
+        err.reset();
+        assertEquals(2, run("", "nosuchcommand"));
+    }
+
+    @Test
+    void helpEverywhere() {
+        for (String cmd : new String[]{"tokenize", "preprocess", "demo"}) {
+            out.reset();
+            assertEquals(0, run("", cmd, "--help"));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("Usage: clip " + cmd), cmd);
+        }
+        out.reset();
+        assertEquals(0, run("", "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("tokenize"));
+    }
+
+    @Test
+    void nativeBuildChoice() {
+        Set<String> avx512 = Set.of("avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl");
+        assertEquals("", NativeBuild.choose("plain", avx512));
+        assertEquals("-onednn-avx2", NativeBuild.choose("avx2", Set.of()));
+        assertEquals("-onednn-avx512", NativeBuild.choose("AVX512", Set.of()));
+        assertThrows(IllegalArgumentException.class, () -> NativeBuild.choose("fast", Set.of()));
+        // clip-cli carries both oneDNN builds: the fastest one the flags allow is chosen
+        assertEquals("-onednn-avx512", NativeBuild.choose(null, avx512));
+        assertEquals("-onednn-avx2", NativeBuild.choose(null, Set.of("avx2", "fma", "avx512f")));
+        assertEquals("", NativeBuild.choose(null, Set.of("sse4_2")));
+    }
+}
