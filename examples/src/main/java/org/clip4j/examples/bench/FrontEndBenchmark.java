@@ -1,0 +1,131 @@
+package org.clip4j.examples.bench;
+
+import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.tokenizer.ClipTokenizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Throughput of the two front ends: tokenizer (tokens/s on a caption corpus) and image preprocessing
+ * (images/s at 224, JPEG decode included). Writes the corpus and images to a folder so that
+ * {@code examples/bench/frontend_peer.py} measures the Python reference on exactly the same inputs.
+ *
+ * <p>Usage: {@code java -cp ... org.clip4j.examples.bench.FrontEndBenchmark [DIR [CAPTIONS [IMAGES]]]}; see
+ * {@code examples/bench/run-frontend-bench.sh}.
+ */
+public final class FrontEndBenchmark {
+    private static final String[] ADJ = {"red", "small", "old", "wooden", "bright", "sleepy", "tall", "striped",
+            "vintage", "colorful", "tiny", "broken", "shiny", "dark", "fluffy", "modern", "rusty", "golden"};
+    private static final String[] NOUN = {"cat", "dog", "bicycle", "house", "mountain", "boat", "teapot", "car",
+            "bird", "tree", "guitar", "lamp", "horse", "bridge", "castle", "robot", "sandwich", "umbrella",
+            "lighthouse", "elephant", "skateboard", "violin", "cathedral", "strawberry"};
+    private static final String[] PLACE = {"on a beach", "in the snow", "next to a window", "at night",
+            "in a busy street", "on a wooden table", "under the rain", "in a field of flowers", "near the river"};
+    private static final String[] TEMPLATE = {"a photo of a %s %s %s.", "A %s %s %s, high resolution",
+            "there is a %s %s %s!", "%s %s %s - stock photo #%d", "my %s %s %s :) (taken in %d)",
+            "Close-up of the %s %s %s; it's lovely."};
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args.length > 0 ? args[0] : "target/frontend-bench");
+        int nCaptions = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        int nImages = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+        Files.createDirectories(dir);
+        List<String> captions = captions(nCaptions, 1234);
+        Files.write(dir.resolve("captions.txt"), captions, StandardCharsets.UTF_8);
+        List<Path> images = images(dir.resolve("images"), nImages, 99);
+
+        ClipTokenizer tok = ClipTokenizer.openai();
+        tok.tokenize(captions.subList(0, Math.min(2000, captions.size())), 77, true); // warm-up (JIT)
+        long tokens = 0;
+        for (String c : captions) tokens += tok.encode(c).length;
+        long t0 = System.nanoTime();
+        long[][] rows = tok.tokenize(captions, 77, true);
+        double tokSec = (System.nanoTime() - t0) / 1e9;
+        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+
+        ImagePreprocessor pre = ImagePreprocessor.clip(224);
+        for (int i = 0; i < Math.min(8, images.size()); i++) pre.apply(images.get(i)); // warm-up
+        t0 = System.nanoTime();
+        for (Path p : images) pre.apply(p);
+        double imgSec1 = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        INDArray batch = pre.batch(images);
+        double imgSecN = (System.nanoTime() - t0) / 1e9;
+        batch.close();
+
+        System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"captions\": %d, \"bpe_tokens\": %d, "
+                        + "\"tokenize_s\": %.3f, \"tokens_per_s\": %.0f, \"captions_per_s\": %.0f, "
+                        + "\"images\": %d, \"preprocess_1thread_images_per_s\": %.1f, "
+                        + "\"preprocess_batch_images_per_s\": %.1f, \"batch_threads\": %d, \"rows\": %d}%n",
+                captions.size(), tokens, tokSec, tokens / tokSec, captions.size() / tokSec, images.size(),
+                images.size() / imgSec1, images.size() / imgSecN, threads, rows.length);
+    }
+
+    /** Deterministic, varied captions: templates × adjectives × nouns × places, punctuation and numbers. */
+    static List<String> captions(int n, long seed) {
+        Random r = new Random(seed);
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String t = TEMPLATE[r.nextInt(TEMPLATE.length)];
+            String a = ADJ[r.nextInt(ADJ.length)], b = NOUN[r.nextInt(NOUN.length)], c = PLACE[r.nextInt(PLACE.length)];
+            out.add(t.contains("%d") ? String.format(Locale.ROOT, t, a, b, c, 1900 + r.nextInt(125))
+                    : String.format(Locale.ROOT, t, a, b, c));
+        }
+        return out;
+    }
+
+    /** Photo-sized JPEGs (640×480 and 480×640, some 1024×768) with gradients and shapes. */
+    static List<Path> images(Path dir, int n, long seed) throws IOException {
+        Files.createDirectories(dir);
+        Random r = new Random(seed);
+        List<Path> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path p = dir.resolve(String.format(Locale.ROOT, "img%04d.jpg", i));
+            out.add(p);
+            if (Files.exists(p)) continue;
+            int w = i % 3 == 0 ? 480 : i % 7 == 0 ? 1024 : 640;
+            int h = i % 3 == 0 ? 640 : i % 7 == 0 ? 768 : 480;
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt(0xffffff)), w, h, new Color(r.nextInt(0xffffff))));
+            g.fillRect(0, 0, w, h);
+            for (int k = 0; k < 20; k++) {
+                g.setColor(new Color(r.nextInt(0xffffff)));
+                g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 3), 20 + r.nextInt(h / 3));
+            }
+            g.dispose();
+            ImageWriter wr = ImageIO.getImageWritersByFormatName("jpeg").next();
+            ImageWriteParam prm = wr.getDefaultWriteParam();
+            prm.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            prm.setCompressionQuality(0.9f);
+            try (ImageOutputStream os = ImageIO.createImageOutputStream(p.toFile())) {
+                wr.setOutput(os);
+                wr.write(null, new IIOImage(img, null, null), prm);
+            } finally {
+                wr.dispose();
+            }
+        }
+        return out;
+    }
+
+    private FrontEndBenchmark() {
+    }
+}
