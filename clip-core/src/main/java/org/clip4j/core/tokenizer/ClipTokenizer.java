@@ -58,11 +58,16 @@ public final class ClipTokenizer {
 
     private final Vocabulary vocabulary;
     private final BpeMerges merges;
-    private final WordCache cache = new WordCache(CACHE_CAPACITY);
+    private final WordCache cache;
 
     private ClipTokenizer(MergesFiles.Loaded loaded, String source, long startNanos) {
+        this(loaded, CACHE_CAPACITY, source, startNanos);
+    }
+
+    private ClipTokenizer(MergesFiles.Loaded loaded, int cacheCapacity, String source, long startNanos) {
         this.vocabulary = loaded.vocabulary();
         this.merges = loaded.merges();
+        this.cache = new WordCache(cacheCapacity);
         LOG.debug("Loaded CLIP BPE tokenizer from {}: {} merges, vocabulary size {}, in {} ms", source,
                 merges.size(), vocabulary.size(), (System.nanoTime() - startNanos) / 1_000_000);
     }
@@ -134,6 +139,16 @@ public final class ClipTokenizer {
             throw new ClipException("cannot read Hugging Face tokenizer files " + vocabJson + ", " + mergesTxt + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** A tokenizer with the same vocabulary as this one and its own word cache of the given capacity (for tests). */
+    ClipTokenizer withCacheCapacity(int cacheCapacity) {
+        return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime());
+    }
+
+    /** Number of words in the cache (for tests). */
+    int cachedWords() {
+        return cache.size();
     }
 
     /** Id of {@code <|startoftext|>} (49406 for the OpenAI vocabulary). */
