@@ -20,9 +20,10 @@ import org.clip4j.core.ClipException;
 /** Reads the two on-disk formats of the CLIP BPE vocabulary into a {@link Vocabulary} and {@link BpeMerges}. */
 final class MergesFiles {
     /**
-     * Number of merges the reference uses: a 49,152-entry vocabulary minus the 256 byte symbols and the 2 special
-     * tokens. The 256 {@code </w>} byte symbols also count, so 48,894 merge lines give 256 + 256 + 48,894 + 2 =
-     * 49,408 ids. The reference slices {@code lines[1 : 49152-256-2+1]}; the file holds more lines, ignored.
+     * Number of merges the reference uses: it slices {@code lines[1 : 49152-256-2+1]}, i.e. lines 1..48,894 (the
+     * {@code +1} because line 0 is a header). The formula reads as "a 49,152-token vocabulary minus the 256 byte
+     * symbols and the 2 special tokens", but the reference then also adds the 256 byte symbols with {@code </w>}, so
+     * the vocabulary has 256 + 256 + 48,894 + 2 = 49,408 ids. The file holds about 262,000 lines; the rest are unused.
      */
     static final int MERGE_COUNT = 49152 - 256 - 2;
 

@@ -11,7 +11,7 @@ package org.clip4j.core.tokenizer;
  *       U+205F, U+3000, but not U+001C..U+001F. (Java's {@code \s} with {@code UNICODE_CHARACTER_CLASS} is the
  *       same set; the stdlib {@code re} module's {@code \s} would be {@code isspace()}.)</li>
  * </ul>
- * So {@code "\u001Ca\u001C\u001Cb\u001C"} cleans to {@code "a\u001C\u001Cb"}.
+ * So U+001C, a, U+001C, U+001C, b, U+001C cleans to a, U+001C, U+001C, b: stripped at the ends, kept inside.
  */
 final class PythonWhitespace {
     private PythonWhitespace() {

@@ -23,6 +23,15 @@ class BpeMergesTest {
     }
 
     @Test
+    void onePassMergesEveryOccurrenceBeforeRanksAreLookedAtAgain() {
+        // rank 0: aa a -> 20, rank 1: a a -> aa. "a a a a": the only applicable rule is a a, and the reference
+        // merges both occurrences in one pass -> "aa aa"; merging one at a time would give "aa a a" -> "20 a".
+        BpeMerges merges = rules(new int[] {10, 1, 20}, new int[] {1, 1, 10});
+        assertArrayEquals(new int[] {10, 10}, merges.apply(new int[] {1, 1, 1, 1}));
+        assertArrayEquals(new int[] {20}, merges.apply(new int[] {1, 1, 1}));
+    }
+
+    @Test
     void lowestRankFirstNotLeftmost() {
         // rank 0: b c, rank 1: a b. "a b c" -> "a bc" (a b never applies afterwards).
         BpeMerges merges = rules(new int[] {2, 3, 12}, new int[] {1, 2, 11});
