@@ -52,6 +52,14 @@ final class Fixtures {
         }
     }
 
+    /** Mean absolute difference between two unsigned byte arrays of equal length. */
+    static double meanAbsDiff(byte[] a, byte[] b) {
+        if (a.length != b.length) fail("length " + b.length + ", expected " + a.length);
+        long sum = 0;
+        for (int i = 0; i < a.length; i++) sum += Math.abs((a[i] & 0xff) - (b[i] & 0xff));
+        return (double) sum / a.length;
+    }
+
     /** Largest absolute difference between two unsigned byte arrays of equal length. */
     static int maxAbsDiff(byte[] a, byte[] b) {
         if (a.length != b.length) fail("length " + b.length + ", expected " + a.length);
