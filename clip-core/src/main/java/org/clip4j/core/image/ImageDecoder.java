@@ -78,7 +78,7 @@ public final class ImageDecoder {
             throw e;
         } catch (IOException | RuntimeException e) {
             // Plugins throw IIOException, but also EOFException, IndexOutOfBounds, NegativeArraySize, NPE ... on bad data.
-            throw new ImageDecodeException(name + ": corrupt or truncated " + formatOf(data) + " image: " + describe(e), e);
+            throw new ImageDecodeException(name + ": corrupt or truncated " + formatOf(data) + " file: " + describe(e), e);
         }
     }
 
@@ -164,6 +164,14 @@ public final class ImageDecoder {
     }
 
     private static DecodedImage decodeOther(byte[] data, String name) throws IOException {
+        if (isWebp(data)) {
+            // libwebp (Pillow) refuses a file shorter than its RIFF size; TwelveMonkeys may decode the partial data.
+            long riffSize = (data[4] & 0xffL) | (data[5] & 0xffL) << 8 | (data[6] & 0xffL) << 16 | (data[7] & 0xffL) << 24;
+            if (riffSize + 8 > data.length) {
+                throw new ImageDecodeException(name + ": truncated WebP file (RIFF header declares " + (riffSize + 8)
+                        + " bytes, the file has " + data.length + ")");
+            }
+        }
         String[] format = new String[1];
         BufferedImage image = withReader(data, name, reader -> {
             format[0] = reader.getFormatName().toLowerCase(Locale.ROOT);
@@ -197,8 +205,9 @@ public final class ImageDecoder {
                 for (String warning : warnings) {
                     String lower = warning.toLowerCase(Locale.ROOT);
                     // libjpeg pads a truncated stream and only warns; Pillow reports "image file is truncated".
-                    if (lower.contains("premature end") || lower.contains("truncat")) {
-                        throw new ImageDecodeException(name + ": truncated image file (" + warning + ")");
+                    // Other libjpeg warnings ("Corrupt JPEG data: ...") are tolerated, as Pillow does.
+                    if (lower.contains("truncated") || lower.contains("premature end of jpeg file")) {
+                        throw new ImageDecodeException(name + ": truncated " + formatName(reader) + " file (" + warning + ")");
                     }
                     LOG.debug("{}: decoder warning: {}", name, warning);
                 }
@@ -219,10 +228,27 @@ public final class ImageDecoder {
         }
     }
 
+    private static String formatName(ImageReader reader) {
+        try {
+            return reader.getFormatName().toUpperCase(Locale.ROOT);
+        } catch (IOException e) {
+            return "image";
+        }
+    }
+
+    private static boolean isWebp(byte[] data) {
+        return data.length >= 12 && data[0] == 'R' && data[1] == 'I' && data[2] == 'F' && data[3] == 'F'
+                && data[8] == 'W' && data[9] == 'E' && data[10] == 'B' && data[11] == 'P';
+    }
+
+    /** The format name for messages, from the file signature. */
     private static String formatOf(byte[] data) {
         if (PngHeader.isPng(data)) return "PNG";
         if (JpegHeader.isJpeg(data)) return "JPEG";
-        return "image file's";
+        if (isWebp(data)) return "WebP";
+        if (data.length >= 4 && data[0] == 'G' && data[1] == 'I' && data[2] == 'F' && data[3] == '8') return "GIF";
+        if (data.length >= 2 && data[0] == 'B' && data[1] == 'M') return "BMP";
+        return "image";
     }
 
     private static String describe(Throwable e) {
