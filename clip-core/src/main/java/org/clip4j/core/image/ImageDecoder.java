@@ -52,6 +52,7 @@ public final class ImageDecoder {
 
     /** Reads and decodes {@code file}. */
     public static DecodedImage read(Path file) {
+        java.util.Objects.requireNonNull(file, "file");
         String name = file.toString();
         if (Files.isDirectory(file)) throw new ImageDecodeException(name + ": is a directory, expected an image file");
         byte[] data;
@@ -69,6 +70,7 @@ public final class ImageDecoder {
 
     /** Decodes the encoded image {@code data}; {@code name} (e.g. the file name) is used in error messages. */
     public static DecodedImage decode(byte[] data, String name) {
+        java.util.Objects.requireNonNull(data, "data");
         if (data.length == 0) throw new ImageDecodeException(name + ": empty file (0 bytes), expected a " + SUPPORTED + " image");
         try {
             if (PngHeader.isPng(data)) return decodePng(data, name);
