@@ -8,9 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
-if ! /usr/bin/python3 -c 'import torch, torchvision, PIL, regex' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import torch, torchvision, PIL, regex, packaging, tqdm' 2>/dev/null; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    python3-torch python3-torchvision python3-pil python3-regex libopenblas0-pthread
+    python3-torch python3-torchvision python3-pil python3-regex python3-packaging python3-tqdm libopenblas0-pthread
 fi
 mvn -q -B -DskipTests install
 mvn -q -B -pl examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt

@@ -38,11 +38,17 @@ public final class ImagePreprocessor {
     private final float[] mean;
     private final float[] std;
     private final ResizeMode resizeMode;
+    /** {@code [3][256]}: {@code (u / 255f - mean[c]) / std[c]} for every byte u, the same float32 operations. */
+    private final float[][] pixelLut;
 
     private ImagePreprocessor(Builder b) {
         this.size = b.size;
         this.mean = b.mean.clone();
         this.std = b.std.clone();
+        this.pixelLut = new float[3][256];
+        for (int c = 0; c < 3; c++) {
+            for (int u = 0; u < 256; u++) pixelLut[c][u] = (u / 255f - mean[c]) / std[c];
+        }
         this.resizeMode = b.resizeMode;
     }
 
@@ -140,11 +146,10 @@ public final class ImagePreprocessor {
         }
         float[] out = new float[3 * plane];   // [3, N, N]
         for (int c = 0; c < 3; c++) {
-            float m = mean[c];
-            float s = std[c];
+            float[] lut = pixelLut[c];
             int o = c * plane;
             for (int i = 0; i < plane; i++) {
-                out[o + i] = ((rgb[3 * i + c] & 0xff) / 255f - m) / s;
+                out[o + i] = lut[rgb[3 * i + c] & 0xff];
             }
         }
         return out;

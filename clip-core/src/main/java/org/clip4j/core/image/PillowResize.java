@@ -153,6 +153,7 @@ public final class PillowResize {
         int ks = co.kernelSize;
         byte[] out = new byte[rows * outW * channels];
         int inStride = width * channels;
+        if (channels == 3) return horizontal8Rgb(src, inStride, firstRow, rows, co, k, out);
         int o = 0;
         for (int y = 0; y < rows; y++) {
             int rowStart = (firstRow + y) * inStride;
@@ -166,6 +167,34 @@ public final class PillowResize {
                     for (int t = 0; t < n; t++, p += channels) acc += (src[p] & 0xff) * k[kb + t];
                     out[o++] = clip8(acc);
                 }
+            }
+        }
+        return out;
+    }
+
+    /** {@link #horizontal8} for 3 interleaved channels: one walk over the taps feeds all three sums. */
+    private static byte[] horizontal8Rgb(byte[] src, int inStride, int firstRow, int rows, ResampleCoefficients co,
+                                         int[] k, byte[] out) {
+        int outW = co.outSize;
+        int ks = co.kernelSize;
+        int o = 0;
+        for (int y = 0; y < rows; y++) {
+            int rowStart = (firstRow + y) * inStride;
+            for (int x = 0; x < outW; x++) {
+                int p = rowStart + co.min[x] * 3;
+                int n = co.count[x];
+                int kb = x * ks;
+                int r = HALF, g = HALF, b = HALF;
+                for (int t = 0; t < n; t++, p += 3) {
+                    int w = k[kb + t];
+                    r += (src[p] & 0xff) * w;
+                    g += (src[p + 1] & 0xff) * w;
+                    b += (src[p + 2] & 0xff) * w;
+                }
+                out[o] = clip8(r);
+                out[o + 1] = clip8(g);
+                out[o + 2] = clip8(b);
+                o += 3;
             }
         }
         return out;
