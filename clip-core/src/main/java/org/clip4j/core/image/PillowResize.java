@@ -207,6 +207,9 @@ public final class PillowResize {
         int ks = co.kernelSize;
         byte[] out = new byte[outH * rowLength];
         int[] acc = new int[rowLength];
+        // Widen the source once: int rows let the JIT vectorise the multiply-add below (byte → int it does not).
+        int[] wide = new int[src.length];
+        for (int i = 0; i < src.length; i++) wide[i] = src[i] & 0xff;
         for (int y = 0; y < outH; y++) {
             java.util.Arrays.fill(acc, HALF);
             int first = co.min[y] - rowOffset;
@@ -215,7 +218,7 @@ public final class PillowResize {
             for (int t = 0; t < co.count[y]; t++) {
                 int weight = k[kb + t];
                 int p = (first + t) * rowLength;
-                for (int i = 0; i < rowLength; i++) acc[i] += (src[p + i] & 0xff) * weight;
+                for (int i = 0; i < rowLength; i++) acc[i] += wide[p + i] * weight;
             }
             int o = y * rowLength;
             for (int i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]);
