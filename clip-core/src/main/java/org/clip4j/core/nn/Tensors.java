@@ -2,7 +2,6 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Small array helpers shared by the layers: deterministic release and 2-D views of row-major tensors. */
@@ -26,17 +25,28 @@ public final class Tensors {
      * shares the buffer: writing to it writes the tensor, and it must not be released.
      */
     public static INDArray rows(INDArray x) {
-        if (x.ordering() != 'c' || !Shape.hasDefaultStridesForShape(x)) {
-            throw new IllegalArgumentException("expected a C-contiguous array, got ordering " + x.ordering()
+        if (!isRowMajorContiguous(x)) {
+            throw new IllegalArgumentException("expected a C-contiguous array, got shape " + java.util.Arrays.toString(x.shape()) + " ordering " + x.ordering()
                     + " strides " + java.util.Arrays.toString(x.stride()));
         }
         long last = x.size(x.rank() - 1);
         return x.rank() == 2 ? x : x.reshape('c', x.length() / last, last);
     }
 
+    /** True if {@code x} is laid out densely in C order (strides of its shape, whatever its offset). */
+    public static boolean isRowMajorContiguous(INDArray x) {
+        long[] shape = x.shape(), stride = x.stride();
+        long expect = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expect) return false;
+            expect *= shape[i];
+        }
+        return true;
+    }
+
     /** The shape of {@code x} with its last dimension replaced by {@code last}. */
     public static long[] withLast(INDArray x, long last) {
-        long[] s = x.shape();
+        long[] s = x.shape().clone(); // shape() may return the array's own cached shape: never modify it
         s[s.length - 1] = last;
         return s;
     }
