@@ -18,6 +18,28 @@ public final class Transformer extends Module {
         }
     }
 
+    /**
+     * PyTorch's default initialisation of these layers (what the reference leaves in place for the vision
+     * transformer): MHA in_proj xavier-uniform with zero biases, out_proj weight U(±1/√W) with zero bias, MLP
+     * weights and biases U(±1/√fan_in), LayerNorm 1 and 0.
+     */
+    public void resetParameters(Init init) {
+        for (ResidualAttentionBlock b : blocks) {
+            init.xavierUniform(b.attn().inProj().weight());
+            init.constant(b.attn().inProj().bias(), 0);
+            init.torchDefaultWeight(b.attn().outProj().weight());
+            init.constant(b.attn().outProj().bias(), 0);
+            for (LayerNorm ln : List.of(b.ln1(), b.ln2())) {
+                init.constant(ln.weight(), 1);
+                init.constant(ln.bias(), 0);
+            }
+            for (Linear l : List.of(b.mlp().fc(), b.mlp().proj())) {
+                init.torchDefaultWeight(l.weight());
+                init.uniform(l.bias(), 1.0 / Math.sqrt(l.inFeatures()));
+            }
+        }
+    }
+
     public List<ResidualAttentionBlock> blocks() {
         return List.copyOf(blocks);
     }
