@@ -114,7 +114,16 @@ final class CheckpointLoader {
         fields.put("context_length", Long.toString(shape(path, f, "positional_embedding")[0]));
         fields.put("vocab_size", Long.toString(shape(path, f, "token_embedding.weight")[0]));
         fields.put("transformer_width", Long.toString(textWidth));
-        fields.put("transformer_heads", f.metadata().getOrDefault("transformer_heads", Long.toString(textWidth / 64)));
+        String heads = f.metadata().get("transformer_heads");
+        if (heads == null) {
+            if (textWidth % 64 != 0) {
+                throw new ClipException(path + ": cannot infer the text heads: the reference rule transformer_width/64"
+                        + " does not divide transformer_width " + textWidth + "; store transformer_heads in"
+                        + " __metadata__ or put an open_clip_config.json next to the file");
+            }
+            heads = Long.toString(textWidth / 64);
+        }
+        fields.put("transformer_heads", heads);
         fields.put("transformer_layers", Integer.toString(countDistinct(f, "transformer.resblocks.", 2)));
         if (f.metadata().containsKey("vision_heads")) fields.put("vision_heads", f.metadata().get("vision_heads"));
         return ClipConfig.fromOpenAiMetadata(fields);

@@ -83,7 +83,9 @@ public final class ContrastiveLoss {
         dLogits.muli(1.0 / (2.0 * n));
 
         // logit_scale: logits = exp(ls)·cos, so dL/dls = s · Σ dLogits ∘ cos.
-        INDArray gradLs = Nd4j.scalar(logitScale.value().dataType(), s * dLogits.mul(cos).sumNumber().doubleValue());
+        INDArray dLogitsCos = dLogits.mul(cos);
+        INDArray gradLs = Nd4j.scalar(logitScale.value().dataType(), s * dLogitsCos.sumNumber().doubleValue());
+        Tensors.release(dLogitsCos);
         logitScale.accumulate(gradLs.reshape(logitScale.shape()));
 
         // Through the product: dA = s·dLogits·B, dB = s·dLogitsᵀ·A.
@@ -97,9 +99,10 @@ public final class ContrastiveLoss {
 
     /** For u = x/‖x‖: dx = (du − u·(Σ du∘u)) / ‖x‖. */
     private static INDArray normalizeBackward(INDArray u, INDArray norm, INDArray du) {
-        INDArray dot = du.mul(u).sum(true, 1); // [n, 1]
+        INDArray duU = du.mul(u);
+        INDArray dot = duU.sum(true, 1); // [n, 1]
         INDArray dx = u.mulColumnVector(dot).rsubi(du).diviColumnVector(norm);
-        Tensors.release(dot);
+        Tensors.release(duU, dot);
         return dx;
     }
 

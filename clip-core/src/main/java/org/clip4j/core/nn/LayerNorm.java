@@ -40,7 +40,9 @@ public final class LayerNorm extends Module {
         INDArray x2 = Tensors.rows(xc);                          // [rows, W] view
         INDArray mean = x2.mean(true, 1);                        // [rows, 1]
         x2.subiColumnVector(mean);                               // centred
-        INDArray var = x2.mul(x2).mean(true, 1);                 // [rows, 1], biased variance
+        INDArray sq = x2.mul(x2);
+        INDArray var = sq.mean(true, 1);                         // [rows, 1], biased variance
+        Tensors.release(sq);
         INDArray rstd = Transforms.pow(var.addi(EPS), -0.5, false); // 1/sqrt(var + eps), in place on var
         x2.muliColumnVector(rstd);                               // xc now holds x̂
         INDArray y = xc.dup('c');                                // [..., W]
