@@ -52,9 +52,9 @@ final class CheckpointLoader {
             validate(path, f, model);
             for (Parameter p : model.stateDict()) {
                 if (!f.contains(p.name())) {
-                    p.set(Nd4j.scalar(DataType.LONG, 0L)); // absent counter (shape [])
+                    p.set(Nd4j.scalar(DataType.INT64, 0L)); // absent counter (shape [])
                 } else if (ModifiedResNet.isCounter(p)) {
-                    p.set(Nd4j.scalar(DataType.LONG, f.longs(p.name())[0]));
+                    p.set(Nd4j.scalar(DataType.INT64, f.longs(p.name())[0]));
                 } else {
                     p.set(read(f, p, type));
                 }

@@ -54,7 +54,8 @@ public final class ResidualAttentionBlock extends Module {
 
     /** {@code dy}: [B, T, W] → new dx. The residual branches add their gradients to the identity path. */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame ignored = tape.pop(this)) {
+        Tape.Frame frame = tape.pop(this); // holds h and h2 until the projections that read them are done
+        try {
             INDArray dh2 = mlp.backward(dy, tape);
             INDArray dx1 = ln2.backward(dh2, tape).addi(dy); // d x1 = dy + ln_2 path
             Tensors.release(dh2);
@@ -62,6 +63,8 @@ public final class ResidualAttentionBlock extends Module {
             INDArray dx = ln1.backward(dh, tape).addi(dx1);
             Tensors.release(dh, dx1);
             return dx;
+        } finally {
+            frame.close();
         }
     }
 }
