@@ -1,6 +1,7 @@
 package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -33,14 +34,36 @@ public final class Embedding extends Module {
         return out;
     }
 
-    /** Accumulates {@code dweight[id] += dy[b, t]} for every position; returns nothing (ids have no gradient). */
+    /**
+     * Accumulates {@code dweight[id] += dy[b, t]} for every position; returns nothing (ids have no gradient).
+     *
+     * <p>Positions are first summed per distinct id on the Java side (in double), so the single native
+     * scatter-add that follows sees every row index once: no race between repeated ids, and one op per call
+     * instead of one per token.
+     */
     public void backward(INDArray dy, Tape tape) {
         try (Tape.Frame f = tape.pop(this)) {
             int[] flat = f.get(0);
-            INDArray dy2 = Tensors.rows(dy); // [B*T, W]
+            INDArray dyC = Tensors.rows(dy).dup('c'); // [B*T, W]
+            double[] rows = dyC.data().asDouble();
+            Tensors.release(dyC);
+            int w = (int) width;
+            java.util.Map<Integer, Integer> slotOf = new java.util.LinkedHashMap<>(); // id → slot, first-seen order
+            for (int id : flat) slotOf.putIfAbsent(id, slotOf.size());
+            double[] sums = new double[slotOf.size() * w]; // [distinct ids, W]
+            for (int i = 0; i < flat.length; i++) {
+                int base = slotOf.get(flat[i]) * w;
+                for (int k = 0; k < w; k++) sums[base + k] += rows[i * w + k];
+            }
+            int[] ids = new int[slotOf.size()];
+            for (var e : slotOf.entrySet()) ids[e.getValue()] = e.getKey();
             INDArray g = weight.grad();
-            // A plain loop: one row add per token, exact for repeated ids (no racing parallel scatter).
-            for (int i = 0; i < flat.length; i++) g.getRow(flat[i]).addi(dy2.getRow(i));
+            INDArray updates = Nd4j.create(sums, new long[] {ids.length, width}, g.dataType());
+            INDArray indices = Nd4j.createFromArray(ids);
+            ScatterAdd op = new ScatterAdd(g, indices, updates); // indices are distinct: no write conflicts
+            op.addOutputArgument(g);                              // in place on the gradient
+            Nd4j.exec(op);
+            Tensors.release(updates, indices);
         }
     }
 
