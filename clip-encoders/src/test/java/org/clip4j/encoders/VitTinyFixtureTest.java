@@ -5,7 +5,9 @@ import org.clip4j.core.safetensors.SafetensorsFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -70,6 +72,30 @@ class VitTinyFixtureTest {
         try (ClipModel.Logits l = model.logits(image, text)) {
             Fixtures.assertClose("logits_per_image", l.perImage(), expected.floatArray("logits_per_image"), 1e-4);
             Fixtures.assertClose("logits_per_text", l.perText(), expected.floatArray("logits_per_text"), 1e-4);
+        }
+    }
+
+    @Test
+    void anyBatchSizeGivesTheSameRows() {
+        INDArray image = expected.floatArray("image"), text = expected.array("text");
+        INDArray all = model.encodeImage(image), allText = model.encodeText(text);
+        INDArray one = model.encodeImage(image.get(NDArrayIndex.interval(0, 1)).dup());            // batch 1
+        INDArray three = model.encodeText(text.get(NDArrayIndex.interval(1, 4)).dup());           // batch 3
+        Fixtures.assertClose("batch 1 image row", one, all.get(NDArrayIndex.interval(0, 1)), 1e-6);
+        Fixtures.assertClose("batch 3 text rows", three, allText.get(NDArrayIndex.interval(1, 4)), 1e-6);
+    }
+
+    @Test
+    void doublePrecisionModelAgreesWithTheFloatReference() {
+        try (ClipModel m = ClipModel.load(Fixtures.dir().resolve("vit_tiny.safetensors"), DataType.DOUBLE)) {
+            INDArray image = expected.floatArray("image").castTo(DataType.DOUBLE);
+            INDArray fi = m.encodeImage(image), ft = m.encodeText(expected.array("text"));
+            assertEquals(DataType.DOUBLE, fi.dataType());
+            // The README gives float32-vs-float64 differences of about 6e-7 for these outputs.
+            Fixtures.assertClose("float64 image_features", fi, expected.floatArray("image_features"), 1e-5);
+            Fixtures.assertClose("float64 text_features", ft, expected.floatArray("text_features"), 1e-5);
+            double loss = m.forwardBackward(image, expected.array("text"));
+            assertEquals(expected.floats("loss")[0], loss, 1e-5);
         }
     }
 
