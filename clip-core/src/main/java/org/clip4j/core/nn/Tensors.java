@@ -2,7 +2,6 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** Small array helpers shared by the layers: deterministic release and 2-D views of row-major tensors. */
 public final class Tensors {
@@ -51,18 +50,8 @@ public final class Tensors {
         return s;
     }
 
-    /** A C-ordered copy of {@code x} (an owner, safe to release). */
-    public static INDArray copy(INDArray x) {
-        return x.dup('c');
-    }
-
     /** The floating type computations of {@code x} run in: at least FLOAT (half types are upcast). */
     public static DataType computeType(INDArray x) {
         return x.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
-    }
-
-    /** A zero tensor of this type and shape. */
-    public static INDArray zeros(DataType t, long... shape) {
-        return Nd4j.zeros(t, shape);
     }
 }

@@ -4,7 +4,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,9 +118,5 @@ final class GradCheck {
         assertTrue(err <= TOL, what + ": analytic vs numeric gradient, normwise relative error " + err
                 + " (max |numeric| " + scale + ")");
         return err;
-    }
-
-    static List<Parameter> params(Module m) {
-        return m.parameters();
     }
 }
