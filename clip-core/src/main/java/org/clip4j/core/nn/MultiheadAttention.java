@@ -1,0 +1,140 @@
+package org.clip4j.core.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+/**
+ * Multi-head self-attention as PyTorch's {@code nn.MultiheadAttention} with a packed input projection:
+ * {@code in_proj_weight} [3W, W] (rows: q, then k, then v), {@code in_proj_bias} [3W], {@code out_proj} W → W.
+ * Works batch-first on [B, T, W]; an optional causal mask lets position t attend to positions ≤ t only.
+ */
+public final class MultiheadAttention extends Module {
+    private final Linear inProj;
+    private final Linear outProj;
+    private final long width;
+    private final long heads;
+    private final long headDim;
+    private final boolean causal;
+
+    public MultiheadAttention(String prefix, long width, long heads, boolean causal) {
+        super(prefix);
+        if (heads <= 0 || width % heads != 0) {
+            throw new IllegalArgumentException(prefix + ": width " + width + " is not divisible by " + heads
+                    + " heads");
+        }
+        this.width = width;
+        this.heads = heads;
+        this.headDim = width / heads;
+        this.causal = causal;
+        this.inProj = child(new Linear(prefix, "in_proj_weight", "in_proj_bias", width, 3 * width));
+        this.outProj = child(new Linear(qualify("out_proj"), width, width, true));
+    }
+
+    public Linear inProj() {
+        return inProj;
+    }
+
+    public Linear outProj() {
+        return outProj;
+    }
+
+    public long heads() {
+        return heads;
+    }
+
+    /** {@code x}: [B, T, W] (borrowed, referenced by the input projection) → new [B, T, W]. */
+    public INDArray forward(INDArray x, Tape tape) {
+        long b = x.size(0), t = x.size(1);
+        INDArray qkv = inProj.forward(x, tape); // [B, T, 3W]
+        // Split heads: [B, T, 3, H, hd] → [3, B, H, T, hd], one contiguous copy.
+        INDArray qkvh = qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4).dup('c');
+        Tensors.release(qkv);
+        INDArray q = qkvh.get(point(0)); // [B, H, T, hd] views
+        INDArray k = qkvh.get(point(1));
+        INDArray v = qkvh.get(point(2));
+        // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
+        q.muli(1.0 / Math.sqrt(headDim));
+
+        INDArray p = Nd4j.matmul(q, k, null, false, true, false); // scores [B, H, T, T]
+        if (causal) {
+            INDArray mask = causalMask(t, p.dataType());
+            p.addi(mask); // broadcast over [B, H]
+            Tensors.release(mask);
+        }
+        softmaxLastInPlace(p);                                      // probabilities
+        INDArray o = Nd4j.matmul(p, v);                             // [B, H, T, hd]
+        // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
+        INDArray ctx = o.permute(0, 2, 1, 3).dup('c');
+        Tensors.release(o);
+        INDArray y = outProj.forward(ctx.reshape('c', b, t, width), tape); // [B, T, W]
+        if (tape != null) {
+            tape.push(this).keep(qkvh).keep(p).keep(ctx); // ctx is referenced by out_proj's frame
+        } else {
+            Tensors.release(qkvh, p, ctx);
+        }
+        return y;
+    }
+
+    /** {@code dy}: [B, T, W] → new dx [B, T, W]. */
+    public INDArray backward(INDArray dy, Tape tape) {
+        try (Tape.Frame f = tape.pop(this)) {
+            INDArray qkvh = f.array(0); // [3, B, H, T, hd], q already scaled
+            INDArray p = f.array(1);    // [B, H, T, T]
+            long b = dy.size(0), t = dy.size(1);
+            INDArray q = qkvh.get(point(0)), k = qkvh.get(point(1)), v = qkvh.get(point(2));
+
+            INDArray dctx = outProj.backward(dy, tape); // [B, T, W]
+            INDArray dO = dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3).dup('c'); // [B, H, T, hd]
+            Tensors.release(dctx);
+
+            INDArray dqkvh = Nd4j.create(dy.dataType(), 3, b, heads, t, headDim);
+            Nd4j.matmul(p, dO, dqkvh.get(point(2)), true, false, false); // dV = Pᵀ dO
+            INDArray dS = Nd4j.matmul(dO, v, null, false, true, false); // dP = dO Vᵀ, [B, H, T, T]
+            Tensors.release(dO);
+            softmaxBackwardInPlace(p, dS);                                // dS = P ∘ (dP − Σ dP∘P)
+            Nd4j.matmul(dS, k, dqkvh.get(point(0)), false, false, false); // d(scaled q) = dS K
+            dqkvh.get(point(0)).muli(1.0 / Math.sqrt(headDim));            // chain rule through the q scaling
+            Nd4j.matmul(dS, q, dqkvh.get(point(1)), true, false, false);  // dK = dSᵀ q_scaled
+            Tensors.release(dS);
+
+            // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]
+            INDArray dqkv = dqkvh.permute(1, 3, 0, 2, 4).dup('c');
+            Tensors.release(dqkvh);
+            INDArray dx = inProj.backward(dqkv.reshape('c', b, t, 3 * width), tape);
+            Tensors.release(dqkv);
+            return dx;
+        }
+    }
+
+    /** [T, T] additive mask: 0 on and below the diagonal, −∞ above (as the reference's causal mask). */
+    static INDArray causalMask(long t, org.nd4j.linalg.api.buffer.DataType type) {
+        double[] m = new double[Math.toIntExact(t * t)];
+        for (int i = 0; i < t; i++) {
+            for (int j = i + 1; j < t; j++) m[(int) (i * t + j)] = Double.NEGATIVE_INFINITY;
+        }
+        return Nd4j.create(m, new long[] {t, t}, type);
+    }
+
+    /** Numerically stable softmax over the last dimension, in place: exp(s − max) / Σ exp(s − max). */
+    static void softmaxLastInPlace(INDArray s) {
+        int last = s.rank() - 1;
+        INDArray max = s.max(true, last);
+        s.subi(max);
+        Transforms.exp(s, false);
+        INDArray sum = s.sum(true, last);
+        s.divi(sum);
+        Tensors.release(max, sum);
+    }
+
+    /** Given softmax output p and upstream dp, overwrites dp with {@code p ∘ (dp − Σ_last dp∘p)}. */
+    static void softmaxBackwardInPlace(INDArray p, INDArray dp) {
+        int last = p.rank() - 1;
+        INDArray dpp = dp.mul(p);
+        INDArray rowSum = dpp.sum(true, last);
+        dp.subi(rowSum).muli(p);
+        Tensors.release(dpp, rowSum);
+    }
+}

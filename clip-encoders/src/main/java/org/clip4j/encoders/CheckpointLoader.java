@@ -1,0 +1,188 @@
+package org.clip4j.encoders;
+
+import org.clip4j.core.ClipException;
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.safetensors.SafetensorsFile;
+import org.clip4j.core.safetensors.TensorInfo;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads an OpenAI-named CLIP safetensors checkpoint into a {@link ClipModel}.
+ *
+ * <p>The config comes from, in this order: {@code __metadata__ open_clip_config} (written by
+ * {@link ClipModel#save}); OpenAI {@code build_model} fields in {@code __metadata__} ({@code clip_config} and/or
+ * the single fields, plus {@code transformer_heads}, {@code vision_heads}); a sibling
+ * {@code open_clip_config.json}; or the tensor shapes, as the reference {@code build_model} infers them (text
+ * heads = width/64 unless {@code transformer_heads} is in the metadata). The choice is logged.
+ *
+ * <p>Every entry is checked before anything is loaded; all missing, unexpected and mis-shaped tensors are
+ * reported together. F16/BF16 tensors are upcast. {@code num_batches_tracked} counters may be absent.
+ */
+final class CheckpointLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointLoader.class);
+    /** Non-tensor entries that some OpenAI checkpoints carry and {@code build_model} deletes. */
+    private static final Set<String> IGNORED = Set.of("input_resolution", "context_length", "vocab_size");
+
+    private CheckpointLoader() {
+    }
+
+    static ClipModel load(Path path, DataType type) {
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("models compute in FLOAT or DOUBLE, not " + type);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(path)) {
+            ClipConfig cfg = resolveConfig(path, f);
+            ClipModel model = new ClipModel(cfg, type);
+            validate(path, f, model);
+            for (Parameter p : model.stateDict()) {
+                if (!f.contains(p.name())) {
+                    p.set(Nd4j.scalar(DataType.INT64, 0L)); // absent counter (shape [])
+                } else if (ModifiedResNet.isCounter(p)) {
+                    p.set(Nd4j.scalar(DataType.INT64, f.longs(p.name())[0]));
+                } else {
+                    p.set(read(f, p, type));
+                }
+            }
+            return model;
+        }
+    }
+
+    private static INDArray read(SafetensorsFile f, Parameter p, DataType type) {
+        return type == DataType.DOUBLE
+                ? Nd4j.create(f.doubles(p.name()), p.shape(), DataType.DOUBLE)
+                : f.floatArray(p.name());
+    }
+
+    static ClipConfig resolveConfig(Path path, SafetensorsFile f) {
+        Map<String, String> meta = f.metadata();
+        if (meta.containsKey("open_clip_config")) {
+            LOG.info("{}: config from __metadata__ open_clip_config", path);
+            return ClipConfig.fromJson(meta.get("open_clip_config"));
+        }
+        if (meta.containsKey("clip_config") || meta.containsKey("vision_width")) {
+            LOG.info("{}: config from __metadata__ OpenAI fields (clip_config, transformer_heads, vision_heads)", path);
+            return ClipConfig.fromOpenAiMetadata(meta);
+        }
+        Path sibling = path.toAbsolutePath().resolveSibling("open_clip_config.json");
+        if (Files.isRegularFile(sibling)) {
+            LOG.info("{}: config from {}", path, sibling);
+            return ClipConfig.fromJson(sibling);
+        }
+        LOG.info("{}: no config stored; inferring it from tensor shapes as the reference build_model does", path);
+        return inferFromShapes(path, f);
+    }
+
+    /** The reference {@code build_model} inference, from tensor shapes alone. */
+    static ClipConfig inferFromShapes(Path path, SafetensorsFile f) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        boolean vit = f.contains("visual.proj");
+        if (vit) {
+            long[] conv = shape(path, f, "visual.conv1.weight");
+            long tokens = shape(path, f, "visual.positional_embedding")[0];
+            long grid = Math.round(Math.sqrt(tokens - 1));
+            fields.put("vision_width", Long.toString(conv[0]));
+            fields.put("vision_layers", Integer.toString(countDistinct(f, "visual.transformer.resblocks.", 3)));
+            fields.put("vision_patch_size", Long.toString(conv[3]));
+            fields.put("image_resolution", Long.toString(conv[3] * grid));
+        } else {
+            List<Integer> counts = new ArrayList<>();
+            for (int b = 1; b <= 4; b++) counts.add(countDistinct(f, "visual.layer" + b + ".", 2));
+            fields.put("vision_width", Long.toString(shape(path, f, "visual.layer1.0.conv1.weight")[0]));
+            fields.put("vision_layers", counts.toString());
+            fields.put("vision_patch_size", "null");
+            long tokens = shape(path, f, "visual.attnpool.positional_embedding")[0];
+            fields.put("image_resolution", Long.toString(Math.round(Math.sqrt(tokens - 1)) * 32));
+        }
+        long textWidth = shape(path, f, "ln_final.weight")[0];
+        fields.put("embed_dim", Long.toString(shape(path, f, "text_projection")[1]));
+        fields.put("context_length", Long.toString(shape(path, f, "positional_embedding")[0]));
+        fields.put("vocab_size", Long.toString(shape(path, f, "token_embedding.weight")[0]));
+        fields.put("transformer_width", Long.toString(textWidth));
+        String heads = f.metadata().get("transformer_heads");
+        if (heads == null) {
+            if (textWidth % 64 != 0) {
+                throw new ClipException(path + ": cannot infer the text heads: the reference rule transformer_width/64"
+                        + " does not divide transformer_width " + textWidth + "; store transformer_heads in"
+                        + " __metadata__ or put an open_clip_config.json next to the file");
+            }
+            heads = Long.toString(textWidth / 64);
+        }
+        fields.put("transformer_heads", heads);
+        fields.put("transformer_layers", Integer.toString(countDistinct(f, "transformer.resblocks.", 2)));
+        if (f.metadata().containsKey("vision_heads")) fields.put("vision_heads", f.metadata().get("vision_heads"));
+        return ClipConfig.fromOpenAiMetadata(fields);
+    }
+
+    private static long[] shape(Path path, SafetensorsFile f, String name) {
+        if (!f.contains(name)) {
+            throw new ClipException(path + ": cannot infer the model config: tensor '" + name + "' is missing");
+        }
+        return f.info(name).shape();
+    }
+
+    /** Number of distinct values of the {@code part}-th dot-separated component among names with this prefix. */
+    private static int countDistinct(SafetensorsFile f, String prefix, int part) {
+        Set<String> seen = new HashSet<>();
+        for (String n : f.names()) if (n.startsWith(prefix)) seen.add(n.split("\\.")[part]);
+        return seen.size();
+    }
+
+    /** Checks names, shapes and dtypes of every entry; throws one exception listing every problem. */
+    static void validate(Path path, SafetensorsFile f, ClipModel model) {
+        List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), wrongType = new ArrayList<>();
+        Set<String> expected = new HashSet<>();
+        for (Parameter p : model.stateDict()) {
+            expected.add(p.name());
+            if (!f.contains(p.name())) {
+                if (!ModifiedResNet.isCounter(p)) missing.add(p.name() + " " + Arrays.toString(p.shape()));
+                continue;
+            }
+            TensorInfo t = f.info(p.name());
+            if (!Arrays.equals(t.shape(), p.shape())) {
+                wrongShape.add(p.name() + ": expected " + Arrays.toString(p.shape()) + ", found "
+                        + Arrays.toString(t.shape()));
+            }
+            boolean wantFloat = !ModifiedResNet.isCounter(p);
+            if (t.dtype().isFloat() != wantFloat) {
+                wrongType.add(p.name() + ": expected " + (wantFloat ? "a floating dtype" : "an integer dtype")
+                        + ", found " + t.dtype());
+            }
+        }
+        Set<String> unexpected = new TreeSet<>();
+        for (String n : f.names()) {
+            if (!expected.contains(n) && !IGNORED.contains(n)) {
+                unexpected.add(n + " " + Arrays.toString(f.info(n).shape()));
+            }
+        }
+        if (missing.isEmpty() && wrongShape.isEmpty() && wrongType.isEmpty() && unexpected.isEmpty()) return;
+        StringBuilder sb = new StringBuilder(path + ": tensors do not match the model config "
+                + model.config().toJson() + ":");
+        section(sb, "missing", missing);
+        section(sb, "unexpected", new ArrayList<>(unexpected));
+        section(sb, "wrong shape", wrongShape);
+        section(sb, "wrong dtype", wrongType);
+        throw new ClipException(sb.toString());
+    }
+
+    private static void section(StringBuilder sb, String title, List<String> items) {
+        if (items.isEmpty()) return;
+        sb.append("\n  ").append(title).append(" (").append(items.size()).append("):");
+        for (String s : items) sb.append("\n    ").append(s);
+    }
+}

@@ -1,0 +1,201 @@
+package org.clip4j.encoders;
+
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.model.ContrastiveLoss;
+import org.clip4j.core.nn.Activation;
+import org.clip4j.core.nn.Init;
+import org.clip4j.core.nn.Module;
+import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Probe;
+import org.clip4j.core.nn.Tape;
+import org.clip4j.core.nn.Tensors;
+import org.clip4j.core.safetensors.SafetensorsWriter;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * A CLIP model: an image encoder ({@link VisionTransformer} or {@link ModifiedResNet}), a {@link TextTransformer}
+ * and the learned temperature {@code logit_scale}. Entries are named and ordered exactly as OpenAI's
+ * {@code CLIP.state_dict()}.
+ *
+ * <p>It lives in clip-encoders (not clip-core) because it builds the towers directly; clip-train and clip-eval
+ * depend on this module. The model owns native memory: {@link #close()} releases it.
+ */
+public final class ClipModel extends Module implements AutoCloseable {
+    private final ClipConfig config;
+    private final DataType dataType;
+    private final ImageEncoder visual;
+    private final TextTransformer text;
+    private final Parameter logitScale;
+
+    /** The structure only: parameters have shapes but no values until loaded or initialised. */
+    ClipModel(ClipConfig config, DataType dataType) {
+        super("");
+        this.config = config;
+        this.dataType = dataType;
+        Activation act = Activation.of(config.quickGelu());
+        this.text = new TextTransformer(config.text(), config.embedDim(), act);
+        this.visual = config.vision().isResNet()
+                ? new ModifiedResNet(config.vision(), config.embedDim())
+                : new VisionTransformer(config.vision(), config.embedDim(), act);
+        // OpenAI state_dict order: CLIP's own parameters, then visual, transformer, token_embedding, ln_final.
+        register(text.positionalEmbedding());
+        register(text.textProjection());
+        this.logitScale = param("logit_scale");
+        child(visual);
+        child(text.transformer());
+        child(text.tokenEmbedding());
+        child(text.lnFinal());
+    }
+
+    /**
+     * A new model with the reference initialisation ({@code initialize_parameters} of openai/CLIP plus
+     * PyTorch's layer defaults), float32.
+     */
+    public static ClipModel create(ClipConfig config, long seed) {
+        return create(config, seed, DataType.FLOAT);
+    }
+
+    /** As {@link #create(ClipConfig, long)} in FLOAT or DOUBLE. */
+    public static ClipModel create(ClipConfig config, long seed, DataType type) {
+        ClipModel m = new ClipModel(config, type);
+        Init init = new Init(seed, type);
+        m.text.initialize(init);
+        m.visual.initialize(init);
+        init.constant(m.logitScale, Math.log(1 / 0.07)); // CLIP's initial temperature 0.07
+        return m;
+    }
+
+    /** Loads an OpenAI-named safetensors checkpoint in float32; see {@link CheckpointLoader}. */
+    public static ClipModel load(Path safetensors) {
+        return load(safetensors, DataType.FLOAT);
+    }
+
+    /** Loads a checkpoint, converting every floating tensor to {@code type} (FLOAT or DOUBLE). */
+    public static ClipModel load(Path safetensors, DataType type) {
+        return CheckpointLoader.load(safetensors, type);
+    }
+
+    /** Trainable parameter count of a config, computed from shapes without allocating any weights. */
+    public static long parameterCount(ClipConfig config) {
+        return new ClipModel(config, DataType.FLOAT).parameterCount();
+    }
+
+    /**
+     * Writes every state-dict entry with its OpenAI name, plus the config in {@code __metadata__}
+     * ({@code open_clip_config}, OpenAI's {@code clip_config} fields, {@code transformer_heads},
+     * {@code vision_heads}). {@code load(save(m))} reproduces the model bit for bit.
+     */
+    public void save(Path path) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        w.metadata("format", "pt");
+        w.metadata("open_clip_config", config.toJson());
+        w.metadata("clip_config", config.toOpenAiJson());
+        w.metadata("transformer_heads", Integer.toString(config.text().heads()));
+        w.metadata("vision_heads", Integer.toString(config.vision().heads()));
+        for (Parameter p : stateDict()) w.put(p.name(), p.value());
+        try {
+            w.write(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+
+    public ClipConfig config() {
+        return config;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    public ImageEncoder visual() {
+        return visual;
+    }
+
+    public TextTransformer text() {
+        return text;
+    }
+
+    public Parameter logitScale() {
+        return logitScale;
+    }
+
+    /** Image features [N, E], not normalised (as the reference {@code encode_image}). */
+    public INDArray encodeImage(INDArray images) {
+        return visual.forward(images, null);
+    }
+
+    /** Text features [N, E] for token ids [N, C], not normalised (as {@code encode_text}). */
+    public INDArray encodeText(INDArray ids) {
+        return text.forward(ids, null);
+    }
+
+    /** L2-normalised image features. */
+    public INDArray encodeImageNormalized(INDArray images) {
+        INDArray f = encodeImage(images);
+        INDArray out = ContrastiveLoss.normalize(f);
+        Tensors.release(f);
+        return out;
+    }
+
+    /** L2-normalised text features. */
+    public INDArray encodeTextNormalized(INDArray ids) {
+        INDArray f = encodeText(ids);
+        INDArray out = ContrastiveLoss.normalize(f);
+        Tensors.release(f);
+        return out;
+    }
+
+    /** Both logit matrices, owned by the caller. */
+    public record Logits(INDArray perImage, INDArray perText) implements AutoCloseable {
+        @Override
+        public void close() {
+            Tensors.release(perImage, perText);
+        }
+    }
+
+    /** {@code model(images, texts)}: logits_per_image [N, M] and logits_per_text [M, N]. */
+    public Logits logits(INDArray images, INDArray ids) {
+        INDArray img = encodeImage(images), txt = encodeText(ids);
+        INDArray perImage = ContrastiveLoss.logits(img, txt, logitScale.value());
+        Tensors.release(img, txt);
+        return new Logits(perImage, perImage.transpose().dup('c'));
+    }
+
+    /**
+     * One training forward and backward on a batch of matching pairs: returns the contrastive loss and
+     * accumulates ({@code +=}) the gradient of every parameter. Call {@link #zeroGrad()} between steps.
+     * Every activation is released before returning.
+     */
+    public double forwardBackward(INDArray images, INDArray ids) {
+        try (Tape tape = new Tape()) {
+            INDArray img = visual.forward(images, tape);
+            INDArray txt = text.forward(ids, tape);
+            double loss;
+            try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, logitScale)) {
+                loss = r.loss();
+                Tensors.release(img, txt);
+                text.backward(r.textGrad(), tape);
+                visual.backward(r.imageGrad(), tape);
+            }
+            return loss;
+        }
+    }
+
+    @Override
+    public void setProbe(Probe p) {
+        super.setProbe(p);
+        text.setProbe(p);
+    }
+
+    /** Releases every parameter value and gradient. */
+    @Override
+    public void close() {
+        for (Parameter p : stateDict()) p.release();
+    }
+}

@@ -1,0 +1,91 @@
+package org.clip4j.encoders;
+
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.model.ContrastiveLoss;
+import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Tensors;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End-to-end central finite differences in double precision: loss → logits → both towers, for a micro ViT
+ * CLIP with erf GELU (the fixtures cover QuickGELU).
+ */
+class ModelGradientTest {
+    static final ClipConfig MICRO = ClipConfig.fromJson("{\"embed_dim\": 6, \"quick_gelu\": false, \"vision_cfg\": "
+            + "{\"image_size\": 8, \"layers\": 1, \"width\": 8, \"patch_size\": 4, \"head_width\": 4}, \"text_cfg\":"
+            + " {\"context_length\": 5, \"vocab_size\": 11, \"width\": 8, \"heads\": 2, \"layers\": 1}}");
+
+    @Test
+    void wholeModelGradientsMatchFiniteDifferences() {
+        try (ClipModel m = ClipModel.create(MICRO, 3, DataType.DOUBLE)) {
+            INDArray images = randn(1, 3, 3, 8, 8);
+            INDArray ids = Nd4j.createFromArray(new long[][] {{9, 2, 2, 10, 0}, {9, 10, 0, 0, 0}, {9, 3, 5, 5, 10}});
+            m.zeroGrad();
+            m.forwardBackward(images, ids);
+            Map<String, Parameter> byName = new HashMap<>();
+            for (Parameter p : m.parameters()) byName.put(p.name(), p);
+            for (String name : List.of("logit_scale", "visual.conv1.weight", "visual.class_embedding",
+                    "visual.positional_embedding", "visual.proj", "visual.ln_pre.weight",
+                    "visual.transformer.resblocks.0.mlp.c_fc.weight", "visual.ln_post.bias",
+                    "token_embedding.weight", "positional_embedding", "transformer.resblocks.0.attn.in_proj_weight",
+                    "transformer.resblocks.0.attn.out_proj.bias", "transformer.resblocks.0.ln_1.weight",
+                    "ln_final.bias", "text_projection")) {
+                Parameter p = byName.get(name);
+                double err = check(p, () -> loss(m, images, ids));
+                System.out.printf("  %-50s FD normwise rel. error %.2e%n", name, err);
+                assertTrue(err < 1e-6, name + ": " + err);
+            }
+        }
+    }
+
+    private static double loss(ClipModel m, INDArray images, INDArray ids) {
+        INDArray img = m.encodeImage(images), txt = m.encodeText(ids);
+        Parameter scale = Parameter.trainable("logit_scale");
+        scale.set(m.logitScale().value().dup());
+        try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
+            Tensors.release(img, txt);
+            scale.release();
+            return r.loss();
+        }
+    }
+
+    /** Normwise error of the accumulated gradient against central differences at up to 8 sampled elements. */
+    private static double check(Parameter p, java.util.function.DoubleSupplier f) {
+        INDArray v = p.value().reshape(p.numel());
+        INDArray g = p.grad().reshape(p.numel());
+        Random r = new Random(p.name().hashCode());
+        double maxErr = 0, maxNum = 1e-12;
+        for (int s = 0; s < Math.min(8, p.numel()); s++) {
+            long i = p.numel() <= 8 ? s : r.nextInt((int) p.numel());
+            double old = v.getDouble(i), h = 1e-6;
+            v.putScalar(i, old + h);
+            double up = f.getAsDouble();
+            v.putScalar(i, old - h);
+            double down = f.getAsDouble();
+            v.putScalar(i, old);
+            double num = (up - down) / (2 * h);
+            maxNum = Math.max(maxNum, Math.abs(num));
+            maxErr = Math.max(maxErr, Math.abs(num - g.getDouble(i)));
+        }
+        return maxErr / Math.max(maxNum, g.amaxNumber().doubleValue());
+    }
+
+    static INDArray randn(long seed, long... shape) {
+        Random r = new Random(seed);
+        long n = 1;
+        for (long d : shape) n *= d;
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+        return Nd4j.create(v, shape, DataType.DOUBLE);
+    }
+}
