@@ -34,6 +34,16 @@ def clip_transform(n):
     ])
 
 
+def median(work):
+    """Median wall time of 3 runs (the Java side does the same)."""
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[1]
+
+
 def main():
     folder = sys.argv[1]
     threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
@@ -50,29 +60,30 @@ def main():
         tok = clip.simple_tokenizer.SimpleTokenizer()
         clip.tokenize(captions[:2000], 77, truncate=True)  # warm-up, same as the Java side
         n_tokens = sum(len(tok.encode(c)) for c in captions)
-        t0 = time.perf_counter()
-        clip.tokenize(captions, 77, truncate=True)
-        dt = time.perf_counter() - t0
+        dt = median(lambda: clip.tokenize(captions, 77, truncate=True))
         result.update(captions=len(captions), bpe_tokens=n_tokens, tokenize_s=round(dt, 3),
                       tokens_per_s=round(n_tokens / dt), captions_per_s=round(len(captions) / dt))
 
     img_dir = os.path.join(folder, "images")
     files = sorted(os.path.join(img_dir, f) for f in os.listdir(img_dir))
     tf = clip_transform(224)
-    for p in files[:8]:
+    for p in files[:16]:
         tf(Image.open(p))
-    t0 = time.perf_counter()
-    for p in files:
-        tf(Image.open(p))
-    dt1 = time.perf_counter() - t0
+
+    def all_one_thread():
+        for p in files:
+            tf(Image.open(p))
+
+    dt1 = median(all_one_thread)
 
     def one(p):
         return tf(Image.open(p))
 
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(threads) as ex:  # Pillow releases the GIL while decoding and resizing
-        torch.stack(list(ex.map(one, files)))
-    dtn = time.perf_counter() - t0
+    def all_threads():
+        with ThreadPoolExecutor(threads) as ex:  # Pillow releases the GIL while decoding and resizing
+            torch.stack(list(ex.map(one, files)))
+
+    dtn = median(all_threads)
     result.update(images=len(files), preprocess_1thread_images_per_s=round(len(files) / dt1, 1),
                   preprocess_batch_images_per_s=round(len(files) / dtn, 1))
     print(json.dumps(result))
