@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Model benchmark: clip4j vs the reference PyTorch CLIP, same rows, same shapes, same thread count, same run.
+#   examples/bench/run-model-bench.sh /path/to/openai-CLIP-checkout [ROW...]
+# Rows: vit-b32-image-8 vit-b32-image-32 rn50-image-8 text-32 vit-b32-train-32 (default: all).
+# Installs Debian's python3-torch (+ what the reference package imports) and libopenblas0-pthread (needs root);
+# CI never runs this. CLIP4J_ND4J_BUILD=plain|avx2|avx512 picks the ND4J native build (default: the fastest
+# the CPU supports, as bin/clip). STEPS (default 5) timed steps per measurement, median reported.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+export CLIP_REPO="${1:?usage: run-model-bench.sh CLIP_REPO [ROW...]}"
+shift
+rows=("$@")
+((${#rows[@]})) || rows=(vit-b32-image-8 vit-b32-image-32 rn50-image-8 text-32 vit-b32-train-32)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
+if ! /usr/bin/python3 -c 'import torch, torchvision, PIL, regex, packaging, tqdm' 2>/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    python3-torch python3-torchvision python3-pil python3-regex python3-packaging python3-tqdm libopenblas0-pthread
+fi
+mvn -q -B -DskipTests install
+mvn -q -B -pl examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+cp="examples/target/classes:$(cat examples/target/classpath.txt):$(ls clip-cli/target/lib/nd4j-native-*-onednn-*.jar | tr '\n' ':')"
+case "${CLIP4J_ND4J_BUILD:-auto}" in
+  plain) ext="" ;;
+  avx2) ext="-onednn-avx2" ;;
+  avx512) ext="-onednn-avx512" ;;
+  auto) if grep -q avx512bw /proc/cpuinfo; then ext="-onednn-avx512"; elif grep -q avx2 /proc/cpuinfo; then ext="-onednn-avx2"; else ext=""; fi ;;
+esac
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, OMP_NUM_THREADS=$OMP_NUM_THREADS; $(date -u +%FT%TZ)"
+for row in "${rows[@]}"; do
+  java -Xmx8g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
+    org.clip4j.examples.bench.ModelBenchmark "$row" "${STEPS:-5}" 2>/dev/null
+  /usr/bin/python3 examples/bench/model_peer.py "$row" "${STEPS:-5}"
+done
