@@ -9,10 +9,12 @@ import os
 import resource
 import sys
 import time
+import types
 
 import torch
 import torch.nn.functional as F
 
+sys.modules.setdefault("ftfy", types.SimpleNamespace(fix_text=lambda s: s))  # not packaged by Debian; unused here
 sys.path.insert(0, os.environ["CLIP_REPO"])
 from clip.model import CLIP  # noqa: E402  (the reference model class, from the checkout)
 
@@ -83,7 +85,12 @@ def main():
             model.zero_grad(set_to_none=False)
             encode(x).sum().backward()
 
-        fwd = median(steps, forward)
+        def forward_with_autograd():
+            encode(x)
+
+        # torch 1.13 takes a native "fast path" for eval-mode attention under no_grad; on this Debian build it
+        # is slower than the ordinary path, so report the faster of the two as PyTorch's forward.
+        fwd = min(median(steps, forward), median(steps, forward_with_autograd))
         fwd_bwd = median(steps, forward_backward)
     print(json.dumps({"impl": "pytorch", "row": row, "forward_s": round(fwd, 4), "forward_backward_s": round(fwd_bwd, 4),
                       "steps": steps, "peak_rss_mb": round(rss_mb("VmHWM")), "rss_end_mb": round(rss_mb("VmRSS")),
