@@ -56,8 +56,8 @@ final class CheckpointLoader {
         }
         CheckpointSource src = CheckpointSource.resolve(path);
         try (SafetensorsFile f = SafetensorsFile.open(src.weights())) {
-            ClipConfig cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
             TensorLayout layout = src.layout(f);
+            ClipConfig cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
             LOG.info("{}: {} ({}), weights {}", path, src.format(), layout.describe(), src.weights());
             ClipModel model = new ClipModel(cfg, type);
             validate(src.weights(), f, model, layout);
