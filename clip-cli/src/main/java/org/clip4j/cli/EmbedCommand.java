@@ -21,12 +21,14 @@ import java.util.concurrent.Callable;
  * gradient for every trainable parameter, written to one safetensors file with the reference names.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = {"Encodes images and/or texts with a CLIP model and writes a safetensors file with",
-                "image_features [N,E] and text_features [M,E] (not normalised, as encode_image/encode_text);",
-                "with both sides logits_per_image [N,M] and logits_per_text [M,N] (exp(logit_scale) * cosine);",
-                "with --loss the symmetric contrastive loss 'loss' (F32 scalar, needs N = M matching pairs);",
-                "with --gradients also 'grad.<name>' = d loss / d parameter for every trainable parameter.",
-                "Inference mode: BatchNorm uses its running statistics."})
+        description = {"Encodes images and/or texts with a CLIP model into a safetensors file:",
+                "  image_features [N,E], text_features [M,E] (not normalised);",
+                "  with both sides: logits_per_image [N,M] and logits_per_text [M,N],",
+                "    exp(logit_scale) * cosine similarity;",
+                "  --loss: the symmetric contrastive loss 'loss' (F32 scalar, N = M pairs);",
+                "  --gradients: also grad.<name> = d loss / d parameter for every",
+                "    trainable parameter.",
+                "Inference mode (BatchNorm uses its running statistics)."})
 final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
             description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")

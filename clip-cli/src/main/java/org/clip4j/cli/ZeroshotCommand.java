@@ -24,16 +24,16 @@ import java.util.concurrent.Callable;
  * {@code exp(logit_scale) · cos(image, text)} (100·cos for trained OpenAI weights, whose logit_scale is ln 100).
  */
 @Command(name = "zeroshot", mixinStandardHelpOptions = true,
-        description = {"Zero-shot classification: for each image prints the most probable labels with their",
-                "probabilities softmax(exp(logit_scale) * cos(image, template(label))) over all labels,",
-                "as logits_per_image.softmax(dim=-1) in the openai/CLIP README.",
-                "Output: the image path, then one line per label: probability (6 decimals), two spaces, label."})
+        description = {"Zero-shot classification. For each image prints the image path, then its most",
+                "probable labels, one per line: probability (6 decimals), two spaces, label.",
+                "Probabilities: softmax over the labels of exp(logit_scale) * cos(image,",
+                "caption), i.e. logits_per_image.softmax(dim=-1) as in the openai/CLIP README."})
 final class ZeroshotCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
             description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
 
-    @Option(names = "--labels", paramLabel = "L1,L2,...", required = true, split = ",",
+    @Option(names = "--labels", paramLabel = "L1,L2,...", hideParamSyntax = true, required = true, split = ",",
             description = "Class labels, comma-separated.")
     List<String> labels;
 
