@@ -3,6 +3,7 @@ package org.clip4j.encoders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.clip4j.core.ClipException;
+import org.clip4j.core.image.ImagePreprocessor;
 import org.clip4j.core.model.ClipConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,11 +79,28 @@ final class OpenClipConfigs {
         check(cfg, "", TOP_OK, TOP_DEFAULTS, problems);
         check(cfg.path("vision_cfg"), "vision_cfg.", VISION_OK, VISION_DEFAULTS, problems);
         check(cfg.path("text_cfg"), "text_cfg.", TEXT_OK, TEXT_DEFAULTS, problems);
+        warnPreprocess(root.path("preprocess_cfg"));
         if (!problems.isEmpty()) {
             throw new ClipException("OpenCLIP model options clip4j does not implement (only the plain CLIP"
                     + " architecture is supported): " + String.join(", ", problems));
         }
         return ClipConfig.fromJson(json);
+    }
+
+    /** clip4j preprocesses with CLIP's mean/std; a model trained with others deserves a warning. */
+    private static void warnPreprocess(JsonNode pre) {
+        float[][] clip = {ImagePreprocessor.clipMean(), ImagePreprocessor.clipStd()};
+        String[] keys = {"mean", "std"};
+        for (int k = 0; k < 2; k++) {
+            JsonNode v = pre.path(keys[k]);
+            if (!v.isArray()) continue;
+            boolean same = v.size() == 3;
+            for (int c = 0; same && c < 3; c++) same = Math.abs(v.get(c).asDouble() - clip[k][c]) < 1e-6;
+            if (!same) {
+                LOG.warn("OpenCLIP preprocess_cfg.{} is {}, not CLIP's; clip4j's CLI preprocesses with CLIP's values",
+                        keys[k], v);
+            }
+        }
     }
 
     private static void check(JsonNode node, String where, Set<String> ok, Map<String, Object> defaults,

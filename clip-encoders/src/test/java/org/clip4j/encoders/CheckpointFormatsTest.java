@@ -71,6 +71,35 @@ class CheckpointFormatsTest {
     }
 
     @Test
+    void huggingFaceHalfPrecisionIsUpcast() throws IOException {
+        Path dir = tmp.resolve("hf16");
+        try (ClipModel m = ClipModel.load(vitTiny())) {
+            m.exportHuggingFace(dir);
+        }
+        Path f32 = Files.move(dir.resolve("model.safetensors"), tmp.resolve("f32.safetensors"));
+        try (SafetensorsFile f = SafetensorsFile.open(f32)) {
+            SafetensorsWriter w = new SafetensorsWriter().metadata(f.metadata());
+            for (String n : f.names()) {
+                DType t = n.contains("q_proj") ? DType.F16 : n.equals("visual_projection.weight") ? DType.BF16 : DType.F32;
+                w.putFloats(n, t, f.info(n).shape(), f.floats(n));
+            }
+            w.write(dir.resolve("model.safetensors"));
+        }
+        try (ClipModel m = ClipModel.load(dir); ClipModel ref = ClipModel.load(vitTiny())) {
+            INDArray a = m.visual().stateDict().stream().filter(p -> p.name().equals("visual.proj")).findFirst()
+                    .orElseThrow().value();
+            INDArray b = ref.visual().stateDict().stream().filter(p -> p.name().equals("visual.proj")).findFirst()
+                    .orElseThrow().value();
+            double err = Fixtures.normwise(a, b);
+            assertTrue(err > 0 && err < 1e-2, "bf16 visual.proj " + err); // 8 mantissa bits: close, not equal
+            INDArray q = m.text().transformer().blocks().get(0).attn().inProj().weight().value();
+            INDArray qRef = ref.text().transformer().blocks().get(0).attn().inProj().weight().value();
+            double errQ = Fixtures.normwise(q, qRef);
+            assertTrue(errQ > 0 && errQ < 1e-3, "f16 q rows " + errQ);
+        }
+    }
+
+    @Test
     void huggingFaceConfigOfOpenAiVitB32() {
         // The fields of openai/clip-vit-base-patch32/config.json that matter (the hub file has many more).
         String json = "{\"architectures\": [\"CLIPModel\"], \"model_type\": \"clip\", \"projection_dim\": 512,"
