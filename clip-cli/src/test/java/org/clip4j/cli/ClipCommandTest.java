@@ -128,7 +128,7 @@ class ClipCommandTest {
 
     @Test
     void helpEverywhere() {
-        for (String cmd : new String[]{"tokenize", "preprocess", "embed", "zeroshot", "models", "demo"}) {
+        for (String cmd : new String[]{"tokenize", "preprocess", "embed", "zeroshot", "models", "convert", "demo"}) {
             out.reset();
             assertEquals(0, run("", cmd, "--help"));
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("Usage: clip " + cmd), cmd);
@@ -136,7 +136,7 @@ class ClipCommandTest {
         out.reset();
         assertEquals(0, run("", "--help"));
         String top = out.toString(StandardCharsets.UTF_8);
-        for (String cmd : new String[]{"tokenize", "preprocess", "embed", "zeroshot", "models", "demo"}) {
+        for (String cmd : new String[]{"tokenize", "preprocess", "embed", "zeroshot", "models", "convert", "demo"}) {
             assertTrue(top.contains(cmd), cmd + " missing from clip --help");
         }
     }
