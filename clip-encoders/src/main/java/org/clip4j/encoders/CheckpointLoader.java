@@ -160,11 +160,6 @@ final class CheckpointLoader {
         return seen.size();
     }
 
-    /** Checks names, shapes and dtypes of every entry in OpenAI names; see {@link #validate(Path, SafetensorsFile, ClipModel, TensorLayout)}. */
-    static void validate(Path path, SafetensorsFile f, ClipModel model) {
-        validate(path, f, model, TensorLayout.OPENAI);
-    }
-
     /**
      * Checks names, shapes and dtypes of every file tensor the model needs under {@code layout}; throws one
      * exception listing every problem, in the file's names.

@@ -1,6 +1,5 @@
 package org.clip4j.encoders;
 
-import org.clip4j.core.ClipException;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.safetensors.SafetensorsWriter;
@@ -38,10 +37,7 @@ final class HuggingFaceExport {
             w.write(dir.resolve(CheckpointSource.HF_WEIGHTS));
             Files.writeString(dir.resolve(CheckpointSource.HF_CONFIG), config);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write Hugging Face checkpoint to " + dir, e);
-        } catch (RuntimeException e) {
-            if (e instanceof ClipException) throw e;
-            throw new ClipException(dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write Hugging Face checkpoint to " + dir + ": " + e, e);
         }
     }
 }
