@@ -123,7 +123,6 @@ public final class HfClipConfig {
         root.put("projection_dim", cfg.embedDim());
         root.put("logit_scale_init_value", 2.6592);
         root.put("initializer_factor", 1.0);
-        root.put("torch_dtype", "float32");
         ObjectNode t = root.putObject("text_config");
         ClipConfig.Text tc = cfg.text();
         t.put("model_type", "clip_text_model");
