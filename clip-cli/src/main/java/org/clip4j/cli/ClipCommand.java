@@ -14,7 +14,8 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Versions.class,
         description = "CLIP (Contrastive Language-Image Pre-training) on the JVM.",
-        subcommands = {TokenizeCommand.class, PreprocessCommand.class, DemoCommand.class,
+        subcommands = {TokenizeCommand.class, PreprocessCommand.class, EmbedCommand.class, ZeroshotCommand.class,
+                ModelsCommand.class, ConvertCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ClipCommand implements Runnable {
     @CommandLine.Spec

@@ -128,14 +128,17 @@ class ClipCommandTest {
 
     @Test
     void helpEverywhere() {
-        for (String cmd : new String[]{"tokenize", "preprocess", "demo"}) {
+        for (String cmd : new String[]{"tokenize", "preprocess", "embed", "zeroshot", "models", "convert", "demo"}) {
             out.reset();
             assertEquals(0, run("", cmd, "--help"));
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("Usage: clip " + cmd), cmd);
         }
         out.reset();
         assertEquals(0, run("", "--help"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("tokenize"));
+        String top = out.toString(StandardCharsets.UTF_8);
+        for (String cmd : new String[]{"tokenize", "preprocess", "embed", "zeroshot", "models", "convert", "demo"}) {
+            assertTrue(top.contains(cmd), cmd + " missing from clip --help");
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.clip4j.encoders;
 import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.safetensors.SafetensorsFile;
 import org.clip4j.core.safetensors.TensorInfo;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,21 +24,28 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Reads an OpenAI-named CLIP safetensors checkpoint into a {@link ClipModel}.
+ * Reads a CLIP checkpoint into a {@link ClipModel}. Accepted inputs ({@link CheckpointSource} tells them apart):
+ * <ul>
+ *   <li>a {@code .safetensors} file with OpenAI/OpenCLIP names (OpenCLIP {@code CustomTextCLIP} {@code text.*}
+ *       names too);</li>
+ *   <li>an OpenCLIP directory: {@code open_clip_config.json} + {@code open_clip_model.safetensors} (or another
+ *       single safetensors file);</li>
+ *   <li>a Hugging Face {@code CLIPModel} directory: {@code config.json} + {@code model.safetensors}.</li>
+ * </ul>
  *
- * <p>The config comes from, in this order: {@code __metadata__ open_clip_config} (written by
+ * <p>For a single file, the config comes from, in this order: {@code __metadata__ open_clip_config} (written by
  * {@link ClipModel#save}); OpenAI {@code build_model} fields in {@code __metadata__} ({@code clip_config} and/or
  * the single fields, plus {@code transformer_heads}, {@code vision_heads}); a sibling
  * {@code open_clip_config.json}; or the tensor shapes, as the reference {@code build_model} infers them (text
- * heads = width/64 unless {@code transformer_heads} is in the metadata). The choice is logged.
+ * heads = width/64 unless {@code transformer_heads} is in the metadata). The format and the config's origin are
+ * logged at INFO.
  *
  * <p>Every entry is checked before anything is loaded; all missing, unexpected and mis-shaped tensors are
- * reported together. F16/BF16 tensors are upcast. {@code num_batches_tracked} counters may be absent.
+ * reported together, under the file's own names. F16/BF16 tensors are upcast. {@code num_batches_tracked}
+ * counters may be absent.
  */
 final class CheckpointLoader {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointLoader.class);
-    /** Non-tensor entries that some OpenAI checkpoints carry and {@code build_model} deletes. */
-    private static final Set<String> IGNORED = Set.of("input_resolution", "context_length", "vocab_size");
 
     private CheckpointLoader() {
     }
@@ -46,27 +54,36 @@ final class CheckpointLoader {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("models compute in FLOAT or DOUBLE, not " + type);
         }
-        try (SafetensorsFile f = SafetensorsFile.open(path)) {
-            ClipConfig cfg = resolveConfig(path, f);
+        CheckpointSource src = CheckpointSource.resolve(path);
+        try (SafetensorsFile f = SafetensorsFile.open(src.weights())) {
+            TensorLayout layout = src.layout(f);
+            ClipConfig cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
+            LOG.info("{}: {} ({}), weights {}", path, src.format(), layout.describe(), src.weights());
             ClipModel model = new ClipModel(cfg, type);
-            validate(path, f, model);
+            validate(src.weights(), f, model, layout);
             for (Parameter p : model.stateDict()) {
-                if (!f.contains(p.name())) {
+                List<HfClipNames.Part> parts = layout.parts(p.name(), p.shape());
+                String first = parts.get(0).name();
+                if (!f.contains(first)) {
                     p.set(Nd4j.scalar(DataType.INT64, 0L)); // absent counter (shape [])
                 } else if (ModifiedResNet.isCounter(p)) {
-                    p.set(Nd4j.scalar(DataType.INT64, f.longs(p.name())[0]));
+                    p.set(Nd4j.scalar(DataType.INT64, f.longs(first)[0]));
                 } else {
-                    p.set(read(f, p, type));
+                    List<INDArray> values = new ArrayList<>(parts.size());
+                    for (HfClipNames.Part part : parts) values.add(read(f, part, type));
+                    INDArray v = layout.join(p.name(), values);
+                    for (INDArray x : values) if (x != v) Tensors.release(x);
+                    p.set(v);
                 }
             }
             return model;
         }
     }
 
-    private static INDArray read(SafetensorsFile f, Parameter p, DataType type) {
+    private static INDArray read(SafetensorsFile f, HfClipNames.Part part, DataType type) {
         return type == DataType.DOUBLE
-                ? Nd4j.create(f.doubles(p.name()), p.shape(), DataType.DOUBLE)
-                : f.floatArray(p.name());
+                ? Nd4j.create(f.doubles(part.name()), part.shape(), DataType.DOUBLE)
+                : f.floatArray(part.name());
     }
 
     static ClipConfig resolveConfig(Path path, SafetensorsFile f) {
@@ -79,10 +96,10 @@ final class CheckpointLoader {
             LOG.info("{}: config from __metadata__ OpenAI fields (clip_config, transformer_heads, vision_heads)", path);
             return ClipConfig.fromOpenAiMetadata(meta);
         }
-        Path sibling = path.toAbsolutePath().resolveSibling("open_clip_config.json");
+        Path sibling = path.toAbsolutePath().resolveSibling(CheckpointSource.OPEN_CLIP_CONFIG);
         if (Files.isRegularFile(sibling)) {
             LOG.info("{}: config from {}", path, sibling);
-            return ClipConfig.fromJson(sibling);
+            return OpenClipConfigs.read(sibling);
         }
         LOG.info("{}: no config stored; inferring it from tensor shapes as the reference build_model does", path);
         return inferFromShapes(path, f);
@@ -143,36 +160,42 @@ final class CheckpointLoader {
         return seen.size();
     }
 
-    /** Checks names, shapes and dtypes of every entry; throws one exception listing every problem. */
-    static void validate(Path path, SafetensorsFile f, ClipModel model) {
+    /**
+     * Checks names, shapes and dtypes of every file tensor the model needs under {@code layout}; throws one
+     * exception listing every problem, in the file's names.
+     */
+    static void validate(Path path, SafetensorsFile f, ClipModel model, TensorLayout layout) {
         List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), wrongType = new ArrayList<>();
         Set<String> expected = new HashSet<>();
         for (Parameter p : model.stateDict()) {
-            expected.add(p.name());
-            if (!f.contains(p.name())) {
-                if (!ModifiedResNet.isCounter(p)) missing.add(p.name() + " " + Arrays.toString(p.shape()));
-                continue;
-            }
-            TensorInfo t = f.info(p.name());
-            if (!Arrays.equals(t.shape(), p.shape())) {
-                wrongShape.add(p.name() + ": expected " + Arrays.toString(p.shape()) + ", found "
-                        + Arrays.toString(t.shape()));
-            }
-            boolean wantFloat = !ModifiedResNet.isCounter(p);
-            if (t.dtype().isFloat() != wantFloat) {
-                wrongType.add(p.name() + ": expected " + (wantFloat ? "a floating dtype" : "an integer dtype")
-                        + ", found " + t.dtype());
+            for (HfClipNames.Part part : layout.parts(p.name(), p.shape())) {
+                String name = part.name();
+                expected.add(name);
+                if (!f.contains(name)) {
+                    if (!ModifiedResNet.isCounter(p)) missing.add(name + " " + Arrays.toString(part.shape()));
+                    continue;
+                }
+                TensorInfo t = f.info(name);
+                if (!Arrays.equals(t.shape(), part.shape())) {
+                    wrongShape.add(name + ": expected " + Arrays.toString(part.shape()) + ", found "
+                            + Arrays.toString(t.shape()));
+                }
+                boolean wantFloat = !ModifiedResNet.isCounter(p);
+                if (t.dtype().isFloat() != wantFloat) {
+                    wrongType.add(name + ": expected " + (wantFloat ? "a floating dtype" : "an integer dtype")
+                            + ", found " + t.dtype());
+                }
             }
         }
         Set<String> unexpected = new TreeSet<>();
         for (String n : f.names()) {
-            if (!expected.contains(n) && !IGNORED.contains(n)) {
+            if (!expected.contains(n) && !layout.ignorable(n)) {
                 unexpected.add(n + " " + Arrays.toString(f.info(n).shape()));
             }
         }
         if (missing.isEmpty() && wrongShape.isEmpty() && wrongType.isEmpty() && unexpected.isEmpty()) return;
         StringBuilder sb = new StringBuilder(path + ": tensors do not match the model config "
-                + model.config().toJson() + ":");
+                + model.config().toJson() + " (" + layout.describe() + "):");
         section(sb, "missing", missing);
         section(sb, "unexpected", new ArrayList<>(unexpected));
         section(sb, "wrong shape", wrongShape);

@@ -70,7 +70,11 @@ public final class ClipModel extends Module implements AutoCloseable {
         return m;
     }
 
-    /** Loads an OpenAI-named safetensors checkpoint in float32; see {@link CheckpointLoader}. */
+    /**
+     * Loads a checkpoint in float32: a {@code .safetensors} file with OpenAI/OpenCLIP names, an OpenCLIP
+     * directory ({@code open_clip_config.json} + {@code open_clip_model.safetensors}) or a Hugging Face
+     * {@code CLIPModel} directory ({@code config.json} + {@code model.safetensors}); see {@link CheckpointLoader}.
+     */
     public static ClipModel load(Path safetensors) {
         return load(safetensors, DataType.FLOAT);
     }
@@ -103,6 +107,14 @@ public final class ClipModel extends Module implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path, e);
         }
+    }
+
+    /**
+     * Writes this model as a Hugging Face {@code CLIPModel} directory ({@code config.json} +
+     * {@code model.safetensors}; ViT image towers only). {@link #load} reads it back bit for bit.
+     */
+    public void exportHuggingFace(Path dir) {
+        HuggingFaceExport.write(this, dir);
     }
 
     public ClipConfig config() {
