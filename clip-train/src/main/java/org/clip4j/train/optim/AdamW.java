@@ -1,0 +1,135 @@
+package org.clip4j.train.optim;
+
+import org.clip4j.core.ClipException;
+import org.clip4j.core.nn.Parameter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov &amp; Hutter) exactly as {@code torch.optim.AdamW} computes it (no amsgrad), with OpenCLIP's
+ * two parameter groups: weight decay only where {@link Parameter#decay()} says so (matrices, embeddings,
+ * kernels), none on gains, biases, BatchNorm/LayerNorm parameters and {@code logit_scale}.
+ *
+ * <p>Per parameter with gradient g at step t (1-based):
+ * <pre>
+ *   p ← p · (1 − lr·wd)                    (decoupled decay, decay group only; applied first as torch does)
+ *   m ← β1·m + (1 − β1)·g
+ *   v ← β2·v + (1 − β2)·g²
+ *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
+ * </pre>
+ * Defaults follow the CLIP paper/OpenCLIP: β1 0.9, β2 0.98 and ε 1e-6 for ViTs ({@link #vitDefaults}), β2 0.999
+ * and ε 1e-8 for ResNets ({@link #resnetDefaults}), weight decay 0.2.
+ */
+public final class AdamW implements Optimizer {
+    private static final Logger LOG = LoggerFactory.getLogger(AdamW.class);
+
+    private final List<Parameter> params;
+    private final double beta1, beta2, eps, weightDecay;
+    private final Map<String, INDArray> expAvg = new LinkedHashMap<>();
+    private final Map<String, INDArray> expAvgSq = new LinkedHashMap<>();
+    private long steps;
+
+    /** AdamW over the trainable entries of {@code params}. */
+    public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
+        this.params = new ArrayList<>();
+        for (Parameter p : params) if (p.isTrainable()) this.params.add(p);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        List<String> decayed = new ArrayList<>(), plain = new ArrayList<>();
+        for (Parameter p : this.params) (p.decay() ? decayed : plain).add(p.name());
+        LOG.info("AdamW: weight decay {} on {} tensors, none on {} (gains, biases, norms, logit_scale): {}",
+                weightDecay, decayed.size(), plain.size(), plain);
+    }
+
+    /** β1 0.9, β2 0.98, ε 1e-6 (the CLIP paper's ViT settings). */
+    public static AdamW vitDefaults(List<Parameter> params, double weightDecay) {
+        return new AdamW(params, 0.9, 0.98, 1e-6, weightDecay);
+    }
+
+    /** β1 0.9, β2 0.999, ε 1e-8 (the CLIP paper's ResNet settings). */
+    public static AdamW resnetDefaults(List<Parameter> params, double weightDecay) {
+        return new AdamW(params, 0.9, 0.999, 1e-8, weightDecay);
+    }
+
+    @Override
+    public void step(double lr) {
+        steps++;
+        double bc1 = 1 - Math.pow(beta1, steps);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, steps));
+        double stepSize = lr / bc1;
+        for (Parameter p : params) {
+            if (!p.hasGrad()) continue;
+            INDArray w = p.value(), g = p.grad();
+            if (p.decay() && weightDecay != 0) w.muli(1 - lr * weightDecay);
+            INDArray m = expAvg.computeIfAbsent(p.name(), k -> Nd4j.zeros(w.dataType(), w.shape()));
+            INDArray v = expAvgSq.computeIfAbsent(p.name(), k -> Nd4j.zeros(w.dataType(), w.shape()));
+            // torch 1.13's order of operations: m.mul_(β1).add_(g, alpha=1−β1), v.mul_(β2).addcmul_(g, g, 1−β2)
+            INDArray g1 = g.mul(1 - beta1);
+            m.muli(beta1).addi(g1);                                        // m ← β1 m + (1−β1) g
+            INDArray g2 = g.mul(g).muli(1 - beta2);
+            v.muli(beta2).addi(g2);                                        // v ← β2 v + (1−β2) g²
+            INDArray denom = Transforms.sqrt(v, true).divi(bc2Sqrt).addi(eps);
+            INDArray upd = m.div(denom).muli(stepSize);
+            w.subi(upd);                                                   // p ← p − step · m / denom
+            for (INDArray t : new INDArray[] {g1, g2, denom, upd}) t.close();
+        }
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.copyOf(params);
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> s = new LinkedHashMap<>();
+        expAvg.forEach((k, v) -> s.put("exp_avg." + k, v));
+        expAvgSq.forEach((k, v) -> s.put("exp_avg_sq." + k, v));
+        return s;
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> state, long steps) {
+        Map<String, Parameter> byName = new LinkedHashMap<>();
+        for (Parameter p : params) byName.put(p.name(), p);
+        close();
+        for (Map.Entry<String, INDArray> e : state.entrySet()) {
+            String key = e.getKey();
+            boolean second = key.startsWith("exp_avg_sq.");
+            if (!second && !key.startsWith("exp_avg.")) throw new ClipException("AdamW state: unexpected entry '" + key + "'");
+            String name = key.substring(second ? "exp_avg_sq.".length() : "exp_avg.".length());
+            Parameter p = byName.get(name);
+            if (p == null) throw new ClipException("AdamW state '" + key + "': the model has no trainable '" + name + "'");
+            if (!Arrays.equals(p.shape(), e.getValue().shape())) {
+                throw new ClipException("AdamW state '" + key + "': shape " + Arrays.toString(e.getValue().shape())
+                        + ", expected " + Arrays.toString(p.shape()));
+            }
+            (second ? expAvgSq : expAvg).put(name, e.getValue().castTo(p.value().dataType()).dup());
+        }
+        this.steps = steps;
+    }
+
+    @Override
+    public void close() {
+        expAvg.values().forEach(INDArray::close);
+        expAvgSq.values().forEach(INDArray::close);
+        expAvg.clear();
+        expAvgSq.clear();
+    }
+}

@@ -1,0 +1,58 @@
+package org.clip4j.train.optim;
+
+import org.clip4j.core.nn.Parameter;
+
+import java.util.List;
+
+/** Gradient checks and clipping over a whole model, and CLIP's temperature clamp. */
+public final class GradientTools {
+    /** ln(100): OpenCLIP clamps {@code logit_scale} to [0, ln 100] so that the temperature never exceeds 100. */
+    public static final double MAX_LOGIT_SCALE = Math.log(100);
+
+    private GradientTools() {
+    }
+
+    /** √(Σ‖g‖²) over the gradients present (torch's {@code clip_grad_norm_} with norm type 2). */
+    public static double globalNorm(List<Parameter> params) {
+        double sq = 0;
+        for (Parameter p : params) {
+            if (p.isTrainable() && p.hasGrad()) {
+                double n = p.grad().norm2Number().doubleValue();
+                sq += n * n;
+            }
+        }
+        return Math.sqrt(sq);
+    }
+
+    /**
+     * Scales every gradient by {@code maxNorm / (norm + 1e-6)} when that is below 1, as torch's
+     * {@code clip_grad_norm_}; returns the norm before clipping.
+     */
+    public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
+        double norm = globalNorm(params);
+        double coef = maxNorm / (norm + 1e-6);
+        if (coef < 1) {
+            for (Parameter p : params) if (p.isTrainable() && p.hasGrad()) p.grad().muli(coef);
+        }
+        return norm;
+    }
+
+    /** True if any gradient holds a NaN or an infinity. */
+    public static boolean hasNonFinite(List<Parameter> params) {
+        for (Parameter p : params) {
+            if (p.isTrainable() && p.hasGrad()) {
+                double s = p.grad().sumNumber().doubleValue();
+                if (!Double.isFinite(s)) return true; // NaN/Inf anywhere makes the sum non-finite
+            }
+        }
+        return false;
+    }
+
+    /** Clamps {@code logit_scale} in place to [0, ln 100]; returns the clamped value. */
+    public static double clampLogitScale(Parameter logitScale) {
+        double v = logitScale.value().getDouble(0);
+        double c = Math.max(0, Math.min(MAX_LOGIT_SCALE, v));
+        if (c != v) logitScale.value().assign(c);
+        return c;
+    }
+}

@@ -1,0 +1,97 @@
+package org.clip4j.train.optim;
+
+import org.clip4j.core.ClipException;
+import org.clip4j.core.nn.Parameter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent as {@code torch.optim.SGD} (dampening 0, no Nesterov): weight decay is coupled
+ * (added to the gradient, {@code g + wd·p}) and applied only to the decay group of {@link Parameter#decay()};
+ * with momentum μ &gt; 0 the buffer starts as the first gradient and then {@code b ← μ·b + g}. Without decay and
+ * momentum a step is exactly {@code p ← p − lr·g}.
+ */
+public final class Sgd implements Optimizer {
+    private final List<Parameter> params = new ArrayList<>();
+    private final double momentum, weightDecay;
+    private final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    private long steps;
+
+    public Sgd(List<Parameter> params, double momentum, double weightDecay) {
+        for (Parameter p : params) if (p.isTrainable()) this.params.add(p);
+        this.momentum = momentum;
+        this.weightDecay = weightDecay;
+    }
+
+    @Override
+    public void step(double lr) {
+        steps++;
+        for (Parameter p : params) {
+            if (!p.hasGrad()) continue;
+            INDArray w = p.value();
+            INDArray d = p.grad().dup();                                   // d = g (+ wd·p)
+            if (p.decay() && weightDecay != 0) {
+                INDArray wd = w.mul(weightDecay);
+                d.addi(wd);
+                wd.close();
+            }
+            if (momentum != 0) {
+                INDArray b = buffers.get(p.name());
+                if (b == null) {
+                    buffers.put(p.name(), d.dup());                        // first step: b = d
+                } else {
+                    b.muli(momentum).addi(d);                              // b ← μ b + d
+                    d.assign(b);
+                }
+            }
+            w.subi(d.muli(lr));
+            d.close();
+        }
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.copyOf(params);
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> s = new LinkedHashMap<>();
+        buffers.forEach((k, v) -> s.put("momentum_buffer." + k, v));
+        return s;
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> state, long steps) {
+        close();
+        for (Map.Entry<String, INDArray> e : state.entrySet()) {
+            if (!e.getKey().startsWith("momentum_buffer.")) throw new ClipException("SGD state: unexpected entry '" + e.getKey() + "'");
+            String name = e.getKey().substring("momentum_buffer.".length());
+            Parameter p = params.stream().filter(q -> q.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new ClipException("SGD state '" + e.getKey() + "': the model has no trainable '" + name + "'"));
+            if (!Arrays.equals(p.shape(), e.getValue().shape())) {
+                throw new ClipException("SGD state '" + e.getKey() + "': shape " + Arrays.toString(e.getValue().shape())
+                        + ", expected " + Arrays.toString(p.shape()));
+            }
+            buffers.put(name, e.getValue().castTo(p.value().dataType()).dup());
+        }
+        this.steps = steps;
+    }
+
+    @Override
+    public void close() {
+        buffers.values().forEach(INDArray::close);
+        buffers.clear();
+    }
+}
