@@ -1,0 +1,97 @@
+package org.clip4j.train;
+
+import org.clip4j.core.model.ContrastiveLoss;
+import org.clip4j.core.nn.Tape;
+import org.clip4j.encoders.ClipModel;
+import org.clip4j.encoders.ImageEncoder;
+import org.clip4j.encoders.TextTransformer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The gradient of the contrastive loss over a global batch larger than memory, exactly: feature caching
+ * (GradCache, Gao et al. 2021; OpenCLIP's {@code --accum-freq}).
+ *
+ * <ol>
+ *   <li>Encode every micro-batch without keeping activations (no tape) and keep only the features
+ *       ({@code [N, E]} per tower: 32,768 × 512 floats = 64 MB).</li>
+ *   <li>Compute the loss of the whole batch and its gradient with respect to the features (and
+ *       {@code logit_scale}).</li>
+ *   <li>Encode each micro-batch again, this time with a tape, and backpropagate its slice of the feature
+ *       gradient. Parameter gradients add up over micro-batches.</li>
+ * </ol>
+ * The result equals one big batch's gradient (up to float rounding), while activation memory follows the
+ * micro-batch. Costs one extra forward pass per micro-batch.
+ */
+public final class FeatureCachingStep {
+    private FeatureCachingStep() {
+    }
+
+    /**
+     * Accumulates ({@code +=}) into every parameter's gradient the gradient of the contrastive loss of the whole
+     * batch {@code images [N, 3, R, R]} / {@code ids [N, C]}, working {@code microBatch} pairs at a time, and
+     * returns the loss. With {@code microBatch >= N} this is {@link ClipModel#forwardBackward}.
+     */
+    public static double forwardBackward(ClipModel model, INDArray images, INDArray ids, int microBatch) {
+        long n = images.size(0);
+        if (ids.size(0) != n) {
+            throw new IllegalArgumentException("batch has " + n + " images but " + ids.size(0) + " texts");
+        }
+        if (microBatch < 1) throw new IllegalArgumentException("micro-batch " + microBatch + ": expected >= 1");
+        if (microBatch >= n) return model.forwardBackward(images, ids);
+        ImageEncoder visual = model.visual();
+        TextTransformer text = model.text();
+        List<long[]> chunks = new ArrayList<>();
+        for (long a = 0; a < n; a += microBatch) chunks.add(new long[]{a, Math.min(n, a + microBatch)});
+
+        // 1. Features of every micro-batch, no activations kept.
+        List<INDArray> imgParts = new ArrayList<>(), txtParts = new ArrayList<>();
+        for (long[] c : chunks) {
+            INDArray x = slice(images, c), t = slice(ids, c);
+            imgParts.add(visual.forward(x, null));   // [m, E]
+            txtParts.add(text.forward(t, null));     // [m, E]
+            x.close();
+            t.close();
+        }
+        INDArray img = Nd4j.concat(0, imgParts.toArray(INDArray[]::new)); // [N, E]
+        INDArray txt = Nd4j.concat(0, txtParts.toArray(INDArray[]::new)); // [N, E]
+        imgParts.forEach(INDArray::close);
+        txtParts.forEach(INDArray::close);
+
+        // 2. Whole-batch loss; its feature gradients; logit_scale's gradient is accumulated here.
+        double loss;
+        try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, model.logitScale())) {
+            loss = r.loss();
+            img.close();
+            txt.close();
+            // 3. Re-encode each micro-batch with a tape and backpropagate its slice.
+            for (long[] c : chunks) {
+                INDArray x = slice(images, c), t = slice(ids, c);
+                INDArray dImg = slice(r.imageGrad(), c), dTxt = slice(r.textGrad(), c);
+                try (Tape tape = new Tape()) {
+                    INDArray fi = visual.forward(x, tape);
+                    INDArray ft = text.forward(t, tape);
+                    fi.close();
+                    ft.close();
+                    text.backward(dTxt, tape);
+                    visual.backward(dImg, tape);
+                }
+                for (INDArray a : new INDArray[]{x, t, dImg, dTxt}) a.close();
+            }
+        }
+        return loss;
+    }
+
+    /** Rows [c[0], c[1]) of {@code a} as a new contiguous array. */
+    private static INDArray slice(INDArray a, long[] c) {
+        INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+        idx[0] = NDArrayIndex.interval(c[0], c[1]);
+        for (int i = 1; i < idx.length; i++) idx[i] = NDArrayIndex.all();
+        return a.get(idx).dup('c');
+    }
+}
