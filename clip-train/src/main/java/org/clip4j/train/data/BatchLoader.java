@@ -1,0 +1,215 @@
+package org.clip4j.train.data;
+
+import org.clip4j.core.ClipException;
+import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.tokenizer.ClipTokenizer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns an {@link ImageTextSource} into batches: decoding, preprocessing and tokenising run on worker threads,
+ * ahead of the model, into a bounded queue of ready batches.
+ *
+ * <p>The sample stream is endless: position p is sample {@code order(p / size)[p % size]}, where the order of
+ * epoch e is a permutation drawn from (seed, e) (or the manifest order without shuffling). A batch takes the
+ * next samples of the stream; a sample whose image cannot be read is skipped and counted (logged once per
+ * sample), never the end of an epoch. Everything depends only on (source, seed, start position), never on
+ * thread timing, so a run resumed at a batch's {@link Batch#positionAfter()} sees exactly the batches that would
+ * have followed.
+ */
+public final class BatchLoader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
+    private static final Batch END = new Batch(null, null, new long[0], -1, 0);
+
+    private final ImageTextSource source;
+    private final ImagePreprocessor pre;
+    private final ClipTokenizer tokenizer;
+    private final int contextLength, batchSize;
+    private final boolean shuffle;
+    private final long seed;
+    private final ExecutorService workers;
+    private final Thread assembler;
+    private final BlockingQueue<Batch> ready;
+    private final AtomicLong skippedTotal = new AtomicLong();
+    private volatile Throwable failure;
+    private volatile boolean closed;
+    private long waitNanos;
+
+    /** Builder-free constructor; see the field descriptions in the class comment. */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, ClipTokenizer tokenizer, int contextLength,
+                       int batchSize, boolean shuffle, long seed, long startPosition, int threads, int prefetchBatches) {
+        if (source.size() < 1) throw new ClipException(source.describe() + ": no samples");
+        if (batchSize < 1) throw new IllegalArgumentException("batch size " + batchSize + ": expected >= 1");
+        this.source = source;
+        this.pre = pre;
+        this.tokenizer = tokenizer;
+        this.contextLength = contextLength;
+        this.batchSize = batchSize;
+        this.shuffle = shuffle;
+        this.seed = seed;
+        this.ready = new ArrayBlockingQueue<>(Math.max(1, prefetchBatches));
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "clip4j-data-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.assembler = new Thread(() -> assemble(startPosition), "clip4j-batches");
+        assembler.setDaemon(true);
+        assembler.start();
+    }
+
+    private record Prepared(float[] pixels, long[] ids) {
+    }
+
+    /** The source index at stream position {@code p}. */
+    long indexAt(long p, long[][] cache) {
+        long size = source.size();
+        long epoch = p / size;
+        if (!shuffle) return p % size;
+        if (cache[0] == null || cache[1][0] != epoch) {
+            cache[0] = permutation(size, seed, epoch);
+            cache[1] = new long[]{epoch};
+        }
+        return cache[0][(int) (p % size)];
+    }
+
+    /** Fisher–Yates permutation of [0, size) drawn from (seed, epoch). */
+    static long[] permutation(long size, long seed, long epoch) {
+        long[] perm = new long[Math.toIntExact(size)];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + epoch);
+        for (int i = perm.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            long t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        return perm;
+    }
+
+    private void assemble(long position) {
+        long[][] cache = new long[2][];
+        Deque<long[]> pendingIdx = new ArrayDeque<>();     // {position, index}
+        Deque<Future<Prepared>> pending = new ArrayDeque<>();
+        int ahead = batchSize * (ready.remainingCapacity() + 1);
+        long next = position;
+        int r = pre.size();
+        try {
+            while (!closed) {
+                float[] pixels = new float[batchSize * 3 * r * r];       // [n, 3, R, R]
+                long[] ids = new long[batchSize * contextLength];         // [n, C]
+                long[] indices = new long[batchSize];
+                int filled = 0, skipped = 0;
+                long after = position;
+                while (filled < batchSize && !closed) {
+                    while (pending.size() < ahead) {
+                        long idx = indexAt(next, cache);
+                        pendingIdx.add(new long[]{next, idx});
+                        pending.add(workers.submit(() -> prepare(idx)));
+                        next++;
+                    }
+                    long[] pi = pendingIdx.poll();
+                    Future<Prepared> f = pending.poll();
+                    after = pi[0] + 1;
+                    Prepared p;
+                    try {
+                        p = f.get();
+                    } catch (ExecutionException e) {
+                        skipped++;
+                        skippedTotal.incrementAndGet();
+                        LOG.warn("skipping sample {} (stream position {}): {}", pi[1], pi[0], e.getCause().getMessage());
+                        continue;
+                    }
+                    System.arraycopy(p.pixels, 0, pixels, filled * p.pixels.length, p.pixels.length);
+                    System.arraycopy(p.ids, 0, ids, filled * contextLength, contextLength);
+                    indices[filled++] = pi[1];
+                }
+                if (closed) break;
+                position = after;
+                Batch b = new Batch(Nd4j.create(pixels, new long[]{batchSize, 3, r, r}, DataType.FLOAT),
+                        Nd4j.createFromArray(ids).reshape(batchSize, contextLength), indices, after, skipped);
+                boolean offered = false;
+                while (!closed && !(offered = ready.offer(b, 100, TimeUnit.MILLISECONDS))) {
+                    // wait for the consumer
+                }
+                if (!offered) b.close(); // closing: nobody will take it
+            }
+        } catch (Throwable t) {
+            failure = t;
+            ready.offer(END);
+        } finally {
+            pending.forEach(f -> f.cancel(true));
+        }
+    }
+
+    private Prepared prepare(long index) {
+        float[] px = pre.apply(source.image(index));
+        long[] ids = tokenizer.tokenize(List.of(source.caption(index)), contextLength, true)[0];
+        return new Prepared(px, ids);
+    }
+
+    /** The next batch (blocks while the workers prepare it); the caller closes it. */
+    public Batch next() {
+        long t0 = System.nanoTime();
+        Batch b;
+        try {
+            b = ready.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClipException("interrupted while waiting for data", e);
+        }
+        waitNanos += System.nanoTime() - t0;
+        if (b == END) {
+            ready.offer(END);
+            throw new ClipException("data loading failed: " + failure, failure);
+        }
+        return b;
+    }
+
+    /** Seconds the consumer spent waiting in {@link #next()} so far. */
+    public double waitSeconds() {
+        return waitNanos / 1e9;
+    }
+
+    /** Samples skipped so far because their image could not be read. */
+    public long skipped() {
+        return skippedTotal.get();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        assembler.interrupt();
+        workers.shutdownNow();
+        try {
+            assembler.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Batch b;
+        while ((b = ready.poll()) != null) if (b != END) b.close();
+    }
+
+    @Override
+    public String toString() {
+        return "BatchLoader[" + source.describe() + ", batch " + batchSize + ", shuffle " + shuffle + ", seed " + seed
+                + ", context " + contextLength + ", image " + pre.size() + "]";
+    }
+}

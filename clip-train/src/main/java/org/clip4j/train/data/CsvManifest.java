@@ -1,0 +1,146 @@
+package org.clip4j.train.data;
+
+import org.clip4j.core.ClipException;
+import org.clip4j.core.image.DecodedImage;
+import org.clip4j.core.image.ImageDecoder;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A CSV/TSV manifest of image paths and captions, as OpenCLIP's {@code --train-data x.csv}: a header row naming
+ * the columns, by default {@code filepath} and {@code title}; image paths relative to the manifest's folder (or
+ * absolute). A {@code .tsv} file is tab-separated, anything else comma-separated unless told otherwise. Quoted
+ * fields (with doubled quotes, separators and line breaks inside) follow RFC 4180.
+ */
+public final class CsvManifest implements ImageTextSource {
+    private final Path file;
+    private final List<Path> images;
+    private final List<String> captions;
+
+    private CsvManifest(Path file, List<Path> images, List<String> captions) {
+        this.file = file;
+        this.images = images;
+        this.captions = captions;
+    }
+
+    /** Reads {@code file} with the default columns and the separator its extension implies. */
+    public static CsvManifest read(Path file) {
+        return read(file, "filepath", "title", null);
+    }
+
+    /**
+     * Reads {@code file}. {@code separator} null means tab for {@code .tsv}, comma otherwise. Throws a
+     * {@link ClipException} naming the file, line and column for a missing column or a malformed row.
+     */
+    public static CsvManifest read(Path file, String imageKey, String captionKey, Character separator) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ClipException(file + ": cannot read manifest: " + e.getMessage(), e);
+        }
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1); // byte-order mark
+        char sep = separator != null ? separator : file.getFileName().toString().toLowerCase().endsWith(".tsv") ? '\t' : ',';
+        List<List<String>> rows = parse(file, text, sep);
+        if (rows.isEmpty()) throw new ClipException(file + ": empty manifest, expected a header row");
+        List<String> header = rows.get(0);
+        int img = header.indexOf(imageKey), cap = header.indexOf(captionKey);
+        if (img < 0 || cap < 0) {
+            throw new ClipException(file + ": header " + header + " lacks column '" + (img < 0 ? imageKey : captionKey)
+                    + "' (choose the columns with --csv-img-key / --csv-caption-key, the separator with --csv-separator)");
+        }
+        Path base = file.toAbsolutePath().getParent();
+        List<Path> images = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
+        for (int r = 1; r < rows.size(); r++) {
+            List<String> row = rows.get(r);
+            if (row.size() == 1 && row.get(0).isEmpty()) continue; // blank line
+            if (row.size() <= Math.max(img, cap)) {
+                throw new ClipException(file + ": row " + (r + 1) + " has " + row.size() + " fields, expected at least "
+                        + (Math.max(img, cap) + 1));
+            }
+            images.add(base.resolve(row.get(img)));
+            captions.add(row.get(cap));
+        }
+        return new CsvManifest(file, List.copyOf(images), List.copyOf(captions));
+    }
+
+    /** RFC 4180 rows: quoted fields may hold separators, doubled quotes and line breaks. */
+    static List<List<String>> parse(Path file, String text, char sep) {
+        List<List<String>> rows = new ArrayList<>();
+        List<String> row = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false, fieldStarted = false;
+        int line = 1;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                        field.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    if (c == '\n') line++;
+                    field.append(c);
+                }
+            } else if (c == '"' && field.length() == 0 && !fieldStarted) {
+                quoted = true;
+                fieldStarted = true;
+            } else if (c == sep) {
+                row.add(field.toString());
+                field.setLength(0);
+                fieldStarted = false;
+            } else if (c == '\n' || c == '\r') {
+                if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
+                row.add(field.toString());
+                rows.add(row);
+                row = new ArrayList<>();
+                field.setLength(0);
+                fieldStarted = false;
+                line++;
+            } else {
+                field.append(c);
+                fieldStarted = true;
+            }
+        }
+        if (quoted) throw new ClipException(file + ": unterminated quoted field at line " + line);
+        if (fieldStarted || field.length() > 0 || !row.isEmpty()) {
+            row.add(field.toString());
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    @Override
+    public long size() {
+        return images.size();
+    }
+
+    @Override
+    public String caption(long index) {
+        return captions.get(Math.toIntExact(index));
+    }
+
+    /** The image path of row {@code index}. */
+    public Path imagePath(long index) {
+        return images.get(Math.toIntExact(index));
+    }
+
+    @Override
+    public DecodedImage image(long index) {
+        return ImageDecoder.read(imagePath(index));
+    }
+
+    @Override
+    public String describe() {
+        return file + " (" + images.size() + " pairs)";
+    }
+}
