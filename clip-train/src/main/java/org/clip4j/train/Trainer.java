@@ -1,0 +1,331 @@
+package org.clip4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.clip4j.core.ClipException;
+import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.model.ContrastiveLoss;
+import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.tokenizer.ClipTokenizer;
+import org.clip4j.encoders.ClipModel;
+import org.clip4j.train.data.Batch;
+import org.clip4j.train.data.BatchLoader;
+import org.clip4j.train.data.ImageTextSource;
+import org.clip4j.train.optim.AdamW;
+import org.clip4j.train.optim.GradientTools;
+import org.clip4j.train.optim.LrSchedule;
+import org.clip4j.train.optim.Optimizer;
+import org.clip4j.train.optim.Sgd;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Contrastive training of a {@link ClipModel}: batches from an {@link ImageTextSource}, the symmetric loss over
+ * the global batch (computed in micro-batches by feature caching when {@code accumFreq > 1}), AdamW or SGD with
+ * warmup + cosine (or constant) learning rate, the temperature clamped to 100, checkpoints that resume exactly.
+ *
+ * <pre>{@code
+ * TrainResult r = Trainer.builder()
+ *     .model(ClipConfig.builtin("ViT-B-32"))
+ *     .data(CsvManifest.read(Path.of("train.csv")))
+ *     .batchSize(256).accumFreq(4).steps(10_000)
+ *     .checkpointDir(Path.of("runs/a"))
+ *     .build().run();
+ * }</pre>
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Summary of a finished run; the caller owns (closes) the model. */
+    public record TrainResult(ClipModel model, TrainingState state, Path lastCheckpoint) {
+    }
+
+    private final Builder b;
+
+    private Trainer(Builder b) {
+        this.b = b;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Runs to the configured number of steps (resuming first if asked) and returns the trained model. */
+    public TrainResult run() {
+        CheckpointStore store = b.checkpointDir == null ? null : new CheckpointStore(b.checkpointDir, b.keepLast);
+        Path resumeFrom = b.resume == null ? null : requireStore(store).resolve(b.resume);
+        TrainingState state = resumeFrom == null ? null : CheckpointStore.readState(resumeFrom);
+        long seed = state != null ? state.seed() : b.seed;
+
+        ClipModel model = resumeFrom != null ? ClipModel.load(resumeFrom.resolve("model.safetensors"))
+                : b.init != null ? ClipModel.load(b.init)
+                : ClipModel.create(b.config, seed);
+        ClipConfig cfg = model.config();
+        model.train(true);
+        List<Parameter> params = new ArrayList<>();
+        for (Parameter p : model.parameters()) if (p.isTrainable() && !isFrozen(p)) params.add(p);
+        boolean resnet = cfg.vision().isResNet();
+        Optimizer opt = switch (b.optimizer) {
+            case "adamw" -> resnet ? AdamW.resnetDefaults(params, b.wd) : AdamW.vitDefaults(params, b.wd);
+            case "sgd" -> new Sgd(params, b.momentum, b.wd);
+            default -> throw new IllegalArgumentException("optimizer '" + b.optimizer + "': expected adamw or sgd");
+        };
+        if (resumeFrom != null) CheckpointStore.loadOptimizer(resumeFrom, opt);
+
+        long total = b.steps > 0 ? b.steps : Math.max(1, (b.epochs * b.data.size() + b.batchSize - 1) / b.batchSize);
+        LrSchedule schedule = b.schedule.equals("const") ? LrSchedule.constant(b.lr, b.warmup) : LrSchedule.cosine(b.lr, b.warmup, total);
+        int micro = Math.max(1, b.batchSize / b.accumFreq);
+        Map<String, String> provenance = provenance(cfg, seed, total, micro);
+        ImagePreprocessor pre = ImagePreprocessor.clip(cfg.vision().imageSize());
+        ClipTokenizer tok = ClipTokenizer.openai();
+        int ctx = cfg.text().contextLength();
+
+        long step = state != null ? state.step() : 0;
+        long samplesSeen = state != null ? state.samplesSeen() : 0;
+        long position = state != null ? state.dataPosition() : 0;
+        long skippedSamples = state != null ? state.skipped() : 0;
+        double lastLoss = state != null ? state.lastLoss() : Double.NaN;
+        int badInARow = 0;
+        Path last = resumeFrom;
+        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {} lr {} wd {}, seed {}{}",
+                cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), b.data.describe(), total, b.batchSize, micro, b.optimizer, b.lr, b.wd, seed,
+                resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
+        try (BatchLoader loader = new BatchLoader(b.data, pre, tok, ctx, b.batchSize, b.shuffle, seed, position,
+                b.dataThreads, b.prefetch);
+             BufferedWriter metrics = metricsWriter(step == 0)) {
+            while (step < total) {
+                long t0 = System.nanoTime();
+                double wait0 = loader.waitSeconds();
+                double loss;
+                boolean skippedStep;
+                double lr = schedule.lr(step);
+                try (Batch batch = loader.next()) {
+                    model.zeroGrad();
+                    loss = FeatureCachingStep.forwardBackward(model, batch.images(), batch.ids(), micro);
+                    samplesSeen += batch.positionAfter() - position;
+                    position = batch.positionAfter();
+                    skippedSamples += batch.skipped();
+                }
+                skippedStep = !Double.isFinite(loss) || GradientTools.hasNonFinite(params);
+                if (skippedStep) {
+                    badInARow++;
+                    LOG.warn("step {}: non-finite loss or gradient (loss {}); step skipped ({} in a row)", step + 1, loss, badInARow);
+                    if (badInARow >= b.maxBadSteps) {
+                        throw new ClipException(badInARow + " consecutive non-finite steps at step " + (step + 1)
+                                + "; stopping. The last good checkpoint is " + (last == null ? "(none)" : last));
+                    }
+                } else {
+                    badInARow = 0;
+                    if (b.gradClip > 0) GradientTools.clipGlobalNorm(params, b.gradClip);
+                    opt.step(lr);
+                    GradientTools.clampLogitScale(model.logitScale());
+                    lastLoss = loss;
+                }
+                step++;
+                double secs = (System.nanoTime() - t0) / 1e9;
+                StepMetrics m = new StepMetrics(step, total, loss, lr, Math.exp(model.logitScale().value().getDouble(0)),
+                        b.batchSize / secs, loader.waitSeconds() - wait0, skippedStep);
+                writeMetrics(metrics, m);
+                for (TrainingListener l : b.listeners) l.onStep(m);
+                if (b.valData != null && b.valEvery > 0 && (step % b.valEvery == 0 || step == total)) {
+                    Map<String, Double> v = validate(model, pre, tok, ctx);
+                    for (TrainingListener l : b.listeners) l.onValidation(step, v);
+                    writeValidation(metrics, step, v);
+                }
+                if (store != null && (step % b.checkpointEvery == 0 || step == total)) {
+                    TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance);
+                    last = store.save(model, opt, s);
+                    for (TrainingListener l : b.listeners) l.onCheckpoint(step, last);
+                }
+            }
+            skippedSamples = Math.max(skippedSamples, loader.skipped());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            opt.close();
+        }
+        model.train(false);
+        return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance), last);
+    }
+
+    private static CheckpointStore requireStore(CheckpointStore s) {
+        if (s == null) throw new ClipException("--resume needs --checkpoint-dir");
+        return s;
+    }
+
+    private boolean isFrozen(Parameter p) {
+        return (b.lockImage && p.name().startsWith("visual.")) || (b.lockText && !p.name().startsWith("visual.")
+                && !p.name().equals("logit_scale"));
+    }
+
+    /** Validation loss and image↔text recall@1/5/10 on up to {@code valSamples} held-out pairs. */
+    private Map<String, Double> validate(ClipModel model, ImagePreprocessor pre, ClipTokenizer tok, int ctx) {
+        model.train(false);
+        int n = (int) Math.min(b.valSamples, b.valData.size());
+        List<INDArray> imgs = new ArrayList<>(), txts = new ArrayList<>();
+        int chunk = Math.max(1, b.batchSize / b.accumFreq);
+        for (int a = 0; a < n; a += chunk) {
+            int m = Math.min(chunk, n - a);
+            float[] px = new float[m * 3 * pre.size() * pre.size()];
+            List<String> caps = new ArrayList<>();
+            for (int i = 0; i < m; i++) {
+                float[] one = pre.apply(b.valData.image(a + i));
+                System.arraycopy(one, 0, px, i * one.length, one.length);
+                caps.add(b.valData.caption(a + i));
+            }
+            INDArray x = Nd4j.create(px, new long[]{m, 3, pre.size(), pre.size()});
+            INDArray ids = tok.tokenizeToArray(caps, ctx, true);
+            imgs.add(model.encodeImageNormalized(x));
+            txts.add(model.encodeTextNormalized(ids));
+            x.close();
+            ids.close();
+        }
+        INDArray img = Nd4j.concat(0, imgs.toArray(INDArray[]::new)), txt = Nd4j.concat(0, txts.toArray(INDArray[]::new));
+        imgs.forEach(INDArray::close);
+        txts.forEach(INDArray::close);
+        Map<String, Double> out = new LinkedHashMap<>();
+        INDArray sim = img.mmul(txt.transpose());
+        out.putAll(Retrieval.recall(sim, 1, 5, 10));
+        Parameter scale = Parameter.trainable("logit_scale");
+        scale.set(model.logitScale().value().dup());
+        try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
+            out.put("val_loss", r.loss());
+        }
+        scale.release();
+        for (INDArray a : new INDArray[]{img, txt, sim}) a.close();
+        model.train(true);
+        LOG.info("validation on {} pairs: {}", n, out);
+        return out;
+    }
+
+    private Map<String, String> provenance(ClipConfig cfg, long seed, long total, int micro) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("config", cfg.toJson());
+        p.put("data", b.data.describe());
+        p.put("seed", Long.toString(seed));
+        p.put("global_batch", Integer.toString(b.batchSize));
+        p.put("micro_batch", Integer.toString(micro));
+        p.put("steps", Long.toString(total));
+        p.put("optimizer", b.optimizer + " lr=" + b.lr + " wd=" + b.wd + " warmup=" + b.warmup + " schedule=" + b.schedule
+                + (b.gradClip > 0 ? " grad_clip=" + b.gradClip : ""));
+        p.put("init", b.init == null ? "random (reference initialisation)" : b.init.toString());
+        String v = Trainer.class.getPackage().getImplementationVersion();
+        p.put("clip4j", v == null ? "development" : v);
+        p.put("nd4j", "1.0.0-M2.1");
+        p.put("java", System.getProperty("java.version"));
+        return p;
+    }
+
+    private BufferedWriter metricsWriter(boolean fresh) throws IOException {
+        if (b.checkpointDir == null) return new BufferedWriter(java.io.Writer.nullWriter());
+        Files.createDirectories(b.checkpointDir);
+        Path f = b.checkpointDir.resolve("metrics.jsonl");
+        return Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                fresh ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    }
+
+    private static void writeMetrics(BufferedWriter w, StepMetrics m) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", m.step());
+        n.put("loss", m.loss());
+        n.put("lr", m.lr());
+        n.put("logit_scale", m.logitScale());
+        n.put("samples_per_s", m.samplesPerSecond());
+        n.put("data_wait_s", m.dataWaitSeconds());
+        if (m.skippedStep()) n.put("skipped_step", true);
+        w.write(n.toString());
+        w.newLine();
+        w.flush();
+    }
+
+    private static void writeValidation(BufferedWriter w, long step, Map<String, Double> v) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", step);
+        v.forEach(n::put);
+        w.write(n.toString());
+        w.newLine();
+        w.flush();
+    }
+
+    /** Options of a run; defaults follow OpenCLIP (lr 5e-4, wd 0.2, cosine, AdamW). */
+    public static final class Builder {
+        private ClipConfig config;
+        private Path init;
+        private ImageTextSource data, valData;
+        private int batchSize = 64, accumFreq = 1, keepLast = 3, checkpointEvery = 100, valEvery = 0, valSamples = 1000;
+        private long steps, epochs = 1, warmup = 0, seed = 0;
+        private String optimizer = "adamw", schedule = "cosine", resume;
+        private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
+        private boolean shuffle = true, lockImage, lockText;
+        private Path checkpointDir;
+        private int dataThreads = Math.max(1, Runtime.getRuntime().availableProcessors()), prefetch = 2, maxBadSteps = 10;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+
+        /** Train a new model of this architecture from the reference initialisation. */
+        public Builder model(ClipConfig c) { this.config = c; return this; }
+        /** Start from these weights (fine-tuning); the config comes with them. */
+        public Builder init(Path weights) { this.init = weights; return this; }
+        public Builder data(ImageTextSource d) { this.data = d; return this; }
+        public Builder valData(ImageTextSource d) { this.valData = d; return this; }
+        /** Global batch size (the contrastive loss sees all of it). */
+        public Builder batchSize(int n) { this.batchSize = n; return this; }
+        /** Micro-batches per global batch (feature caching); the global batch must divide evenly. */
+        public Builder accumFreq(int k) { this.accumFreq = k; return this; }
+        public Builder steps(long n) { this.steps = n; return this; }
+        public Builder epochs(long n) { this.epochs = n; return this; }
+        public Builder optimizer(String name) { this.optimizer = name; return this; }
+        public Builder lr(double v) { this.lr = v; return this; }
+        public Builder weightDecay(double v) { this.wd = v; return this; }
+        /** SGD momentum (default 0.9). */
+        public Builder momentum(double v) { this.momentum = v; return this; }
+        public Builder warmup(long steps) { this.warmup = steps; return this; }
+        /** "cosine" (default) or "const". */
+        public Builder schedule(String s) { this.schedule = s; return this; }
+        /** Global-norm gradient clipping; 0 (default) disables it. */
+        public Builder gradClip(double maxNorm) { this.gradClip = maxNorm; return this; }
+        public Builder shuffle(boolean s) { this.shuffle = s; return this; }
+        public Builder seed(long s) { this.seed = s; return this; }
+        public Builder checkpointDir(Path d) { this.checkpointDir = d; return this; }
+        public Builder checkpointEvery(int steps) { this.checkpointEvery = steps; return this; }
+        public Builder keepLast(int k) { this.keepLast = k; return this; }
+        /** "latest" or a checkpoint folder. */
+        public Builder resume(String spec) { this.resume = spec; return this; }
+        /** Validation every N steps (and at the end) on up to {@code samples} pairs of {@link #valData}. */
+        public Builder validateEvery(int n, int samples) { this.valEvery = n; this.valSamples = samples; return this; }
+        /** LiT-style locking: no updates to the image tower. */
+        public Builder lockImage(boolean l) { this.lockImage = l; return this; }
+        /** No updates to the text tower. */
+        public Builder lockText(boolean l) { this.lockText = l; return this; }
+        public Builder dataThreads(int n) { this.dataThreads = n; return this; }
+        public Builder prefetchBatches(int n) { this.prefetch = n; return this; }
+        /** Consecutive non-finite steps before the run stops (default 10). */
+        public Builder maxBadSteps(int n) { this.maxBadSteps = n; return this; }
+        public Builder listener(TrainingListener l) { this.listeners.add(l); return this; }
+
+        public Trainer build() {
+            if (data == null) throw new IllegalArgumentException("no training data (data(...))");
+            if (config == null && init == null && resume == null) throw new IllegalArgumentException("no model: model(config), init(weights) or resume(...)");
+            if (accumFreq < 1 || batchSize % accumFreq != 0) {
+                throw new IllegalArgumentException("batch size " + batchSize + " must be a multiple of accum-freq " + accumFreq);
+            }
+            if (checkpointEvery < 1) throw new IllegalArgumentException("checkpoint-every must be >= 1");
+            return new Trainer(this);
+        }
+    }
+}
