@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * End-to-end central finite differences in double precision for a micro ModifiedResNet CLIP: loss → logits →
  * attention pool → four stages → stem, with BatchNorm in inference mode and in training mode (batch statistics).
  */
+@org.junit.jupiter.api.extension.ExtendWith(OneThread.class)
 class RnModelGradientTest {
     /** Width 4: stem 2/2/4 channels, stages 16/32/64/128, a 1×1 grid at 32 px, attention pool with 4 heads. */
     static final ClipConfig MICRO_RN = ClipConfig.fromJson("{\"embed_dim\": 6, \"quick_gelu\": true, \"vision_cfg\":"

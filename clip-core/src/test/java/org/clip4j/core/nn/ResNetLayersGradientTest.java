@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * direct definitions: Conv2d (strides 1 and 2, padding 0 and 1, 1×1 and 3×3), BatchNorm2d in both modes,
  * AvgPool2d (including floor-mode cropping), Relu, AttentionPool2d and Bottleneck blocks.
  */
+@org.junit.jupiter.api.extension.ExtendWith(OneThread.class)
 class ResNetLayersGradientTest {
     /** A module without entries, for the parameter-free layers. */
     private static final Module NONE = new Module("none") {
