@@ -197,15 +197,19 @@ public final class ModifiedResNet extends ImageEncoder {
         }
     }
 
-    /** conv → BN → ReLU; the ReLU output is returned and, in training, also recorded in {@code kept}. */
+    /** conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}. */
     private static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape,
                                        List<INDArray> kept) {
         INDArray c = conv.forward(x, tape);
-        INDArray b = bn.forward(c, tape);
-        Tensors.release(c);
-        INDArray r = relu.forward(b, tape);
+        INDArray b = bn.forward(c, tape);       // references c in training
+        INDArray r = relu.forward(b, tape);     // references r in training
         Tensors.release(b);
-        if (tape != null) kept.add(r);
+        if (tape != null) {
+            kept.add(c);
+            kept.add(r);
+        } else {
+            Tensors.release(c);
+        }
         return r;
     }
 

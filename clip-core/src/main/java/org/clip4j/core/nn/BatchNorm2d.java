@@ -2,6 +2,7 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -89,36 +90,38 @@ public final class BatchNorm2d extends Module {
         numBatchesTracked.set(Nd4j.scalar(DataType.INT64, 0L));
     }
 
-    /** {@code x}: [N, C, H, W] (borrowed, not kept) → new [N, C, H, W]. */
+    /**
+     * {@code x}: [N, C, H, W] (borrowed; kept by reference for backward, so the caller keeps it alive) → new
+     * [N, C, H, W], computed as {@code x · s + t} per channel with {@code s = weight · rstd},
+     * {@code t = bias − mean · s}: two passes over the activations instead of materialising x̂.
+     */
     public INDArray forward(INDArray x, Tape tape) {
         if (x.rank() != 4 || x.size(1) != channels) {
             throw new IllegalArgumentException(name() + ": expected [N, " + channels + ", H, W], got "
                     + Arrays.toString(x.shape()));
         }
-        INDArray xhat = x.dup('c');   // becomes (x − mean) · rstd, in place
-        INDArray rstd;                // [C], 1/sqrt(var + eps)
+        INDArray mean, rstd; // [C] each
         if (training) {
             long m = x.length() / channels; // values per channel
             if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
-            INDArray mean = Channels.sum(xhat).divi(m);
-            Channels.sub(xhat, mean);
-            INDArray sq = xhat.mul(xhat);
-            INDArray var = Channels.sum(sq).divi(m); // biased: used to normalise
-            Tensors.release(sq);
+            mean = x.mean(0, 2, 3);
+            INDArray var = x.var(false, 0, 2, 3); // biased: used to normalise
             updateRunningStatistics(mean, var, m);
             rstd = Transforms.pow(var.addi(EPS), -0.5, false);
-            Tensors.release(mean);
         } else {
-            Channels.sub(xhat, runningMean.value());
+            mean = runningMean.value().dup();
             rstd = Transforms.pow(runningVar.value().add(EPS), -0.5, false);
         }
-        Channels.mul(xhat, rstd);
-        INDArray y = xhat.dup('c');
-        Channels.add(Channels.mul(y, weight.value()), bias.value());
+        INDArray s = rstd.mul(weight.value());        // [C]
+        INDArray t = mean.mul(s).rsubi(bias.value()); // [C]
+        INDArray y = Nd4j.create(x.dataType(), x.shape());
+        Broadcast.mul(x, s, y, 1);
+        Channels.add(y, t);
+        Tensors.release(t);
         if (tape != null) {
-            tape.push(this).keep(xhat).keep(rstd).value(training);
+            tape.push(this).ref(x).keep(mean).keep(rstd).keep(s).value(training);
         } else {
-            Tensors.release(xhat, rstd);
+            Tensors.release(mean, rstd, s);
         }
         return y;
     }
@@ -137,35 +140,38 @@ public final class BatchNorm2d extends Module {
     }
 
     /**
-     * {@code dy}: [N, C, H, W] → new dx. dweight = Σ dy·x̂, dbias = Σ dy (sums over N, H, W). In inference the
-     * statistics are constants: {@code dx = dy · weight · rstd}. In training they depend on x, which adds
-     * {@code dx = weight · rstd · (dy − dbias/M − x̂ · dweight/M)}.
+     * {@code dy}: [N, C, H, W] → new dx. With x̂ = (x − mean)·rstd and sums over N, H, W:
+     * dbias = Σ dy, dweight = Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy). In inference the statistics are constants:
+     * {@code dx = dy · s}. In training they depend on x, which gives
+     * {@code dx = s · (dy − dbias/M − x̂ · dweight/M)}, applied as {@code dy·s + x·a + c} per channel.
      */
     public INDArray backward(INDArray dy, Tape tape) {
         try (Tape.Frame f = tape.pop(this)) {
-            INDArray xhat = f.array(0), rstd = f.array(1);
-            boolean trained = f.get(2);
-            INDArray dyXhat = dy.mul(xhat);
-            INDArray dw = Channels.sum(dyXhat);
+            INDArray x = f.array(0), mean = f.array(1), rstd = f.array(2), s = f.array(3);
+            boolean trained = f.get(4);
+            INDArray dyx = dy.mul(x);
+            INDArray sumDyX = Channels.sum(dyx);
+            Tensors.release(dyx);
             INDArray db = Channels.sum(dy);
-            Tensors.release(dyXhat);
-            INDArray scale = rstd.mul(weight.value()); // [C], weight · rstd
-            INDArray dx;
+            INDArray meanDb = mean.mul(db);
+            INDArray dw = sumDyX.subi(meanDb).muli(rstd); // Σ dy·x̂
+            Tensors.release(meanDb);
+            INDArray dx = Nd4j.create(dy.dataType(), dy.shape());
+            Broadcast.mul(dy, s, dx, 1);                  // dy · s
             if (trained) {
                 double m = dy.length() / (double) channels;
-                dx = xhat.mul(-1.0 / m);            // −x̂/M
-                Channels.mul(dx, dw);               // −x̂ · dweight/M
-                dx.addi(dy);
-                INDArray meanDy = db.div(m);
-                Channels.sub(dx, meanDy);           // − dbias/M
-                Tensors.release(meanDy);
-            } else {
-                dx = dy.dup('c');
+                INDArray a = s.mul(rstd).muli(dw).muli(-1.0 / m);        // −s·rstd·dweight/M
+                INDArray sdb = s.mul(db).muli(1.0 / m);
+                INDArray c = a.mul(mean).negi().subi(sdb);                // −a·mean − s·dbias/M
+                INDArray xa = Nd4j.create(dy.dataType(), dy.shape());
+                Broadcast.mul(x, a, xa, 1);
+                dx.addi(xa);
+                Channels.add(dx, c);
+                Tensors.release(a, sdb, c, xa);
             }
-            Channels.mul(dx, scale);
             weight.accumulate(dw);
             bias.accumulate(db);
-            Tensors.release(dw, db, scale);
+            Tensors.release(dw, db);
             return dx;
         }
     }

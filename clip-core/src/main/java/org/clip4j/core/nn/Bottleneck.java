@@ -2,6 +2,9 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The ModifiedResNet residual block (expansion 4): 1×1 conv → BN → ReLU → 3×3 conv (pad 1) → BN → ReLU →
  * AvgPool(stride) if stride &gt; 1 → 1×1 conv → BN, plus the identity, then ReLU. When the stride is above 1 or
@@ -59,14 +62,14 @@ public final class Bottleneck extends Module {
     }
 
     /** The convolutions in state-dict order (conv1, conv2, conv3, then downsample.0 if present). */
-    public java.util.List<Conv2d> convs() {
-        return downConv == null ? java.util.List.of(conv1, conv2, conv3)
-                : java.util.List.of(conv1, conv2, conv3, downConv);
+    public List<Conv2d> convs() {
+        return downConv == null ? List.of(conv1, conv2, conv3)
+                : List.of(conv1, conv2, conv3, downConv);
     }
 
     /** The BatchNorms in state-dict order (bn1, bn2, bn3, then downsample.1 if present). */
-    public java.util.List<BatchNorm2d> batchNorms() {
-        return downBn == null ? java.util.List.of(bn1, bn2, bn3) : java.util.List.of(bn1, bn2, bn3, downBn);
+    public List<BatchNorm2d> batchNorms() {
+        return downBn == null ? List.of(bn1, bn2, bn3) : List.of(bn1, bn2, bn3, downBn);
     }
 
     /** The last BatchNorm of the residual branch (zero-initialised weight in CLIP). */
@@ -79,15 +82,26 @@ public final class Bottleneck extends Module {
      * backward) → new [N, 4·planes, H/stride, W/stride], referenced by the final ReLU's frame (keep it alive too).
      */
     public INDArray forward(INDArray x, Tape tape) {
-        INDArray r1 = convBnRelu(conv1, bn1, relu1, x, tape);      // [N, planes, H, W]
-        INDArray r2 = convBnRelu(conv2, bn2, relu2, r1, tape);     // [N, planes, H, W]
+        List<INDArray> kept = new ArrayList<>(); // arrays the children's frames reference
+        INDArray r1 = convBnRelu(conv1, bn1, relu1, x, tape, kept);     // [N, planes, H, W]
+        INDArray r2 = convBnRelu(conv2, bn2, relu2, r1, tape, kept);    // [N, planes, H, W]
+        if (tape == null) Tensors.release(r1);
         INDArray p2 = r2;
-        if (pool != null) p2 = pool.forward(r2, tape);              // [N, planes, H/s, W/s]
-        INDArray out = convBn(conv3, bn3, p2, tape);                // [N, 4·planes, H/s, W/s]
-        INDArray px = null;
+        if (pool != null) {
+            p2 = pool.forward(r2, tape);                                 // [N, planes, H/s, W/s]
+            if (tape != null) kept.add(p2);
+            else Tensors.release(r2);
+        }
+        INDArray out = convBn(conv3, bn3, p2, tape, kept);               // [N, 4·planes, H/s, W/s]
+        if (tape == null) Tensors.release(p2);
         if (downConv != null) {
-            px = downPool != null ? downPool.forward(x, tape) : x;         // downsample.-1
-            INDArray identity = convBn(downConv, downBn, px, tape);
+            INDArray px = x;
+            if (downPool != null) {
+                px = downPool.forward(x, tape);                          // downsample.-1
+                if (tape != null) kept.add(px);
+            }
+            INDArray identity = convBn(downConv, downBn, px, tape, kept);
+            if (tape == null && px != x) Tensors.release(px);
             out.addi(identity);
             Tensors.release(identity);
         } else {
@@ -96,12 +110,8 @@ public final class Bottleneck extends Module {
         INDArray y = relu3.forward(out, tape);
         Tensors.release(out);
         if (tape != null) {
-            Tape.Frame f = tape.push(this).keep(r1).keep(r2); // inputs of conv2/conv3 (or the pool), ReLU outputs
-            if (p2 != r2) f.keep(p2);
-            if (px != null && px != x) f.keep(px);
-        } else {
-            Tensors.release(r1, r2, p2);
-            if (px != x) Tensors.release(px);
+            Tape.Frame f = tape.push(this);
+            for (INDArray a : kept) f.keep(a);
         }
         return y;
     }
@@ -141,17 +151,21 @@ public final class Bottleneck extends Module {
         for (BatchNorm2d bn : batchNorms()) bn.train(on);
     }
 
-    static INDArray convBn(Conv2d conv, BatchNorm2d bn, INDArray x, Tape tape) {
+    /** conv → BN; in training the conv output, which the BatchNorm references, is added to {@code kept}. */
+    static INDArray convBn(Conv2d conv, BatchNorm2d bn, INDArray x, Tape tape, List<INDArray> kept) {
         INDArray c = conv.forward(x, tape);
         INDArray b = bn.forward(c, tape);
-        Tensors.release(c);
+        if (tape != null) kept.add(c);
+        else Tensors.release(c);
         return b;
     }
 
-    static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape) {
-        INDArray b = convBn(conv, bn, x, tape);
+    /** conv → BN → ReLU; in training the conv and ReLU outputs are added to {@code kept}. */
+    static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape, List<INDArray> kept) {
+        INDArray b = convBn(conv, bn, x, tape, kept);
         INDArray r = relu.forward(b, tape);
         Tensors.release(b);
+        if (tape != null) kept.add(r);
         return r;
     }
 
