@@ -137,6 +137,15 @@ public final class ClipModel extends Module implements AutoCloseable {
         return logitScale;
     }
 
+    /**
+     * BatchNorm mode of a ResNet image tower, as PyTorch's {@code model.train()} / {@code model.eval()}: true uses
+     * batch statistics and updates the running statistics, false (the default, as the reference fixtures and
+     * pretrained checkpoints are evaluated) uses the running statistics. A ViT has no BatchNorm: no effect.
+     */
+    public void train(boolean on) {
+        if (visual instanceof ModifiedResNet r) r.train(on);
+    }
+
     /** Image features [N, E], not normalised (as the reference {@code encode_image}). */
     public INDArray encodeImage(INDArray images) {
         return visual.forward(images, null);

@@ -1,73 +1,82 @@
 package org.clip4j.encoders;
 
+import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.nn.AttentionPool2d;
+import org.clip4j.core.nn.AvgPool2d;
+import org.clip4j.core.nn.BatchNorm2d;
+import org.clip4j.core.nn.Bottleneck;
+import org.clip4j.core.nn.Conv2d;
 import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Linear;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Relu;
 import org.clip4j.core.nn.Tape;
+import org.clip4j.core.nn.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * OpenAI's ModifiedResNet image tower: its complete state-dict structure (names and shapes, so checkpoints load,
- * validate and save, and parameter counts are exact). Forward and backward are not implemented yet.
+ * OpenAI's ModifiedResNet image tower (RN50, RN101, RN50x4, RN50x16, RN50x64): images [N, 3, R, R] → [N, E].
  *
- * <p>Layout: a 3-conv stem (width/2, width/2, width channels, each followed by BatchNorm), four stages of
- * Bottleneck blocks with planes width·{1,2,4,8} (expansion 4; the first block of a stage has a
- * {@code downsample} 1×1 conv + BatchNorm when the stride or channel count changes) and an attention pool over
- * width·32 channels with separate q/k/v projections and {@code c_proj} to the embedding dimension.
+ * <ol>
+ *   <li>A 3-conv stem instead of one 7×7 conv: conv 3×3 stride 2 (width/2) → BN → ReLU → conv 3×3 (width/2) →
+ *       BN → ReLU → conv 3×3 (width) → BN → ReLU → AvgPool(2) instead of a max pool. R → R/4.</li>
+ *   <li>Four stages of {@link Bottleneck} blocks, planes width·{1, 2, 4, 8} (4× as many output channels);
+ *       stages 2–4 halve the resolution with an average pool rather than a strided conv. R/4 → R/32.</li>
+ *   <li>{@link AttentionPool2d} over the width·32 channels of the (R/32)² grid with width·32/head_width heads
+ *       (head dimension 64 for every CLIP ResNet) instead of a global average pool, then {@code c_proj} → E.</li>
+ * </ol>
+ *
+ * <p>BatchNorm runs in inference mode (running statistics) unless {@link #train(boolean) train(true)} is set.
+ * Probe keys: {@code visual.stem}, {@code visual.layer1} … {@code visual.layer4} (NCHW).
  */
 public final class ModifiedResNet extends ImageEncoder {
     private final int imageSize;
-    private final Linear cProj;
+    private final int width;
+    private final Conv2d conv1;
+    private final BatchNorm2d bn1;
+    private final Conv2d conv2;
+    private final BatchNorm2d bn2;
+    private final Conv2d conv3;
+    private final BatchNorm2d bn3;
+    private final Relu relu1 = new Relu();
+    private final Relu relu2 = new Relu();
+    private final Relu relu3 = new Relu();
+    private final AvgPool2d stemPool = new AvgPool2d(2);
+    private final List<List<Bottleneck>> stages = new ArrayList<>();
+    private final AttentionPool2d attnpool;
 
     public ModifiedResNet(ClipConfig.Vision cfg, int embedDim) {
         super("visual");
-        this.imageSize = cfg.imageSize();
-        int width = cfg.width();
-        conv("conv1", width / 2, 3, 3);
-        batchNorm("bn1", width / 2);
-        conv("conv2", width / 2, width / 2, 3);
-        batchNorm("bn2", width / 2);
-        conv("conv3", width, width / 2, 3);
-        batchNorm("bn3", width);
-        int inplanes = width;
-        for (int stage = 0; stage < 4; stage++) {
-            int planes = width << stage;
-            int stride = stage == 0 ? 1 : 2;
-            for (int j = 0; j < cfg.layers().get(stage); j++) {
-                String b = "layer" + (stage + 1) + "." + j + ".";
-                conv(b + "conv1", planes, inplanes, 1);
-                batchNorm(b + "bn1", planes);
-                conv(b + "conv2", planes, planes, 3);
-                batchNorm(b + "bn2", planes);
-                conv(b + "conv3", planes * 4, planes, 1);
-                batchNorm(b + "bn3", planes * 4);
-                if (j == 0 && (stride > 1 || inplanes != planes * 4)) {
-                    conv(b + "downsample.0", planes * 4, inplanes, 1); // downsample.-1 is the parameter-free AvgPool
-                    batchNorm(b + "downsample.1", planes * 4);
-                }
-                inplanes = planes * 4;
-            }
+        if (cfg.imageSize() % 32 != 0) {
+            throw new ClipException("ModifiedResNet: image_size " + cfg.imageSize() + " is not a multiple of 32");
         }
-        long embed = width * 32L;
-        long spacial = cfg.imageSize() / 32;
-        param("attnpool.positional_embedding", spacial * spacial + 1, embed);
-        child(new Linear(qualify("attnpool.k_proj"), embed, embed, true));
-        child(new Linear(qualify("attnpool.q_proj"), embed, embed, true));
-        child(new Linear(qualify("attnpool.v_proj"), embed, embed, true));
-        this.cProj = child(new Linear(qualify("attnpool.c_proj"), embed, embedDim, true));
-    }
-
-    private void conv(String name, int out, int in, int k) {
-        param(name + ".weight", out, in, k, k);
-    }
-
-    private void batchNorm(String name, int channels) {
-        param(name + ".weight", channels);
-        param(name + ".bias", channels);
-        buffer(name + ".running_mean", channels);
-        buffer(name + ".running_var", channels);
-        buffer(name + ".num_batches_tracked"); // scalar counter, I64 in checkpoints
+        this.imageSize = cfg.imageSize();
+        this.width = cfg.width();
+        // Registration order = the reference state_dict order.
+        this.conv1 = child(new Conv2d(qualify("conv1"), 3, width / 2, 3, 2, 1));
+        this.bn1 = child(new BatchNorm2d(qualify("bn1"), width / 2));
+        this.conv2 = child(new Conv2d(qualify("conv2"), width / 2, width / 2, 3, 1, 1));
+        this.bn2 = child(new BatchNorm2d(qualify("bn2"), width / 2));
+        this.conv3 = child(new Conv2d(qualify("conv3"), width / 2, width, 3, 1, 1));
+        this.bn3 = child(new BatchNorm2d(qualify("bn3"), width));
+        long inplanes = width;
+        for (int stage = 0; stage < 4; stage++) {
+            long planes = (long) width << stage;
+            List<Bottleneck> blocks = new ArrayList<>();
+            for (int j = 0; j < cfg.layers().get(stage); j++) {
+                int stride = stage > 0 && j == 0 ? 2 : 1; // only the first block of stages 2-4 downsamples
+                blocks.add(child(new Bottleneck(qualify("layer" + (stage + 1) + "." + j), inplanes, planes, stride)));
+                inplanes = planes * Bottleneck.EXPANSION;
+            }
+            stages.add(blocks);
+        }
+        long embed = width * 32L; // the ResNet feature dimension = 4 · 8 · width
+        this.attnpool = child(new AttentionPool2d(qualify("attnpool"), imageSize / 32, embed, cfg.heads(), embedDim));
     }
 
     @Override
@@ -77,22 +86,140 @@ public final class ModifiedResNet extends ImageEncoder {
 
     /** Output dimension of the attention pool. */
     public long embedDim() {
-        return cProj.outFeatures();
+        return attnpool.cProj().outFeatures();
+    }
+
+    public AttentionPool2d attnpool() {
+        return attnpool;
+    }
+
+    /** Every Bottleneck, stage by stage. */
+    public List<Bottleneck> blocks() {
+        List<Bottleneck> all = new ArrayList<>();
+        for (List<Bottleneck> s : stages) all.addAll(s);
+        return all;
+    }
+
+    /** Every BatchNorm in state-dict order. */
+    public List<BatchNorm2d> batchNorms() {
+        List<BatchNorm2d> all = new ArrayList<>(List.of(bn1, bn2, bn3));
+        for (Bottleneck b : blocks()) all.addAll(b.batchNorms());
+        return all;
+    }
+
+    /** BatchNorm mode: true = batch statistics + running-statistics updates (training), false = inference. */
+    public void train(boolean on) {
+        for (BatchNorm2d bn : batchNorms()) bn.train(on);
+    }
+
+    /**
+     * Reference initialisation: PyTorch's defaults (convs U(±1/√fan_in), BatchNorm weight 1, bias 0, running
+     * statistics 0/1; Linear biases U(±1/√in)), the attention pool's {@code positional_embedding} N(0, C⁻¹), then
+     * OpenAI's {@code initialize_parameters}: q/k/v/c_proj weights N(0, std = c_proj.in_features^-0.5) and every
+     * residual block's {@code bn3.weight} zero, so each block starts as the identity (plus its downsample).
+     */
+    @Override
+    public void initialize(Init init) {
+        for (Conv2d c : List.of(conv1, conv2, conv3)) init.torchDefaultWeight(c.weight());
+        for (BatchNorm2d bn : List.of(bn1, bn2, bn3)) bn.resetParameters(init);
+        for (Bottleneck b : blocks()) {
+            for (Conv2d c : b.convs()) init.torchDefaultWeight(c.weight());
+            for (BatchNorm2d bn : b.batchNorms()) bn.resetParameters(init);
+            init.constant(b.bn3().weight(), 0);
+        }
+        long c = width * 32L;
+        double std = Math.pow(attnpool.cProj().inFeatures(), -0.5);
+        init.normal(attnpool.positionalEmbedding(), Math.pow(c, -0.5));
+        for (Linear l : List.of(attnpool.kProj(), attnpool.qProj(), attnpool.vProj(), attnpool.cProj())) {
+            init.normal(l.weight(), std);
+            init.uniform(l.bias(), 1.0 / Math.sqrt(l.inFeatures()));
+        }
     }
 
     @Override
     public INDArray forward(INDArray images, Tape tape) {
-        throw new UnsupportedOperationException("ModifiedResNet forward is not implemented yet");
+        long[] s = images.shape();
+        if (s.length != 4 || s[1] != 3 || s[2] != imageSize || s[3] != imageSize) {
+            throw new ClipException("visual: expected images of shape [N, 3, " + imageSize + ", " + imageSize
+                    + "], got " + Arrays.toString(s));
+        }
+        var type = conv1.weight().value().dataType();
+        INDArray x = images;
+        if (images.dataType() != type) x = images.castTo(type);
+        else if (!Tensors.isRowMajorContiguous(images)) x = images.dup('c');
+        List<INDArray> kept = new ArrayList<>(); // arrays referenced by the children's frames
+        if (x != images) kept.add(x);
+
+        INDArray r1 = convBnRelu(conv1, bn1, relu1, x, tape, kept);   // [N, w/2, R/2, R/2]
+        INDArray r2 = convBnRelu(conv2, bn2, relu2, r1, tape, kept);  // [N, w/2, R/2, R/2]
+        INDArray r3 = convBnRelu(conv3, bn3, relu3, r2, tape, kept);  // [N, w, R/2, R/2]
+        INDArray h = stemPool.forward(r3, tape);                        // [N, w, R/4, R/4]
+        if (tape == null) Tensors.release(x != images ? x : null, r1, r2, r3);
+        INDArray stem = h;
+        emit("visual.stem", () -> stem);
+        for (int stage = 0; stage < 4; stage++) {
+            for (Bottleneck b : stages.get(stage)) {
+                INDArray next = b.forward(h, tape);                     // [N, 4·planes, H/stride, W/stride]
+                if (tape != null) kept.add(h);
+                else Tensors.release(h);
+                h = next;
+            }
+            INDArray out = h;
+            emit("visual.layer" + (stage + 1), () -> out);
+        }
+        INDArray features = attnpool.forward(h, tape);                  // [N, E]
+        if (tape != null) {
+            kept.add(h); // the last block's ReLU references its output
+            Tape.Frame f = tape.push(this);
+            for (INDArray a : kept) f.keep(a);
+        } else {
+            Tensors.release(h);
+        }
+        return features;
     }
 
     @Override
     public void backward(INDArray dFeatures, Tape tape) {
-        throw new UnsupportedOperationException("ModifiedResNet backward is not implemented yet");
+        try (Tape.Frame ignored = tape.pop(this)) {
+            INDArray d = attnpool.backward(dFeatures, tape);             // [N, 32w, R/32, R/32]
+            List<Bottleneck> blocks = blocks();
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                INDArray prev = blocks.get(i).backward(d, tape);
+                Tensors.release(d);
+                d = prev;
+            }
+            INDArray dr3 = stemPool.backward(d, tape);
+            Tensors.release(d);
+            INDArray dr2 = convBnReluBackward(conv3, bn3, relu3, dr3, tape);
+            INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape);
+            INDArray dx = convBnReluBackward(conv1, bn1, relu1, dr1, tape); // image gradient: not needed
+            Tensors.release(dr3, dr2, dr1, dx);
+        }
     }
 
-    @Override
-    public void initialize(Init init) {
-        throw new UnsupportedOperationException("ModifiedResNet initialisation is not implemented yet");
+    /** conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}. */
+    private static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape,
+                                       List<INDArray> kept) {
+        INDArray c = conv.forward(x, tape);
+        INDArray b = bn.forward(c, tape);       // references c in training
+        INDArray r = relu.forward(b, tape);     // references r in training
+        Tensors.release(b);
+        if (tape != null) {
+            kept.add(c);
+            kept.add(r);
+        } else {
+            Tensors.release(c);
+        }
+        return r;
+    }
+
+    private static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape) {
+        INDArray db = relu.backward(dy, tape);
+        INDArray dc = bn.backward(db, tape);
+        Tensors.release(db);
+        INDArray dx = conv.backward(dc, tape);
+        Tensors.release(dc);
+        return dx;
     }
 
     /** True for the BatchNorm step counter, which checkpoints may omit. */

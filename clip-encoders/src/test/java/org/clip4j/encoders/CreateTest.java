@@ -11,7 +11,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link ClipModel#create}: the reference initialisation scheme, determinism, decay hints. */
@@ -68,11 +67,6 @@ class CreateTest {
             assertFalse(d.get("logit_scale"));
             assertFalse(d.get("visual.class_embedding"));
         }
-    }
-
-    @Test
-    void resNetCannotBeCreatedYet() {
-        assertThrows(UnsupportedOperationException.class, () -> ClipModel.create(ClipConfig.builtin("RN50"), 1));
     }
 
     private static void assertStd(INDArray a, double want) {

@@ -1,0 +1,175 @@
+package org.clip4j.core.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+/**
+ * The ModifiedResNet's final pooling, OpenAI's {@code AttentionPool2d}: the feature map becomes HW tokens, the
+ * spatial mean is prepended as token 0, a learned {@code positional_embedding} [HW+1, C] is added, and one
+ * multi-head attention step runs in which <em>only token 0 is a query</em> (it attends to all HW+1 tokens).
+ * Its output, projected by {@code c_proj}, is the image embedding.
+ *
+ * <p>Unlike {@link MultiheadAttention} the projections are separate {@link Linear}s with biases
+ * ({@code q_proj}, {@code k_proj}, {@code v_proj}, C → C) and {@code c_proj} (C → output). The number of heads
+ * comes from the config (CLIP uses C/64, i.e. head dimension 64). State-dict order: positional_embedding,
+ * k_proj, q_proj, v_proj, c_proj (the reference's declaration order).
+ */
+public final class AttentionPool2d extends Module {
+    private final Parameter positionalEmbedding;
+    private final Linear kProj;
+    private final Linear qProj;
+    private final Linear vProj;
+    private final Linear cProj;
+    private final long tokens;
+    private final long embed;
+    private final long heads;
+    private final long headDim;
+
+    /**
+     * @param spacial side of the input feature map (HW = spacial²)
+     * @param embed   channels C of the feature map
+     * @param heads   attention heads (C must be divisible by it)
+     * @param output  output dimension of {@code c_proj}
+     */
+    public AttentionPool2d(String prefix, long spacial, long embed, long heads, long output) {
+        super(prefix);
+        if (heads <= 0 || embed % heads != 0) {
+            throw new IllegalArgumentException(prefix + ": width " + embed + " is not divisible by " + heads + " heads");
+        }
+        this.tokens = spacial * spacial + 1;
+        this.embed = embed;
+        this.heads = heads;
+        this.headDim = embed / heads;
+        this.positionalEmbedding = param("positional_embedding", tokens, embed);
+        this.kProj = child(new Linear(qualify("k_proj"), embed, embed, true));
+        this.qProj = child(new Linear(qualify("q_proj"), embed, embed, true));
+        this.vProj = child(new Linear(qualify("v_proj"), embed, embed, true));
+        this.cProj = child(new Linear(qualify("c_proj"), embed, output, true));
+    }
+
+    public Parameter positionalEmbedding() {
+        return positionalEmbedding;
+    }
+
+    public Linear kProj() {
+        return kProj;
+    }
+
+    public Linear qProj() {
+        return qProj;
+    }
+
+    public Linear vProj() {
+        return vProj;
+    }
+
+    public Linear cProj() {
+        return cProj;
+    }
+
+    public long heads() {
+        return heads;
+    }
+
+    /** {@code x}: [N, C, H, W] with HW + 1 = positional rows (borrowed, not kept) → new [N, output]. */
+    public INDArray forward(INDArray x, Tape tape) {
+        long n = x.size(0), h = x.size(2), w = x.size(3), hw = h * w, l = hw + 1;
+        if (x.rank() != 4 || x.size(1) != embed || l != tokens) {
+            throw new IllegalArgumentException(name() + ": expected [N, " + embed + ", H, W] with H·W = "
+                    + (tokens - 1) + ", got " + Arrays.toString(x.shape()));
+        }
+        INDArray dense = Tensors.isRowMajorContiguous(x) ? x : x.dup('c');
+        INDArray spatial = dense.reshape('c', n, embed, hw).permute(0, 2, 1); // [N, HW, C] view
+        INDArray t = Nd4j.create(x.dataType(), n, l, embed);                  // tokens [N, HW+1, C]
+        t.get(all(), interval(1, l), all()).assign(spatial);
+        INDArray mean = spatial.mean(1);                                       // [N, C], the spatial mean token
+        t.get(all(), point(0), all()).assign(mean);
+        Tensors.release(mean);
+        if (dense != x) Tensors.release(dense);
+        t.addi(positionalEmbedding.value());                                   // broadcast over N
+        INDArray t0 = t.get(all(), point(0), all()).dup('c');                  // [N, C], the only query token
+
+        INDArray q = qProj.forward(t0, tape);                                  // [N, C]
+        INDArray k = kProj.forward(t, tape);                                   // [N, L, C]
+        INDArray v = vProj.forward(t, tape);
+        q.muli(1.0 / Math.sqrt(headDim)); // PyTorch scales q by 1/sqrt(head dim) after the projection
+        INDArray qh = q.reshape('c', n, heads, 1, headDim);                    // [N, H, 1, hd] view of q
+        INDArray kh = splitHeads(k, n, l), vh = splitHeads(v, n, l);           // [N, H, L, hd]
+        Tensors.release(k, v);
+
+        INDArray p = Nd4j.matmul(qh, kh, null, false, true, false);            // scores [N, H, 1, L]
+        MultiheadAttention.softmaxLastInPlace(p);
+        INDArray o = Nd4j.matmul(p, vh);                                       // [N, H, 1, hd]
+        INDArray y = cProj.forward(o.reshape('c', n, embed), tape);            // [N, output]
+        if (tape != null) {
+            // t, t0 and o are referenced by the projections' frames; q (scaled), kh, vh, p are needed here.
+            tape.push(this).keep(t).keep(t0).keep(q).keep(kh).keep(vh).keep(p).keep(o).value(new long[] {h, w});
+        } else {
+            Tensors.release(t, t0, q, kh, vh, p, o);
+        }
+        return y;
+    }
+
+    /** {@code dy}: [N, output] → new dx [N, C, H, W]. */
+    public INDArray backward(INDArray dy, Tape tape) {
+        try (Tape.Frame f = tape.pop(this)) {
+            INDArray q = f.array(2), kh = f.array(3), vh = f.array(4), p = f.array(5);
+            long[] hw2 = f.get(7);
+            long n = dy.size(0), hw = hw2[0] * hw2[1], l = hw + 1;
+            INDArray qh = q.reshape('c', n, heads, 1, headDim);
+
+            INDArray dctx = cProj.backward(dy, tape);                          // [N, C]
+            INDArray dO = dctx.reshape('c', n, heads, 1, headDim);
+            INDArray dVh = Nd4j.matmul(p, dO, null, true, false, false);       // Pᵀ dO, [N, H, L, hd]
+            INDArray dS = Nd4j.matmul(dO, vh, null, false, true, false);       // dO Vᵀ, [N, H, 1, L]
+            Tensors.release(dctx);
+            MultiheadAttention.softmaxBackwardInPlace(p, dS);                  // gradient of the scores
+            INDArray dq = Nd4j.matmul(dS, kh);                                 // [N, H, 1, hd] = [N, C]
+            dq.muli(1.0 / Math.sqrt(headDim));                                 // through the q scaling
+            INDArray dKh = Nd4j.matmul(dS, qh, null, true, false, false);      // dSᵀ q_scaled, [N, H, L, hd]
+            Tensors.release(dS);
+            INDArray dv = mergeHeads(dVh, n, l), dk = mergeHeads(dKh, n, l);   // [N, L, C]
+            Tensors.release(dVh, dKh);
+
+            // Reverse order of the forward calls: c_proj (done), v_proj, k_proj, q_proj.
+            INDArray dt = vProj.backward(dv, tape);                            // [N, L, C]
+            INDArray dtk = kProj.backward(dk, tape);
+            dt.addi(dtk);
+            INDArray dt0 = qProj.backward(dq.reshape('c', n, embed), tape);    // [N, C]
+            Tensors.release(dv, dk, dtk, dq);
+            INDArray first = dt.get(all(), point(0), all());
+            first.addi(dt0);                                                   // token 0: query and key/value paths
+            Tensors.release(dt0);
+            INDArray dPos = dt.sum(0);                                         // [L, C]
+            positionalEmbedding.accumulate(dPos);
+            Tensors.release(dPos);
+
+            // Token i ≥ 1 is pixel i−1; token 0 is the mean of all pixels, so each pixel also gets 1/HW of it.
+            INDArray dx = Nd4j.create(dy.dataType(), n, embed, hw2[0], hw2[1]);
+            INDArray dx3 = dx.reshape('c', n, embed, hw);                      // view of dx
+            dx3.assign(dt.get(all(), interval(1, l), all()).permute(0, 2, 1));
+            INDArray meanPart = first.mul(1.0 / hw);                           // [N, C]
+            dx3.addi(meanPart.reshape('c', n, embed, 1));                      // broadcast over HW
+            Tensors.release(meanPart, dt);
+            return dx;
+        }
+    }
+
+    /** [N, L, C] → new [N, H, L, hd]. */
+    private INDArray splitHeads(INDArray a, long n, long l) {
+        return a.reshape('c', n, l, heads, headDim).permute(0, 2, 1, 3).dup('c');
+    }
+
+    /** [N, H, L, hd] → new [N, L, C]. */
+    private INDArray mergeHeads(INDArray a, long n, long l) {
+        INDArray out = Nd4j.create(a.dataType(), n, l, embed);
+        out.reshape('c', n, l, heads, headDim).assign(a.permute(0, 2, 1, 3)); // write through a view of out
+        return out;
+    }
+}

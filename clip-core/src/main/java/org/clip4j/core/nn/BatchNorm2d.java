@@ -1,0 +1,178 @@
+package org.clip4j.core.nn;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Arrays;
+
+/**
+ * Batch normalisation over the channels of NCHW tensors, as PyTorch's {@code nn.BatchNorm2d(C)} (eps 1e-5,
+ * momentum 0.1, affine, tracking running statistics):
+ * {@code y = (x − mean) / sqrt(var + eps) · weight + bias}, per channel.
+ *
+ * <ul>
+ *   <li><b>Inference (eval, the default)</b>: mean and var are the {@code running_mean}/{@code running_var}
+ *       buffers, so the layer is a fixed per-channel affine map. The reference fixtures and pretrained CLIP
+ *       ResNets are evaluated this way.</li>
+ *   <li><b>Training</b> ({@link #train(boolean) train(true)}): mean and var are the statistics of the batch
+ *       (over N, H, W; biased variance for normalising) and the gradient flows through them. Every training
+ *       forward also updates, outside the gradient, {@code running = 0.9·running + 0.1·batch} (momentum 0.1)
+ *       where the variance used is the <em>unbiased</em> one (× M/(M−1), M = N·H·W), and increments
+ *       {@code num_batches_tracked}, exactly as PyTorch.</li>
+ * </ul>
+ */
+public final class BatchNorm2d extends Module {
+    public static final double EPS = 1e-5;
+    /** Weight of the new batch statistic in the running average (PyTorch's default momentum). */
+    public static final double MOMENTUM = 0.1;
+
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Parameter runningMean;
+    private final Parameter runningVar;
+    private final Parameter numBatchesTracked;
+    private final long channels;
+    private boolean training;
+
+    /** Entries {@code prefix.weight, bias, running_mean, running_var, num_batches_tracked}, in that order. */
+    public BatchNorm2d(String prefix, long channels) {
+        super(prefix);
+        this.channels = channels;
+        this.weight = param("weight", channels);
+        this.bias = param("bias", channels);
+        this.runningMean = buffer("running_mean", channels);
+        this.runningVar = buffer("running_var", channels);
+        this.numBatchesTracked = buffer("num_batches_tracked"); // scalar counter, INT64 in checkpoints
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    public Parameter runningMean() {
+        return runningMean;
+    }
+
+    public Parameter runningVar() {
+        return runningVar;
+    }
+
+    public Parameter numBatchesTracked() {
+        return numBatchesTracked;
+    }
+
+    public long channels() {
+        return channels;
+    }
+
+    /** Training mode (batch statistics, running-statistics update) or, with false, inference mode. */
+    public void train(boolean on) {
+        training = on;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** PyTorch's defaults: weight 1, bias 0, running mean 0, running var 1, counter 0. */
+    public void resetParameters(Init init) {
+        init.constant(weight, 1);
+        init.constant(bias, 0);
+        init.constant(runningMean, 0);
+        init.constant(runningVar, 1);
+        numBatchesTracked.set(Nd4j.scalar(DataType.INT64, 0L));
+    }
+
+    /**
+     * {@code x}: [N, C, H, W] (borrowed; kept by reference for backward, so the caller keeps it alive) → new
+     * [N, C, H, W], computed as {@code x · s + t} per channel with {@code s = weight · rstd},
+     * {@code t = bias − mean · s}: two passes over the activations instead of materialising x̂.
+     */
+    public INDArray forward(INDArray x, Tape tape) {
+        if (x.rank() != 4 || x.size(1) != channels) {
+            throw new IllegalArgumentException(name() + ": expected [N, " + channels + ", H, W], got "
+                    + Arrays.toString(x.shape()));
+        }
+        INDArray mean, rstd; // [C] each
+        if (training) {
+            long m = x.length() / channels; // values per channel
+            if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
+            mean = x.mean(0, 2, 3);
+            INDArray var = x.var(false, 0, 2, 3); // biased: used to normalise
+            updateRunningStatistics(mean, var, m);
+            rstd = Transforms.pow(var.addi(EPS), -0.5, false);
+        } else {
+            mean = runningMean.value().dup();
+            rstd = Transforms.pow(runningVar.value().add(EPS), -0.5, false);
+        }
+        INDArray s = rstd.mul(weight.value());        // [C]
+        INDArray t = mean.mul(s).rsubi(bias.value()); // [C]
+        INDArray y = Nd4j.create(x.dataType(), x.shape());
+        Broadcast.mul(x, s, y, 1);
+        Channels.add(y, t);
+        Tensors.release(t);
+        if (tape != null) {
+            tape.push(this).ref(x).keep(mean).keep(rstd).keep(s).value(training);
+        } else {
+            Tensors.release(mean, rstd, s);
+        }
+        return y;
+    }
+
+    /**
+     * {@code running ← (1 − 0.1)·running + 0.1·batch}; the variance stored is unbiased, var·M/(M−1), while the
+     * forward normalises with the biased one (PyTorch does the same). Not part of the gradient.
+     */
+    private void updateRunningStatistics(INDArray mean, INDArray biasedVar, long m) {
+        INDArray newMean = mean.mul(MOMENTUM);
+        runningMean.value().muli(1 - MOMENTUM).addi(newMean);
+        INDArray unbiased = biasedVar.mul(MOMENTUM * m / (m - 1.0));
+        runningVar.value().muli(1 - MOMENTUM).addi(unbiased);
+        Tensors.release(newMean, unbiased);
+        numBatchesTracked.value().addi(1);
+    }
+
+    /**
+     * {@code dy}: [N, C, H, W] → new dx. With x̂ = (x − mean)·rstd and sums over N, H, W:
+     * dbias = Σ dy, dweight = Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy). In inference the statistics are constants:
+     * {@code dx = dy · s}. In training they depend on x, which gives
+     * {@code dx = s · (dy − dbias/M − x̂ · dweight/M)}, applied as {@code dy·s + x·a + c} per channel.
+     */
+    public INDArray backward(INDArray dy, Tape tape) {
+        try (Tape.Frame f = tape.pop(this)) {
+            INDArray x = f.array(0), mean = f.array(1), rstd = f.array(2), s = f.array(3);
+            boolean trained = f.get(4);
+            INDArray dyx = dy.mul(x);
+            INDArray sumDyX = Channels.sum(dyx);
+            Tensors.release(dyx);
+            INDArray db = Channels.sum(dy);
+            INDArray meanDb = mean.mul(db);
+            INDArray dw = sumDyX.subi(meanDb).muli(rstd); // Σ dy·x̂
+            Tensors.release(meanDb);
+            INDArray dx = Nd4j.create(dy.dataType(), dy.shape());
+            Broadcast.mul(dy, s, dx, 1);                  // dy · s
+            if (trained) {
+                double m = dy.length() / (double) channels;
+                INDArray a = s.mul(rstd).muli(dw).muli(-1.0 / m);        // −s·rstd·dweight/M
+                INDArray sdb = s.mul(db).muli(1.0 / m);
+                INDArray c = a.mul(mean).negi().subi(sdb);                // −a·mean − s·dbias/M
+                INDArray xa = Nd4j.create(dy.dataType(), dy.shape());
+                Broadcast.mul(x, a, xa, 1);
+                dx.addi(xa);
+                Channels.add(dx, c);
+                Tensors.release(a, sdb, c, xa);
+            }
+            weight.accumulate(dw);
+            bias.accumulate(db);
+            Tensors.release(dw, db);
+            return dx;
+        }
+    }
+}
