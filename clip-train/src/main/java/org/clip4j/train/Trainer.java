@@ -109,6 +109,7 @@ public final class Trainer {
         try (BatchLoader loader = new BatchLoader(b.data, pre, tok, ctx, b.batchSize, b.shuffle, seed, position,
                 b.dataThreads, b.prefetch);
              BufferedWriter metrics = metricsWriter(step == 0)) {
+            for (TrainingListener l : b.listeners) l.onStart(model);
             while (step < total) {
                 long t0 = System.nanoTime();
                 double wait0 = loader.waitSeconds();
@@ -148,7 +149,8 @@ public final class Trainer {
                     for (TrainingListener l : b.listeners) l.onValidation(step, v);
                     writeValidation(metrics, step, v);
                 }
-                if (store != null && (step % b.checkpointEvery == 0 || step == total)) {
+                // Only after a good step: a run that ends in a streak of bad steps keeps its last good checkpoint.
+                if (store != null && !skippedStep && (step % b.checkpointEvery == 0 || step == total)) {
                     TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance);
                     last = store.save(model, opt, s);
                     for (TrainingListener l : b.listeners) l.onCheckpoint(step, last);

@@ -5,6 +5,10 @@ import java.util.Map;
 
 /** Callbacks of a {@link Trainer} run; every method has an empty default. */
 public interface TrainingListener {
+    /** Before the first step, with the model being trained (do not close it). */
+    default void onStart(org.clip4j.encoders.ClipModel model) {
+    }
+
     /** After every optimiser step. */
     default void onStep(StepMetrics m) {
     }
