@@ -1,0 +1,189 @@
+package org.clip4j.cli;
+
+import org.clip4j.core.ClipException;
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.encoders.ClipModel;
+import org.clip4j.train.CheckpointStore;
+import org.clip4j.train.Trainer;
+import org.clip4j.train.data.CsvManifest;
+import org.clip4j.train.data.ImageTextSource;
+import org.clip4j.train.data.SyntheticShapes;
+import org.clip4j.train.data.SyntheticSource;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code clip train}: contrastive training from scratch or from weights, with checkpoints that resume exactly. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains a CLIP model on image-text pairs (symmetric contrastive loss, AdamW or SGD,",
+                "warmup + cosine, temperature clamped at 100). Checkpoints (weights readable by",
+                "'clip embed --model', optimiser state, data position) go to --checkpoint-dir with metrics.jsonl."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "NAME|CONFIG.json", description = "Architecture: a built-in name (clip models) or a config file.")
+    String model;
+
+    @Option(names = "--init", paramLabel = "PATH", description = "Start from these weights (fine-tuning); the config comes with them.")
+    Path init;
+
+    @Option(names = "--data", paramLabel = "SPEC", required = true,
+            description = {"Training pairs: a CSV/TSV manifest, or 'synthetic' / 'synthetic:N' (embedded rendered",
+                    "shapes, N samples per epoch, default 50000; held-out colour-shape combinations excluded)."})
+    String data;
+
+    @Option(names = "--val-data", paramLabel = "SPEC", description = "Validation pairs (same forms; 'synthetic' = fresh renderings).")
+    String valData;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Global batch (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--accum-freq", paramLabel = "K", defaultValue = "1",
+            description = "Micro-batches per global batch, exact by feature caching (default ${DEFAULT-VALUE}).")
+    int accumFreq;
+
+    @Option(names = "--optimizer", paramLabel = "adamw|sgd", defaultValue = "adamw", description = "Default ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "X", defaultValue = "5e-4", description = "Base learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--wd", paramLabel = "X", defaultValue = "0.2", description = "Weight decay (default ${DEFAULT-VALUE}; none on gains, biases, logit_scale).")
+    double wd;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "Linear warmup steps (default ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Option(names = "--lr-scheduler", paramLabel = "cosine|const", defaultValue = "cosine", description = "Default ${DEFAULT-VALUE}.")
+    String scheduler;
+
+    @ArgGroup(exclusive = true)
+    Length length;
+
+    static final class Length {
+        @Option(names = "--steps", paramLabel = "N", description = "Optimiser steps.")
+        Long steps;
+        @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training data (default 1).")
+        Long epochs;
+    }
+
+    @Option(names = "--grad-clip", paramLabel = "X", defaultValue = "0", description = "Global-norm gradient clipping (0: off).")
+    double gradClip;
+
+    @Option(names = "--no-augment", description = "Training transform = evaluation transform (the only one so far).")
+    boolean noAugment;
+
+    @Option(names = "--no-shuffle", description = "Batches follow manifest order.")
+    boolean noShuffle;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of model init and data order (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Where checkpoints and metrics.jsonl go.")
+    Path checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--keep-last", paramLabel = "K", defaultValue = "3", description = "Checkpoints kept (default ${DEFAULT-VALUE}).")
+    int keepLast;
+
+    @Option(names = "--resume", paramLabel = "latest|PATH", description = "Continue a run from its latest (or the given) checkpoint.")
+    String resume;
+
+    @Option(names = "--val-every", paramLabel = "N", defaultValue = "0", description = "Validation every N steps and at the end (0: only at the end if --val-data).")
+    int valEvery;
+
+    @Option(names = "--val-samples", paramLabel = "N", defaultValue = "1000", description = "Validation pairs used (default ${DEFAULT-VALUE}).")
+    int valSamples;
+
+    @Option(names = "--lock-image", description = "Freeze the image tower (LiT).")
+    boolean lockImage;
+
+    @Option(names = "--lock-text", description = "Freeze the text tower.")
+    boolean lockText;
+
+    @Option(names = "--csv-img-key", paramLabel = "COL", defaultValue = "filepath", description = "Manifest image column (default ${DEFAULT-VALUE}).")
+    String imgKey;
+
+    @Option(names = "--csv-caption-key", paramLabel = "COL", defaultValue = "title", description = "Manifest caption column (default ${DEFAULT-VALUE}).")
+    String captionKey;
+
+    @Option(names = "--csv-separator", paramLabel = "C", description = "Manifest separator (default: tab for .tsv, else comma).")
+    String separator;
+
+    @Option(names = "--data-threads", paramLabel = "N", description = "Decoding/preprocessing threads (default: all cores).")
+    Integer dataThreads;
+
+    @Override
+    public Integer call() {
+        ClipConfig cfg = null;
+        if (resume == null && init == null) {
+            if (model == null) throw new IllegalArgumentException("--model NAME|CONFIG.json or --init PATH is required");
+            cfg = Files.isRegularFile(Path.of(model)) ? ClipConfig.fromJson(Path.of(model)) : ClipConfig.builtin(model);
+        } else if (model != null && init != null) {
+            throw new IllegalArgumentException("--model and --init exclude each other: the config comes with the weights");
+        }
+        // The image size decides how synthetic data is rendered: from the config, the checkpoint or the weights.
+        int imageSize;
+        if (cfg != null) {
+            imageSize = cfg.vision().imageSize();
+        } else if (resume != null) {
+            if (checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+            Path ckpt = new CheckpointStore(checkpointDir, Math.max(1, keepLast)).resolve(resume);
+            imageSize = ClipConfig.fromJson(CheckpointStore.readState(ckpt).provenance().get("config")).vision().imageSize();
+        } else {
+            try (ClipModel m = ClipModel.load(init)) {
+                imageSize = m.config().vision().imageSize();
+            }
+        }
+        Trainer.Builder b = Trainer.builder()
+                .data(source(data, imageSize, seed, false))
+                .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
+                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).seed(seed)
+                .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockText(lockText)
+                .listener(new ProgressBar(System.err));
+        if (!scheduler.equalsIgnoreCase("cosine") && !scheduler.equalsIgnoreCase("const")) {
+            throw new IllegalArgumentException("--lr-scheduler " + scheduler + ": expected cosine or const");
+        }
+        if (cfg != null) b.model(cfg);
+        if (init != null) b.init(init);
+        if (length != null && length.steps != null) b.steps(length.steps);
+        if (length != null && length.epochs != null) b.epochs(length.epochs);
+        if (checkpointDir != null) b.checkpointDir(checkpointDir);
+        if (resume != null) {
+            if (checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+            b.resume(resume);
+        }
+        if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
+        if (dataThreads != null) b.dataThreads(dataThreads);
+        Trainer.TrainResult r = b.build().run();
+        try (ClipModel m = r.model()) {
+            System.out.printf(Locale.ROOT, "trained %d steps (%d samples, %d skipped), last loss %.4f%s%n", r.state().step(),
+                    r.state().samplesSeen(), r.state().skipped(), r.state().lastLoss(),
+                    r.lastCheckpoint() == null ? "" : "; checkpoint " + r.lastCheckpoint());
+        }
+        return 0;
+    }
+
+    private ImageTextSource source(String spec, int imageSize, long seed, boolean validation) {
+        String s = spec.toLowerCase(Locale.ROOT);
+        if (s.equals("synthetic") || s.startsWith("synthetic:")) {
+            long n = s.contains(":") ? Long.parseLong(s.substring(s.indexOf(':') + 1)) : validation ? 1000 : 50_000;
+            // validation: the same combinations, other renderings (another seed)
+            return new SyntheticSource(SyntheticShapes.training(validation ? seed + 7919 : seed, imageSize), n);
+        }
+        Path p = Path.of(spec);
+        if (!Files.isRegularFile(p)) throw new ClipException(spec + ": no such manifest (or use 'synthetic')");
+        Character sep = null;
+        if (separator != null) {
+            String t = separator.equals("\\t") || separator.equalsIgnoreCase("tab") ? "\t" : separator;
+            if (t.length() != 1) throw new IllegalArgumentException("--csv-separator '" + separator + "': expected one character");
+            sep = t.charAt(0);
+        }
+        return CsvManifest.read(p, imgKey, captionKey, sep);
+    }
+}
