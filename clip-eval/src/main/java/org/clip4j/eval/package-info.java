@@ -1,2 +1,0 @@
-/** clip4j eval module (work in progress: see the project's issues). */
-package org.clip4j.eval;
