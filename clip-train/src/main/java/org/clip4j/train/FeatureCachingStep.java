@@ -29,6 +29,9 @@ import java.util.List;
  * micro-batch. Costs one extra forward pass per micro-batch.
  */
 public final class FeatureCachingStep {
+    /** Largest global batch whose loss is computed on the dense N×N matrices. */
+    static final int DENSE_LIMIT = 4096;
+
     private FeatureCachingStep() {
     }
 
@@ -65,7 +68,10 @@ public final class FeatureCachingStep {
 
         // 2. Whole-batch loss; its feature gradients; logit_scale's gradient is accumulated here.
         double loss;
-        try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, model.logitScale())) {
+        // Beyond 4,096 pairs the N×N logits (and their copies) get large: compute them in blocks of rows.
+        try (ContrastiveLoss.Result r = n > DENSE_LIMIT
+                ? BlockwiseContrastiveLoss.forwardBackward(img, txt, model.logitScale(), 1024)
+                : ContrastiveLoss.forwardBackward(img, txt, model.logitScale())) {
             loss = r.loss();
             img.close();
             txt.close();
