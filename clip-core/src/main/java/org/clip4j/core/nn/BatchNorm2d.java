@@ -2,7 +2,6 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -114,9 +113,7 @@ public final class BatchNorm2d extends Module {
         }
         INDArray s = rstd.mul(weight.value());        // [C]
         INDArray t = mean.mul(s).rsubi(bias.value()); // [C]
-        INDArray y = Nd4j.create(x.dataType(), x.shape());
-        Broadcast.mul(x, s, y, 1);
-        Channels.add(y, t);
+        INDArray y = Channels.add(Channels.scaled(x, s), t);
         Tensors.release(t);
         if (tape != null) {
             tape.push(this).ref(x).keep(mean).keep(rstd).keep(s).value(training);
@@ -156,15 +153,13 @@ public final class BatchNorm2d extends Module {
             INDArray meanDb = mean.mul(db);
             INDArray dw = sumDyX.subi(meanDb).muli(rstd); // Σ dy·x̂
             Tensors.release(meanDb);
-            INDArray dx = Nd4j.create(dy.dataType(), dy.shape());
-            Broadcast.mul(dy, s, dx, 1);                  // dy · s
+            INDArray dx = Channels.scaled(dy, s);         // dy · s
             if (trained) {
                 double m = dy.length() / (double) channels;
                 INDArray a = s.mul(rstd).muli(dw).muli(-1.0 / m);        // −s·rstd·dweight/M
                 INDArray sdb = s.mul(db).muli(1.0 / m);
                 INDArray c = a.mul(mean).negi().subi(sdb);                // −a·mean − s·dbias/M
-                INDArray xa = Nd4j.create(dy.dataType(), dy.shape());
-                Broadcast.mul(x, a, xa, 1);
+                INDArray xa = Channels.scaled(x, a);
                 dx.addi(xa);
                 Channels.add(dx, c);
                 Tensors.release(a, sdb, c, xa);

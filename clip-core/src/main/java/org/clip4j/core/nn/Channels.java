@@ -2,6 +2,7 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Per-channel helpers for NCHW tensors: a [C] vector broadcast along dimension 1, and sums over N, H, W. */
 final class Channels {
@@ -13,18 +14,14 @@ final class Channels {
         return x.sum(0, 2, 3);
     }
 
-    /** {@code x[n, c, h, w] *= v[c]}, in place; returns x. */
-    static INDArray mul(INDArray x, INDArray v) {
-        return Broadcast.mul(x, v, x, 1);
+    /** New {@code x[n, c, h, w] · v[c]} in one pass. */
+    static INDArray scaled(INDArray x, INDArray v) {
+        INDArray out = Nd4j.create(x.dataType(), x.shape());
+        return Broadcast.mul(x, v, out, 1);
     }
 
     /** {@code x[n, c, h, w] += v[c]}, in place; returns x. */
     static INDArray add(INDArray x, INDArray v) {
         return Broadcast.add(x, v, x, 1);
-    }
-
-    /** {@code x[n, c, h, w] -= v[c]}, in place; returns x. */
-    static INDArray sub(INDArray x, INDArray v) {
-        return Broadcast.sub(x, v, x, 1);
     }
 }
