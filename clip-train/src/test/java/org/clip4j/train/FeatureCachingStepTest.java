@@ -81,4 +81,36 @@ class FeatureCachingStepTest {
             assertThrows(IllegalArgumentException.class, () -> FeatureCachingStep.forwardBackward(m, images, ids, 0));
         }
     }
+
+    static ClipConfig microResNet() {
+        return ClipConfig.fromJson("{\"embed_dim\":16,\"quick_gelu\":true,"
+                + "\"vision_cfg\":{\"image_size\":32,\"layers\":[1,1,1,1],\"width\":8,\"patch_size\":null},"
+                + "\"text_cfg\":{\"context_length\":8,\"vocab_size\":50,\"width\":24,\"heads\":3,\"layers\":1}}");
+    }
+
+    @Test
+    void resNetEvalModeMatchesFullBatchAndTrainModeUpdatesRunningStatisticsOncePerMicroBatch() {
+        int n = 8;
+        INDArray images = Nd4j.randn(DataType.FLOAT, n, 3, 32, 32);
+        INDArray ids = ids(n, 8, 50, 9);
+        try (ClipModel m = ClipModel.create(microResNet(), 2)) {
+            m.forwardBackward(images, ids); // eval mode: running statistics
+            Map<String, INDArray> want = grads(m);
+            m.zeroGrad();
+            FeatureCachingStep.forwardBackward(m, images, ids, 4);
+            for (Parameter p : m.parameters()) {
+                if (!p.isTrainable()) continue;
+                INDArray w = want.get(p.name());
+                double scale = w.amaxNumber().doubleValue();
+                // a key bias has zero gradient in theory (softmax is shift-invariant): its value is rounding noise
+                if (scale == 0 || p.name().endsWith("k_proj.bias")) continue;
+                assertTrue(p.grad().sub(w).amaxNumber().doubleValue() / scale <= 1e-4, p.name());
+            }
+            m.train(true);
+            Parameter counter = m.stateDict().stream().filter(p -> p.name().equals("visual.bn1.num_batches_tracked")).findFirst().orElseThrow();
+            long before = counter.value().getLong(0);
+            FeatureCachingStep.forwardBackward(m, images, ids, 4); // 2 micro-batches
+            assertEquals(before + 2, counter.value().getLong(0), "one running-statistics update per micro-batch");
+        }
+    }
 }

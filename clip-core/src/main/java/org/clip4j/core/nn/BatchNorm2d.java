@@ -18,7 +18,7 @@ import java.util.Arrays;
  *       ResNets are evaluated this way.</li>
  *   <li><b>Training</b> ({@link #train(boolean) train(true)}): mean and var are the statistics of the batch
  *       (over N, H, W; biased variance for normalising) and the gradient flows through them. Every training
- *       forward also updates, outside the gradient, {@code running = 0.9·running + 0.1·batch} (momentum 0.1)
+ *       forward with a tape (one that will be backpropagated) also updates, outside the gradient, {@code running = 0.9·running + 0.1·batch} (momentum 0.1)
  *       where the variance used is the <em>unbiased</em> one (× M/(M−1), M = N·H·W), and increments
  *       {@code num_batches_tracked}, exactly as PyTorch.</li>
  * </ul>
@@ -105,7 +105,9 @@ public final class BatchNorm2d extends Module {
             if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
             mean = x.mean(0, 2, 3);
             INDArray var = x.var(false, 0, 2, 3); // biased: used to normalise
-            updateRunningStatistics(mean, var, m);
+            // Only a forward that records for backward updates the running statistics: feature caching's first,
+            // tape-less pass over a micro-batch must not count it twice.
+            if (tape != null) updateRunningStatistics(mean, var, m);
             rstd = Transforms.pow(var.addi(EPS), -0.5, false);
         } else {
             mean = runningMean.value().dup();

@@ -104,7 +104,8 @@ class ResNetLayersGradientTest {
         bn.train(true);
         // Channel 0 holds 1, 2, 3, 6 and channel 1 holds 0, 0, 4, 4 (N = 2, H = 1, W = 2).
         INDArray x = Nd4j.createFromArray(new double[][][][] {{{{1, 2}}, {{0, 0}}}, {{{3, 6}}, {{4, 4}}}});
-        INDArray y = bn.forward(x, null);
+        Tape tape = new Tape();
+        INDArray y = bn.forward(x, tape);
         // Channel 0: mean 3, biased var (4+1+0+9)/4 = 3.5, unbiased 14/3. Channel 1: mean 2, var 4, unbiased 16/3.
         assertEquals(2 * (1 - 3) / Math.sqrt(3.5 + 1e-5), y.getDouble(0, 0, 0, 0), 1e-12);
         assertEquals((4 - 2) / Math.sqrt(4 + 1e-5) - 1, y.getDouble(1, 1, 0, 1), 1e-12);
@@ -113,7 +114,18 @@ class ResNetLayersGradientTest {
         assertEquals(0.9 * 3 + 0.1 * 14 / 3.0, bn.runningVar().value().getDouble(0), 1e-12);
         assertEquals(0.9 * 0.5 + 0.1 * 16 / 3.0, bn.runningVar().value().getDouble(1), 1e-12);
         assertEquals(1L, bn.numBatchesTracked().value().getLong(0));
-        bn.forward(x, null).close();
+        bn.backward(Nd4j.onesLike(y), tape).close();
+        tape.close();
+        // A training forward without a tape (feature caching's first pass) uses batch statistics but does not
+        // update the running ones: each micro-batch updates them once, in its pass with gradient.
+        INDArray y2 = bn.forward(x, null);
+        assertEquals(y.getDouble(0, 0, 0, 0), y2.getDouble(0, 0, 0, 0), 1e-12);
+        assertEquals(0.9 * 1 + 0.1 * 3, bn.runningMean().value().getDouble(0), 1e-12);
+        assertEquals(1L, bn.numBatchesTracked().value().getLong(0));
+        try (Tape t2 = new Tape()) {
+            INDArray y3 = bn.forward(x, t2);
+            bn.backward(Nd4j.onesLike(y3), t2).close();
+        }
         assertEquals(2L, bn.numBatchesTracked().value().getLong(0));
 
         // Inference uses the running statistics and leaves them alone.
