@@ -161,7 +161,29 @@ final class TrainCommand implements Callable<Integer> {
         if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
         if (dataThreads != null) b.dataThreads(dataThreads);
         Trainer.TrainResult r = b.build().run();
+        if (checkpointDir != null && Files.isRegularFile(checkpointDir.resolve("metrics.jsonl"))) {
+            Path png = checkpointDir.resolve("loss.png");
+            try {
+                LossCurve.write(checkpointDir.resolve("metrics.jsonl"), png, "clip train: " + data);
+                System.out.println("loss curve: " + png);
+            } catch (java.io.IOException e) {
+                System.err.println("clip: warning: cannot write " + png + ": " + e.getMessage());
+            }
+        }
         try (ClipModel m = r.model()) {
+            if (data.toLowerCase(Locale.ROOT).startsWith("synthetic")) {
+                SyntheticEvaluation.Result z = SyntheticEvaluation.run(m, r.state().seed(), 480, 160);
+                System.out.println(SyntheticEvaluation.describe(z));
+                if (checkpointDir != null) {
+                    Path png = checkpointDir.resolve("confusion.png");
+                    try {
+                        SyntheticEvaluation.writeConfusionPng(z.confusion(), SyntheticShapes.allLabels(), png);
+                        System.out.println("confusion matrix: " + png);
+                    } catch (java.io.IOException e) {
+                        System.err.println("clip: warning: cannot write " + png + ": " + e.getMessage());
+                    }
+                }
+            }
             System.out.printf(Locale.ROOT, "trained %d steps (%d samples, %d skipped), last loss %.4f%s%n", r.state().step(),
                     r.state().samplesSeen(), r.state().skipped(), r.state().lastLoss(),
                     r.lastCheckpoint() == null ? "" : "; checkpoint " + r.lastCheckpoint());
