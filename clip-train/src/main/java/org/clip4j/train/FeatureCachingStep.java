@@ -47,17 +47,58 @@ public final class FeatureCachingStep {
         }
         if (microBatch < 1) throw new IllegalArgumentException("micro-batch " + microBatch + ": expected >= 1");
         if (microBatch >= n) return model.forwardBackward(images, ids);
-        ImageEncoder visual = model.visual();
-        TextTransformer text = model.text();
         List<long[]> chunks = new ArrayList<>();
         for (long a = 0; a < n; a += microBatch) chunks.add(new long[]{a, Math.min(n, a + microBatch)});
+        return forwardBackward(model, new MicroBatches() {
+            @Override
+            public int count() {
+                return chunks.size();
+            }
+
+            @Override
+            public INDArray images(int k, boolean secondPass) {
+                return slice(images, chunks.get(k));
+            }
+
+            @Override
+            public INDArray ids(int k) {
+                return slice(ids, chunks.get(k));
+            }
+        });
+    }
+
+    /**
+     * A global batch as K micro-batches that can be asked for twice: once for the features, once for the
+     * gradients. A source may keep the pixels between the passes or prepare them again (a global batch of 32,768
+     * images at 224 px is 19.7 GB of pixels: re-decoding keeps memory at the micro-batch).
+     */
+    public interface MicroBatches {
+        /** Number of micro-batches K. */
+        int count();
+
+        /** Images of micro-batch k, [m, 3, R, R], a new array the step closes. Both passes must give equal pixels. */
+        INDArray images(int k, boolean secondPass);
+
+        /** Token ids of micro-batch k, [m, C], a new array the step closes. */
+        INDArray ids(int k);
+    }
+
+    /** The whole-batch loss and its gradient, accumulated over the micro-batches of {@code batches}. */
+    public static double forwardBackward(ClipModel model, MicroBatches batches) {
+        ImageEncoder visual = model.visual();
+        TextTransformer text = model.text();
+        int k = batches.count();
 
         // 1. Features of every micro-batch, no activations kept.
         List<INDArray> imgParts = new ArrayList<>(), txtParts = new ArrayList<>();
-        for (long[] c : chunks) {
-            INDArray x = slice(images, c), t = slice(ids, c);
+        long[] offsets = new long[k + 1];
+        for (int i = 0; i < k; i++) {
+            INDArray x = batches.images(i, false), t = batches.ids(i);
+            if (x.size(0) != t.size(0)) throw new IllegalArgumentException("micro-batch " + i + " has " + x.size(0)
+                    + " images but " + t.size(0) + " texts");
             imgParts.add(visual.forward(x, null));   // [m, E]
             txtParts.add(text.forward(t, null));     // [m, E]
+            offsets[i + 1] = offsets[i] + x.size(0);
             x.close();
             t.close();
         }
@@ -65,6 +106,7 @@ public final class FeatureCachingStep {
         INDArray txt = Nd4j.concat(0, txtParts.toArray(INDArray[]::new)); // [N, E]
         imgParts.forEach(INDArray::close);
         txtParts.forEach(INDArray::close);
+        long n = offsets[k];
 
         // 2. Whole-batch loss; its feature gradients; logit_scale's gradient is accumulated here.
         double loss;
@@ -76,8 +118,9 @@ public final class FeatureCachingStep {
             img.close();
             txt.close();
             // 3. Re-encode each micro-batch with a tape and backpropagate its slice.
-            for (long[] c : chunks) {
-                INDArray x = slice(images, c), t = slice(ids, c);
+            for (int i = 0; i < k; i++) {
+                long[] c = {offsets[i], offsets[i + 1]};
+                INDArray x = batches.images(i, true), t = batches.ids(i);
                 INDArray dImg = slice(r.imageGrad(), c), dTxt = slice(r.textGrad(), c);
                 try (Tape tape = new Tape()) {
                     INDArray fi = visual.forward(x, tape);

@@ -106,8 +106,9 @@ public final class Trainer {
         LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {} lr {} wd {}, seed {}{}",
                 cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), b.data.describe(), total, b.batchSize, micro, b.optimizer, b.lr, b.wd, seed,
                 resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
-        try (BatchLoader loader = new BatchLoader(b.data, pre, tok, ctx, b.batchSize, b.shuffle, seed, position,
-                b.dataThreads, b.prefetch);
+        // The loader delivers micro-batches; accumFreq consecutive ones form a global batch.
+        try (BatchLoader loader = new BatchLoader(b.data, pre, tok, ctx, micro, b.shuffle, seed, position,
+                b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)));
              BufferedWriter metrics = metricsWriter(step == 0)) {
             for (TrainingListener l : b.listeners) l.onStart(model);
             while (step < total) {
@@ -116,12 +117,16 @@ public final class Trainer {
                 double loss;
                 boolean skippedStep;
                 double lr = schedule.lr(step);
-                try (Batch batch = loader.next()) {
+                List<Batch> parts = new ArrayList<>();
+                for (int k = 0; k < b.accumFreq; k++) parts.add(loader.next());
+                Batch lastPart = parts.get(parts.size() - 1);
+                try (GlobalBatch global = new GlobalBatch(parts, loader, b.pixelBudget)) {
                     model.zeroGrad();
-                    loss = FeatureCachingStep.forwardBackward(model, batch.images(), batch.ids(), micro);
-                    samplesSeen += batch.positionAfter() - position;
-                    position = batch.positionAfter();
-                    skippedSamples += batch.skipped();
+                    loss = parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids())
+                            : FeatureCachingStep.forwardBackward(model, global);
+                    samplesSeen += lastPart.positionAfter() - position;
+                    position = lastPart.positionAfter();
+                    for (Batch part : parts) skippedSamples += part.skipped();
                 }
                 skippedStep = !Double.isFinite(loss) || GradientTools.hasNonFinite(params);
                 if (skippedStep) {
@@ -277,6 +282,7 @@ public final class Trainer {
         private boolean shuffle = true, lockImage, lockText;
         private Path checkpointDir;
         private int dataThreads = Math.max(1, Runtime.getRuntime().availableProcessors()), prefetch = 2, maxBadSteps = 10;
+        private long pixelBudget = 1L << 30;
         private final List<TrainingListener> listeners = new ArrayList<>();
 
         /** Train a new model of this architecture from the reference initialisation. */
@@ -319,6 +325,11 @@ public final class Trainer {
         /** Consecutive non-finite steps before the run stops (default 10). */
         public Builder maxBadSteps(int n) { this.maxBadSteps = n; return this; }
         public Builder listener(TrainingListener l) { this.listeners.add(l); return this; }
+        /**
+         * Bytes of preprocessed pixels of one global batch kept between the two feature-caching passes (default
+         * 1 GiB); a larger global batch decodes its images again for the second pass instead.
+         */
+        public Builder pixelBudget(long bytes) { this.pixelBudget = bytes; return this; }
 
         public Trainer build() {
             if (data == null) throw new IllegalArgumentException("no training data (data(...))");

@@ -89,6 +89,18 @@ class TrainerTest {
     }
 
     @Test
+    void reloadingPixelsForTheSecondPassGivesTheSameRun() throws IOException {
+        Path a = tmp.resolve("kept"), b = tmp.resolve("reloaded");
+        try (ClipModel m = base(a).steps(3).build().run().model()) {
+            assertNotNull(m);
+        }
+        try (ClipModel m = base(b).steps(3).pixelBudget(0).build().run().model()) {
+            assertNotNull(m);
+        }
+        assertEquals(losses(a.resolve("metrics.jsonl")), losses(b.resolve("metrics.jsonl")));
+    }
+
+    @Test
     void nonFiniteStepsAreSkippedThenStopTheRunKeepingTheLastCheckpoint() {
         Path dir = tmp.resolve("nan");
         ClipModel[] model = new ClipModel[1];

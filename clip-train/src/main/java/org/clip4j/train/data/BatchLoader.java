@@ -4,6 +4,7 @@ import org.clip4j.core.ClipException;
 import org.clip4j.core.image.ImagePreprocessor;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,6 +164,36 @@ public final class BatchLoader implements AutoCloseable {
         float[] px = pre.apply(source.image(index));
         long[] ids = tokenizer.tokenize(List.of(source.caption(index)), contextLength, true)[0];
         return new Prepared(px, ids);
+    }
+
+    /**
+     * The images of source samples {@code indices} again, [m, 3, R, R] in that order, prepared in parallel on the
+     * loader's workers (feature caching's second pass, when the pixels of a global batch were not kept). Every
+     * sample is a pure function of its index, so the pixels equal the first time's.
+     */
+    public INDArray reload(long[] indices) {
+        int r = pre.size(), per = 3 * r * r;
+        float[] pixels = new float[indices.length * per];
+        java.util.List<Future<?>> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < indices.length; i++) {
+            final int slot = i;
+            tasks.add(workers.submit(() -> {
+                float[] px = pre.apply(source.image(indices[slot]));
+                System.arraycopy(px, 0, pixels, slot * per, per);
+            }));
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            try {
+                tasks.get(i).get();
+            } catch (ExecutionException e) {
+                throw new ClipException("sample " + indices[i] + " could not be read again in the same step: "
+                        + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClipException("interrupted while reloading images", e);
+            }
+        }
+        return Nd4j.create(pixels, new long[]{indices.length, 3, r, r}, DataType.FLOAT);
     }
 
     /** The next batch (blocks while the workers prepare it); the caller closes it. */
