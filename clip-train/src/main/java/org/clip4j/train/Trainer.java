@@ -207,15 +207,16 @@ public final class Trainer {
         imgs.forEach(INDArray::close);
         txts.forEach(INDArray::close);
         Map<String, Double> out = new LinkedHashMap<>();
-        INDArray sim = img.mmul(txt.transpose());
-        out.putAll(Retrieval.recall(sim, 1, 5, 10));
+        int[] pairs = new int[n];
+        for (int i = 0; i < n; i++) pairs[i] = i;
+        out.putAll(org.clip4j.eval.RetrievalMetrics.compute(img, txt, pairs, 1, 5, 10));
         Parameter scale = Parameter.trainable("logit_scale");
         scale.set(model.logitScale().value().dup());
         try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
             out.put("val_loss", r.loss());
         }
         scale.release();
-        for (INDArray a : new INDArray[]{img, txt, sim}) a.close();
+        for (INDArray a : new INDArray[]{img, txt}) a.close();
         model.train(true);
         LOG.info("validation on {} pairs: {}", n, out);
         return out;
