@@ -71,9 +71,13 @@ public final class AdamW implements Optimizer {
         for (Parameter p : params) {
             if (!p.hasGrad()) continue;
             INDArray w = p.value(), g = p.grad();
-            if (p.decay() && weightDecay != 0) w.muli(1 - lr * weightDecay);
             INDArray m = expAvg.computeIfAbsent(p.name(), k -> Nd4j.zeros(w.dataType(), w.shape()));
             INDArray v = expAvgSq.computeIfAbsent(p.name(), k -> Nd4j.zeros(w.dataType(), w.shape()));
+            if (fusedApplies(w, g, m, v)) {
+                fusedStep(w, g, m, v, lr, p.decay() ? weightDecay : 0, stepSize, bc2Sqrt);
+                continue;
+            }
+            if (p.decay() && weightDecay != 0) w.muli(1 - lr * weightDecay);
             // torch 1.13's order of operations: m.mul_(β1).add_(g, alpha=1−β1), v.mul_(β2).addcmul_(g, g, 1−β2)
             INDArray g1 = g.mul(1 - beta1);
             m.muli(beta1).addi(g1);                                        // m ← β1 m + (1−β1) g
@@ -83,6 +87,41 @@ public final class AdamW implements Optimizer {
             INDArray upd = m.div(denom).muli(stepSize);
             w.subi(upd);                                                   // p ← p − step · m / denom
             for (INDArray t : new INDArray[] {g1, g2, denom, upd}) t.close();
+        }
+    }
+
+    /** Contiguous FLOAT arrays of one shape: updated in one pass over their native buffers. */
+    private static boolean fusedApplies(INDArray... a) {
+        for (INDArray x : a) {
+            if (x.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || x.isView() || x.ordering() != 'c'
+                    || x.length() != a[0].length()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The same update as the ND4J path, element by element in float32 over the arrays' native buffers: one pass
+     * instead of eight array operations and four temporaries (the optimiser step dominated small-model steps).
+     */
+    private void fusedStep(INDArray w, INDArray g, INDArray m, INDArray v, double lr, double wd, double stepSize,
+                           double bc2Sqrt) {
+        java.nio.FloatBuffer pw = w.data().asNioFloat(), pg = g.data().asNioFloat();
+        java.nio.FloatBuffer pm = m.data().asNioFloat(), pv = v.data().asNioFloat();
+        float decay = (float) (1 - lr * wd), b1 = (float) beta1, b2 = (float) beta2;
+        float a1 = (float) (1 - beta1), a2 = (float) (1 - beta2);
+        float bc2 = (float) bc2Sqrt, e = (float) eps, step = (float) stepSize;
+        int n = (int) w.length();
+        for (int i = 0; i < n; i++) {
+            float gi = pg.get(i);
+            float wi = wd != 0 ? pw.get(i) * decay : pw.get(i);
+            float mi = pm.get(i) * b1 + gi * a1;                 // m ← β1 m + (1−β1) g
+            float vi = pv.get(i) * b2 + gi * gi * a2;            // v ← β2 v + (1−β2) g²
+            float denom = (float) Math.sqrt(vi) / bc2 + e;
+            pm.put(i, mi);
+            pv.put(i, vi);
+            pw.put(i, wi - mi / denom * step);
         }
     }
 

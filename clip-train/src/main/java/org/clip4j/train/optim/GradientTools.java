@@ -2,6 +2,9 @@ package org.clip4j.train.optim;
 
 import org.clip4j.core.nn.Parameter;
 
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.util.List;
 
 /** Gradient checks and clipping over a whole model, and CLIP's temperature clamp. */
@@ -41,8 +44,13 @@ public final class GradientTools {
     public static boolean hasNonFinite(List<Parameter> params) {
         for (Parameter p : params) {
             if (p.isTrainable() && p.hasGrad()) {
-                double s = p.grad().sumNumber().doubleValue();
-                if (!Double.isFinite(s)) return true; // NaN/Inf anywhere makes the sum non-finite
+                INDArray g = p.grad();
+                if (g.dataType() == DataType.FLOAT && !g.isView()) {
+                    java.nio.FloatBuffer b = g.data().asNioFloat(); // a view of the native buffer: no copy
+                    for (int i = 0, n = (int) g.length(); i < n; i++) if (!Float.isFinite(b.get(i))) return true;
+                } else if (!Double.isFinite(g.sumNumber().doubleValue())) { // NaN/Inf make the sum non-finite
+                    return true;
+                }
             }
         }
         return false;
