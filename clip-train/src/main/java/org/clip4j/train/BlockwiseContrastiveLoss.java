@@ -96,7 +96,7 @@ public final class BlockwiseContrastiveLoss {
         }
         INDArray gradLs = Nd4j.scalar(logitScale.value().dataType(), dScale).reshape(logitScale.shape());
         logitScale.accumulate(gradLs);
-        INDArray dImage = normalizeBackward(a, imgNorm, dA), dText = normalizeBackward(b, txtNorm, dB);
+        INDArray dImage = ContrastiveLoss.normalizeBackward(a, imgNorm, dA), dText = ContrastiveLoss.normalizeBackward(b, txtNorm, dB);
         INDArray lastLogits = Nd4j.empty(a.dataType());
         for (INDArray t : new INDArray[]{imgNorm, txtNorm, a, b, dA, dB, lseColRow, gradLs}) t.close();
         return new ContrastiveLoss.Result(loss, lastLogits, dImage, dText);
@@ -107,15 +107,5 @@ public final class BlockwiseContrastiveLoss {
         INDArray l = Nd4j.gemm(aBlock, b, false, true).muli(s);
         aBlock.close();
         return l;
-    }
-
-    /** For u = x/‖x‖: dx = (du − u·(Σ du∘u)) / ‖x‖. */
-    private static INDArray normalizeBackward(INDArray u, INDArray norm, INDArray du) {
-        INDArray duU = du.mul(u);
-        INDArray dot = duU.sum(true, 1);
-        INDArray dx = u.mulColumnVector(dot).rsubi(du).diviColumnVector(norm);
-        duU.close();
-        dot.close();
-        return dx;
     }
 }

@@ -97,8 +97,8 @@ public final class ContrastiveLoss {
         return new Result(loss, logits, dImage, dText);
     }
 
-    /** For u = x/‖x‖: dx = (du − u·(Σ du∘u)) / ‖x‖. */
-    private static INDArray normalizeBackward(INDArray u, INDArray norm, INDArray du) {
+    /** For u = x/‖x‖ ({@code norm} = ‖x‖ per row, [n, 1]): dx = (du − u·(Σ du∘u)) / ‖x‖, a new array. */
+    public static INDArray normalizeBackward(INDArray u, INDArray norm, INDArray du) {
         INDArray duU = du.mul(u);
         INDArray dot = duU.sum(true, 1); // [n, 1]
         INDArray dx = u.mulColumnVector(dot).rsubi(du).diviColumnVector(norm);
