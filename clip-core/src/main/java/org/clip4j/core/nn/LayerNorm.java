@@ -36,7 +36,7 @@ public final class LayerNorm extends Module {
     }
 
     /**
-     * {@code x}: [..., W] (borrowed, not kept) → new [..., W]. Six passes over the data and two new arrays
+     * {@code x}: [..., W] (borrowed, not kept) → new [..., W]. Seven passes over the data and two new arrays
      * (x̂, kept for backward, and y): the variance comes from the L2 norm of the centred rows, with no
      * squared copy.
      */
@@ -44,10 +44,12 @@ public final class LayerNorm extends Module {
         org.nd4j.linalg.api.buffer.DataType t = Tensors.computeType(x);
         INDArray src = x.dataType() == t && Tensors.isRowMajorContiguous(x) ? x : upcast(x, t);
         INDArray x2 = Tensors.rows(src);                         // [rows, W] view
-        INDArray mean = x2.mean(1);                              // [rows]
+        INDArray mean = x2.mean(true, 1);                        // [rows, 1]
         INDArray xc = Nd4j.create(t, x.shape());                 // [..., W], owned
         INDArray xc2 = Tensors.rows(xc);
-        Broadcast.sub(x2, mean, xc2, 0);                         // centred, written straight into xc
+        // Centred into xc. assign + column op: ND4J's broadcast along dimension 0 loops over strided columns
+        // and measured about 1.7x slower than the two passes.
+        xc2.assign(x2).subiColumnVector(mean);
         if (src != x) Tensors.release(src);
         INDArray rstd = xc2.norm2(true, 1);                      // [rows, 1]: sqrt(Σ (x − mean)²)
         rstd.muli(rstd).divi(width).addi(EPS);                   // biased variance + eps
@@ -92,7 +94,7 @@ public final class LayerNorm extends Module {
             INDArray dx = Nd4j.create(dy2.dataType(), dy.shape());           // [..., W]
             INDArray dx2 = Tensors.rows(dx);
             Broadcast.mul(dy2, weight.value(), dx2, 1).subiColumnVector(meanG); // g − mean(g)
-            Broadcast.mul(xhat, meanGx.reshape(rows), dyXhat, 0);              // x̂ · mean(g·x̂), into scratch
+            dyXhat.assign(xhat).muliColumnVector(meanGx);                       // x̂ · mean(g·x̂), into scratch
             dx2.subi(dyXhat).muliColumnVector(rstd);
             Tensors.release(dyXhat, dw, db, meanG, meanGx);
             return dx;
