@@ -1,6 +1,8 @@
 package org.clip4j.core.nn;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -14,6 +16,13 @@ public enum Activation {
     QUICK_GELU {
         @Override
         public INDArray forward(INDArray x) {
+            if (x.dataType() == DataType.FLOAT) {
+                // ND4J's "gelu" transform is exactly x·σ(1.702x) in float (bit-identical to the three-op form
+                // below): one pass instead of three. Its constant is a float, so double keeps the explicit form.
+                INDArray y = Nd4j.create(DataType.FLOAT, x.shape());
+                Nd4j.exec(new GELU(x, y));
+                return y;
+            }
             INDArray s = Transforms.sigmoid(x.mul(K), false); // σ(1.702x)
             return s.muli(x);
         }

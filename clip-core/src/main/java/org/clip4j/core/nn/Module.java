@@ -20,6 +20,7 @@ public abstract class Module {
     private Probe probe;
 
     protected Module(String name) {
+        NativeAllocator.ensureConfigured(); // large buffers freed on close() leave the process at once
         this.name = name;
     }
 
