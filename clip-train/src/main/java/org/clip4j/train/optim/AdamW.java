@@ -1,6 +1,5 @@
 package org.clip4j.train.optim;
 
-import org.clip4j.core.ClipException;
 import org.clip4j.core.nn.Parameter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -9,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,22 +143,12 @@ public final class AdamW implements Optimizer {
 
     @Override
     public void loadState(Map<String, INDArray> state, long steps) {
-        Map<String, Parameter> byName = new LinkedHashMap<>();
-        for (Parameter p : params) byName.put(p.name(), p);
         close();
-        for (Map.Entry<String, INDArray> e : state.entrySet()) {
-            String key = e.getKey();
-            boolean second = key.startsWith("exp_avg_sq.");
-            if (!second && !key.startsWith("exp_avg.")) throw new ClipException("AdamW state: unexpected entry '" + key + "'");
-            String name = key.substring(second ? "exp_avg_sq.".length() : "exp_avg.".length());
-            Parameter p = byName.get(name);
-            if (p == null) throw new ClipException("AdamW state '" + key + "': the model has no trainable '" + name + "'");
-            if (!Arrays.equals(p.shape(), e.getValue().shape())) {
-                throw new ClipException("AdamW state '" + key + "': shape " + Arrays.toString(e.getValue().shape())
-                        + ", expected " + Arrays.toString(p.shape()));
-            }
-            (second ? expAvgSq : expAvg).put(name, e.getValue().castTo(p.value().dataType()).dup());
-        }
+        // "exp_avg_sq." first: "exp_avg." is not its prefix, but keep the longer match first all the same
+        Map<String, Map<String, INDArray>> targets = new LinkedHashMap<>();
+        targets.put("exp_avg_sq.", expAvgSq);
+        targets.put("exp_avg.", expAvg);
+        StateEntries.restore("AdamW", state, params, targets);
         this.steps = steps;
     }
 

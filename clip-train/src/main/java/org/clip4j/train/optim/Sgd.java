@@ -1,12 +1,10 @@
 package org.clip4j.train.optim;
 
-import org.clip4j.core.ClipException;
 import org.clip4j.core.nn.Parameter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,17 +73,7 @@ public final class Sgd implements Optimizer {
     @Override
     public void loadState(Map<String, INDArray> state, long steps) {
         close();
-        for (Map.Entry<String, INDArray> e : state.entrySet()) {
-            if (!e.getKey().startsWith("momentum_buffer.")) throw new ClipException("SGD state: unexpected entry '" + e.getKey() + "'");
-            String name = e.getKey().substring("momentum_buffer.".length());
-            Parameter p = params.stream().filter(q -> q.name().equals(name)).findFirst()
-                    .orElseThrow(() -> new ClipException("SGD state '" + e.getKey() + "': the model has no trainable '" + name + "'"));
-            if (!Arrays.equals(p.shape(), e.getValue().shape())) {
-                throw new ClipException("SGD state '" + e.getKey() + "': shape " + Arrays.toString(e.getValue().shape())
-                        + ", expected " + Arrays.toString(p.shape()));
-            }
-            buffers.put(name, e.getValue().castTo(p.value().dataType()).dup());
-        }
+        StateEntries.restore("SGD", state, params, Map.of("momentum_buffer.", buffers));
         this.steps = steps;
     }
 
