@@ -103,8 +103,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT).")
     boolean lockImage;
 
+    @Option(names = "--lock-image-unlocked-groups", paramLabel = "N", defaultValue = "0",
+            description = "With --lock-image: leave the last N layer groups of the image tower trainable.")
+    int unlockedGroups;
+
+    @Option(names = "--lock-image-freeze-bn-stats", description = "With --lock-image: locked BatchNorm layers keep their running statistics.")
+    boolean freezeBnStats;
+
     @Option(names = "--lock-text", description = "Freeze the text tower.")
     boolean lockText;
+
+    @Option(names = "--lock-text-unlocked-layers", paramLabel = "N", defaultValue = "0",
+            description = "With --lock-text: leave the last N layer groups of the text tower trainable.")
+    int unlockedLayers;
 
     @Option(names = "--csv-img-key", paramLabel = "COL", defaultValue = "filepath", description = "Manifest image column (default ${DEFAULT-VALUE}).")
     String imgKey;
@@ -144,7 +155,8 @@ final class TrainCommand implements Callable<Integer> {
                 .data(source(data, imageSize, seed, false))
                 .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
                 .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).seed(seed)
-                .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockText(lockText)
+                .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
+                .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
                 .listener(new ProgressBar(System.err));
         if (!scheduler.equalsIgnoreCase("cosine") && !scheduler.equalsIgnoreCase("const")) {
             throw new IllegalArgumentException("--lr-scheduler " + scheduler + ": expected cosine or const");

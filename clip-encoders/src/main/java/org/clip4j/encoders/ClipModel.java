@@ -194,15 +194,25 @@ public final class ClipModel extends Module implements AutoCloseable {
      * Every activation is released before returning.
      */
     public double forwardBackward(INDArray images, INDArray ids) {
-        try (Tape tape = new Tape()) {
-            INDArray img = visual.forward(images, tape);
-            INDArray txt = text.forward(ids, tape);
+        return forwardBackward(images, ids, true, true);
+    }
+
+    /**
+     * As {@link #forwardBackward(INDArray, INDArray)}, skipping the backward pass of a tower whose parameters are
+     * all frozen ({@code imageBackward} / {@code textBackward} false): its gradients are left as they are.
+     * The forward still runs in training mode, so an unfrozen BatchNorm updates its running statistics.
+     */
+    public double forwardBackward(INDArray images, INDArray ids, boolean imageBackward, boolean textBackward) {
+        // One tape per tower, so either backward can be skipped.
+        try (Tape imageTape = new Tape(); Tape textTape = new Tape()) {
+            INDArray img = visual.forward(images, imageTape);
+            INDArray txt = text.forward(ids, textTape);
             double loss;
             try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, logitScale)) {
                 loss = r.loss();
                 Tensors.release(img, txt);
-                text.backward(r.textGrad(), tape);
-                visual.backward(r.imageGrad(), tape);
+                if (textBackward) text.backward(r.textGrad(), textTape);
+                if (imageBackward) visual.backward(r.imageGrad(), imageTape);
             }
             return loss;
         }

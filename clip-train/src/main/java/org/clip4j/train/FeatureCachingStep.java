@@ -85,6 +85,15 @@ public final class FeatureCachingStep {
 
     /** The whole-batch loss and its gradient, accumulated over the micro-batches of {@code batches}. */
     public static double forwardBackward(ClipModel model, MicroBatches batches) {
+        return forwardBackward(model, batches, true, true);
+    }
+
+    /**
+     * As {@link #forwardBackward(ClipModel, MicroBatches)}, without the backward pass of a tower whose parameters
+     * are all frozen. Its second-pass forward still runs in training mode (BatchNorm statistics update once per
+     * micro-batch, as without locking).
+     */
+    public static double forwardBackward(ClipModel model, MicroBatches batches, boolean imageBackward, boolean textBackward) {
         ImageEncoder visual = model.visual();
         TextTransformer text = model.text();
         int k = batches.count();
@@ -122,13 +131,13 @@ public final class FeatureCachingStep {
                 long[] c = {offsets[i], offsets[i + 1]};
                 INDArray x = batches.images(i, true), t = batches.ids(i);
                 INDArray dImg = slice(r.imageGrad(), c), dTxt = slice(r.textGrad(), c);
-                try (Tape tape = new Tape()) {
-                    INDArray fi = visual.forward(x, tape);
-                    INDArray ft = text.forward(t, tape);
+                try (Tape imageTape = new Tape(); Tape textTape = new Tape()) {
+                    INDArray fi = visual.forward(x, imageTape);
+                    INDArray ft = text.forward(t, textTape);
                     fi.close();
                     ft.close();
-                    text.backward(dTxt, tape);
-                    visual.backward(dImg, tape);
+                    if (textBackward) text.backward(dTxt, textTape);
+                    if (imageBackward) visual.backward(dImg, imageTape);
                 }
                 for (INDArray a : new INDArray[]{x, t, dImg, dTxt}) a.close();
             }

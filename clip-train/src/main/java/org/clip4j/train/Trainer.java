@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Contrastive training of a {@link ClipModel}: batches from an {@link ImageTextSource}, the symmetric loss over
@@ -77,9 +78,20 @@ public final class Trainer {
                 : b.init != null ? ClipModel.load(b.init)
                 : ClipModel.create(b.config, seed);
         ClipConfig cfg = model.config();
+        TowerLock lock = b.lock();
+        Set<String> frozen = lock.frozen(model);
         model.train(true);
+        int frozenBn = lock.applyBatchNormFreeze(model);
         List<Parameter> params = new ArrayList<>();
-        for (Parameter p : model.parameters()) if (p.isTrainable() && !isFrozen(p)) params.add(p);
+        for (Parameter p : model.parameters()) if (!frozen.contains(p.name())) params.add(p);
+        // A tower with nothing to train skips its backward pass.
+        boolean imageBackward = params.stream().anyMatch(p -> p.name().startsWith("visual."));
+        boolean textBackward = params.stream().anyMatch(p -> !p.name().startsWith("visual.") && !p.name().equals("logit_scale"));
+        if (!frozen.isEmpty()) {
+            LOG.info("locked: {} of {} parameter tensors frozen ({}){}; trained: {}", frozen.size(), model.parameters().size(),
+                    lock, frozenBn > 0 ? ", " + frozenBn + " BatchNorm layers on running statistics" : "",
+                    params.stream().map(Parameter::name).toList());
+        }
         boolean resnet = cfg.vision().isResNet();
         Optimizer opt = switch (b.optimizer) {
             case "adamw" -> resnet ? AdamW.resnetDefaults(params, b.wd) : AdamW.vitDefaults(params, b.wd);
@@ -122,8 +134,8 @@ public final class Trainer {
                 Batch lastPart = parts.get(parts.size() - 1);
                 try (GlobalBatch global = new GlobalBatch(parts, loader, b.pixelBudget)) {
                     model.zeroGrad();
-                    loss = parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids())
-                            : FeatureCachingStep.forwardBackward(model, global);
+                    loss = parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids(), imageBackward, textBackward)
+                            : FeatureCachingStep.forwardBackward(model, global, imageBackward, textBackward);
                     samplesSeen += lastPart.positionAfter() - position;
                     position = lastPart.positionAfter();
                     for (Batch part : parts) skippedSamples += part.skipped();
@@ -151,6 +163,7 @@ public final class Trainer {
                 for (TrainingListener l : b.listeners) l.onStep(m);
                 if (b.valData != null && b.valEvery > 0 && (step % b.valEvery == 0 || step == total)) {
                     Map<String, Double> v = validate(model, pre, tok, ctx);
+                    lock.applyBatchNormFreeze(model); // validation switched every BatchNorm back to training
                     for (TrainingListener l : b.listeners) l.onValidation(step, v);
                     writeValidation(metrics, step, v);
                 }
@@ -174,11 +187,6 @@ public final class Trainer {
     private static CheckpointStore requireStore(CheckpointStore s) {
         if (s == null) throw new ClipException("--resume needs --checkpoint-dir");
         return s;
-    }
-
-    private boolean isFrozen(Parameter p) {
-        return (b.lockImage && p.name().startsWith("visual.")) || (b.lockText && !p.name().startsWith("visual.")
-                && !p.name().equals("logit_scale"));
     }
 
     /** Validation loss and image↔text recall@1/5/10 on up to {@code valSamples} held-out pairs. */
@@ -232,6 +240,7 @@ public final class Trainer {
         p.put("steps", Long.toString(total));
         p.put("optimizer", b.optimizer + " lr=" + b.lr + " wd=" + b.wd + " warmup=" + b.warmup + " schedule=" + b.schedule
                 + (b.gradClip > 0 ? " grad_clip=" + b.gradClip : ""));
+        if (!b.lock().equals(TowerLock.NONE)) p.put("lock", b.lock().toString());
         p.put("init", b.init == null ? "random (reference initialisation)" : b.init.toString());
         String v = Trainer.class.getPackage().getImplementationVersion();
         p.put("clip4j", v == null ? "development" : v);
@@ -280,7 +289,8 @@ public final class Trainer {
         private long steps, epochs = 1, warmup = 0, seed = 0;
         private String optimizer = "adamw", schedule = "cosine", resume;
         private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
-        private boolean shuffle = true, lockImage, lockText;
+        private boolean shuffle = true, lockImage, lockText, freezeBnStats;
+        private int unlockedGroups, unlockedLayers;
         private Path checkpointDir;
         private int dataThreads = Math.max(1, Runtime.getRuntime().availableProcessors()), prefetch = 2, maxBadSteps = 10;
         private long pixelBudget = 1L << 30;
@@ -317,10 +327,20 @@ public final class Trainer {
         public Builder resume(String spec) { this.resume = spec; return this; }
         /** Validation every N steps (and at the end) on up to {@code samples} pairs of {@link #valData}. */
         public Builder validateEvery(int n, int samples) { this.valEvery = n; this.valSamples = samples; return this; }
-        /** LiT-style locking: no updates to the image tower. */
+        /** LiT-style locking: no updates to the image tower (see {@link TowerLock}). */
         public Builder lockImage(boolean l) { this.lockImage = l; return this; }
+        /** With {@link #lockImage}: the last {@code n} groups of the image tower stay trainable (default 0). */
+        public Builder lockImageUnlockedGroups(int n) { this.unlockedGroups = n; return this; }
+        /** With {@link #lockImage}: BatchNorm layers of the locked groups keep their running statistics. */
+        public Builder lockImageFreezeBnStats(boolean f) { this.freezeBnStats = f; return this; }
         /** No updates to the text tower. */
         public Builder lockText(boolean l) { this.lockText = l; return this; }
+        /** With {@link #lockText}: the last {@code n} groups of the text tower stay trainable (default 0). */
+        public Builder lockTextUnlockedLayers(int n) { this.unlockedLayers = n; return this; }
+
+        TowerLock lock() {
+            return new TowerLock(lockImage, unlockedGroups, freezeBnStats, lockText, unlockedLayers);
+        }
         public Builder dataThreads(int n) { this.dataThreads = n; return this; }
         public Builder prefetchBatches(int n) { this.prefetch = n; return this; }
         /** Consecutive non-finite steps before the run stops (default 10). */
@@ -339,6 +359,7 @@ public final class Trainer {
                 throw new IllegalArgumentException("batch size " + batchSize + " must be a multiple of accum-freq " + accumFreq);
             }
             if (checkpointEvery < 1) throw new IllegalArgumentException("checkpoint-every must be >= 1");
+            lock(); // validates the locking options
             return new Trainer(this);
         }
     }
