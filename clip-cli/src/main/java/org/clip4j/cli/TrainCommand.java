@@ -129,6 +129,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-threads", paramLabel = "N", description = "Decoding/preprocessing threads (default: all cores).")
     Integer dataThreads;
 
+    /** Keeps the latest validation metrics, printed at the end. */
+    private final LastValidation lastValidation = new LastValidation();
+
+    private static final class LastValidation implements org.clip4j.train.TrainingListener {
+        java.util.Map<String, Double> metrics;
+        long step;
+
+        @Override
+        public void onValidation(long step, java.util.Map<String, Double> v) {
+            this.step = step;
+            this.metrics = v;
+        }
+    }
+
     @Override
     public Integer call() {
         ClipConfig cfg = null;
@@ -157,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
                 .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).seed(seed)
                 .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
                 .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
-                .listener(new ProgressBar(System.err));
+                .listener(new ProgressBar(System.err)).listener(lastValidation);
         if (!scheduler.equalsIgnoreCase("cosine") && !scheduler.equalsIgnoreCase("const")) {
             throw new IllegalArgumentException("--lr-scheduler " + scheduler + ": expected cosine or const");
         }
@@ -195,6 +209,14 @@ final class TrainCommand implements Callable<Integer> {
                         System.err.println("clip: warning: cannot write " + png + ": " + e.getMessage());
                     }
                 }
+            }
+            if (lastValidation.metrics != null) {
+                var v = lastValidation.metrics;
+                System.out.printf(Locale.ROOT, "retrieval on the validation pairs (step %d): image->text R@1 %.1f %%, R@5 %.1f %%, "
+                                + "R@10 %.1f %%; text->image R@1 %.1f %%, R@5 %.1f %%, R@10 %.1f %%; validation loss %.4f%n",
+                        lastValidation.step, 100 * v.get("image_to_text_R@1"), 100 * v.get("image_to_text_R@5"),
+                        100 * v.get("image_to_text_R@10"), 100 * v.get("text_to_image_R@1"), 100 * v.get("text_to_image_R@5"),
+                        100 * v.get("text_to_image_R@10"), v.get("val_loss"));
             }
             System.out.printf(Locale.ROOT, "trained %d steps (%d samples, %d skipped), last loss %.4f%s%n", r.state().step(),
                     r.state().samplesSeen(), r.state().skipped(), r.state().lastLoss(),

@@ -28,6 +28,11 @@ public record ClipConfig(int embedDim, boolean quickGelu, Vision vision, Text te
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> BUILTIN = List.of(
             "RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336");
+    /**
+     * clip4j's own configs (no OpenCLIP twin): {@code clip4j-tiny}, a 32-pixel ViT that learns the synthetic
+     * shapes in minutes on a CPU (the {@code clip demo} model).
+     */
+    private static final List<String> OWN = List.of("clip4j-tiny");
 
     /**
      * Image tower. For a ViT, heads = width / headWidth; for a ModifiedResNet the attention pool works on
@@ -85,13 +90,14 @@ public record ClipConfig(int embedDim, boolean quickGelu, Vision vision, Text te
         }
     }
 
-    /** Names of the built-in configs (each also with a {@code -quickgelu} twin). */
+    /** Names of the built-in configs: the OpenCLIP ones, each also with a {@code -quickgelu} twin, then clip4j's own. */
     public static List<String> names() {
         List<String> out = new java.util.ArrayList<>();
         for (String n : BUILTIN) {
             out.add(n);
             out.add(n + "-quickgelu");
         }
+        out.addAll(OWN);
         return List.copyOf(out);
     }
 

@@ -14,16 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClipConfigTest {
 
     @Test
-    void eighteenBuiltinsParseAndRoundTrip() {
+    void builtinsParseAndRoundTrip() {
         List<String> names = ClipConfig.names();
-        assertEquals(18, names.size());
-        for (String n : names) {
+        assertEquals(19, names.size());
+        assertEquals("clip4j-tiny", names.get(18));
+        for (String n : names.subList(0, 18)) {
             ClipConfig c = ClipConfig.builtin(n);
             assertEquals(n.endsWith("-quickgelu"), c.quickGelu(), n);
             assertEquals(c, ClipConfig.fromJson(c.toJson()), n);
             assertEquals(77, c.text().contextLength());
             assertEquals(49408, c.text().vocabSize());
         }
+        ClipConfig tiny = ClipConfig.builtin("clip4j-tiny");
+        assertEquals(tiny, ClipConfig.fromJson(tiny.toJson()));
+        assertEquals(32, tiny.vision().imageSize());
+        assertEquals(49408, tiny.text().vocabSize()); // the OpenAI tokenizer's vocabulary
     }
 
     @Test

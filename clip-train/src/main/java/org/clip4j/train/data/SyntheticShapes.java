@@ -174,14 +174,24 @@ public final class SyntheticShapes {
         return p;
     }
 
+    /**
+     * A caption at one of four levels of detail, as real alt-texts vary: everything, no position, no size, or
+     * colour and shape only. The shorter ones matter: when every caption names size and position, those (with
+     * colour) already tell the pairs of a batch apart and the model has little reason to learn shape.
+     */
     private static String caption(Random r, String color, String shape, String size, String row, String col) {
         String where = row.equals("middle") && col.equals("center") ? "in the center"
                 : row.equals("middle") ? "on the " + col
                 : col.equals("center") ? "at the " + row
                 : "at the " + row + " " + col;
-        String[] templates = {"a %s %s %s %s.", "a photo of a %s %s %s %s.", "%s %s %s, %s.", "there is a %s %s %s %s."};
-        String t = templates[r.nextInt(templates.length)];
-        if (t.startsWith("%s")) return String.format(Locale.ROOT, t, "a " + size, color, shape, where);
-        return String.format(Locale.ROOT, t, size, color, shape, where);
+        String thing = color + " " + shape;
+        String[] lead = {"a ", "a photo of a ", "there is a "};
+        String l = lead[r.nextInt(lead.length)];
+        return switch (r.nextInt(4)) {
+            case 0 -> r.nextBoolean() ? l + size + " " + thing + " " + where + "." : "a " + size + " " + thing + ", " + where + ".";
+            case 1 -> l + size + " " + thing + ".";
+            case 2 -> l + thing + " " + where + ".";
+            default -> l + thing + ".";
+        };
     }
 }

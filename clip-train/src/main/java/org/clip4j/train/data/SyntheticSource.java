@@ -35,6 +35,6 @@ public final class SyntheticSource implements ImageTextSource {
 
     @Override
     public String describe() {
-        return "synthetic shapes (" + size + " samples, " + shapes.imageSize() + " px, held out " + shapes.heldOut() + ")";
+        return "synthetic shapes (" + size + " samples, " + shapes.imageSize() + " px, held out " + new java.util.TreeSet<>(shapes.heldOut()) + ")";
     }
 }

@@ -1,0 +1,74 @@
+package org.clip4j.examples.bench;
+
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.nn.Parameter;
+import org.clip4j.encoders.ClipModel;
+import org.clip4j.train.optim.AdamW;
+import org.clip4j.train.optim.GradientTools;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Training throughput, one row per JVM: full optimiser steps of the CLIP recipe on fixed random inputs —
+ * zero the gradients, forward both towers, symmetric contrastive loss, backward, AdamW (decay on matrices
+ * only, β2 0.98, ε 1e-6), clamp the temperature — and prints one JSON line with samples/s and peak RSS.
+ * The data pipeline is left out on purpose (its own numbers are in docs/performance.md); the PyTorch peer
+ * {@code examples/bench/train_peer.py} runs the same loop.
+ *
+ * <pre>
+ * java ... TrainBenchmark ROW [STEPS]
+ *   ROW: tiny-64 (the clip4j-tiny config, batch 64) | vit-b32-32 (ViT-B/32, batch 32)
+ * </pre>
+ */
+public final class TrainBenchmark {
+    public static void main(String[] args) throws IOException {
+        String row = args.length > 0 ? args[0] : "tiny-64";
+        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        ClipConfig cfg = ClipConfig.builtin(row.startsWith("tiny") ? "clip4j-tiny" : "ViT-B-32-quickgelu");
+        int batch = Integer.parseInt(row.substring(row.lastIndexOf('-') + 1));
+        try (ClipModel m = ClipModel.create(cfg, 0)) {
+            int r = cfg.vision().imageSize(), ctx = cfg.text().contextLength();
+            INDArray images = Nd4j.randn(DataType.FLOAT, batch, 3, r, r);                 // [n, 3, R, R]
+            Random rnd = new Random(0);
+            long[][] ids = new long[batch][ctx];                                            // [n, C]
+            for (long[] t : ids) {
+                int len = Math.min(ctx - 1, 5 + rnd.nextInt(10)); // captions of a few words, as the synthetic ones
+                t[0] = 49406;
+                for (int i = 1; i < len; i++) t[i] = 1 + rnd.nextInt(49000);
+                t[len] = 49407;
+            }
+            INDArray tokens = Nd4j.createFromArray(ids);
+            List<Parameter> params = new ArrayList<>(m.parameters());
+            m.train(true);
+            try (AdamW opt = AdamW.vitDefaults(params, 0.2)) {
+                Runnable step = () -> {
+                    m.zeroGrad();
+                    m.forwardBackward(images, tokens);
+                    opt.step(1e-4);
+                    GradientTools.clampLogitScale(m.logitScale());
+                };
+                step.run(); // warm-up (allocates the optimiser moments)
+                double median = ModelBenchmark.median(steps, step);
+                System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"step_s\": %.4f, \"samples_per_s\": %.1f, "
+                                + "\"steps\": %d, \"peak_rss_mb\": %.0f, \"rss_end_mb\": %.0f, \"parameters\": %d, "
+                                + "\"threads\": \"%s\", \"native_build\": \"%s\"}%n",
+                        row, median, batch / median, steps, ModelBenchmark.rssKb("VmHWM") / 1024.0,
+                        ModelBenchmark.rssKb("VmRSS") / 1024.0, m.parameterCount(),
+                        System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
+                        System.getProperty("org.bytedeco.javacpp.platform.extension", "plain"));
+            }
+            images.close();
+            tokens.close();
+        }
+    }
+
+    private TrainBenchmark() {
+    }
+}
