@@ -88,8 +88,12 @@ public final class AdamW implements Optimizer {
         }
     }
 
-    /** Contiguous FLOAT arrays of one shape: updated in one pass over their native buffers. */
+    /**
+     * Contiguous FLOAT arrays of one shape on the CPU backend: updated in one pass over their native buffers (on
+     * CUDA the buffers live on the device, so the ND4J path runs instead).
+     */
     private static boolean fusedApplies(INDArray... a) {
+        if (!Nd4j.getEnvironment().isCPU()) return false;
         for (INDArray x : a) {
             if (x.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || x.isView() || x.ordering() != 'c'
                     || x.length() != a[0].length()) {
