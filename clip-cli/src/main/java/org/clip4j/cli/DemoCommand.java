@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
                 "confusion.png. Equivalent to the 'clip train' command it prints first."})
 final class DemoCommand implements Callable<Integer> {
     /** The recipe: steps, batch and learning rate chosen so that zero-shot top-1 passes 90 % (docs/training.md). */
-    static final int STEPS = 2500, BATCH = 64, WARMUP = 200;
+    static final int STEPS = 1500, BATCH = 64, WARMUP = 100;
     static final String LR = "2e-3";
 
     @Option(names = "--out-dir", paramLabel = "DIR", defaultValue = "clip-demo",

@@ -81,6 +81,11 @@ final class SyntheticEvaluation {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        g.setColor(Color.BLACK);
+        g.drawString("rows: true label", 4, 14);
+        g.drawString("columns: prediction", 4, 28);
+        g.setColor(new Color(180, 0, 0));
+        g.drawString("red: held out of training", 4, 42);
         for (int i = 0; i < k; i++) {
             int rowTotal = 0;
             for (int v : c[i]) rowTotal += v;

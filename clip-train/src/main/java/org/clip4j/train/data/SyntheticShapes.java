@@ -126,9 +126,10 @@ public final class SyntheticShapes {
         }
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        double d = n * (size == 0 ? 0.22 : 0.38) * (0.9 + 0.2 * r.nextDouble());
-        double cx = n * (col + 0.5) / 3 + (r.nextDouble() - 0.5) * n * 0.06;
-        double cy = n * (row + 0.5) / 3 + (r.nextDouble() - 0.5) * n * 0.06;
+        // Large enough to tell a star from a circle at 32 px; kept inside the image so the outline is whole.
+        double d = n * (size == 0 ? 0.34 : 0.56) * (0.9 + 0.2 * r.nextDouble());
+        double cx = clamp(n * (col + 0.5) / 3 + (r.nextDouble() - 0.5) * n * 0.06, d / 2, n - d / 2);
+        double cy = clamp(n * (row + 0.5) / 3 + (r.nextDouble() - 0.5) * n * 0.06, d / 2, n - d / 2);
         Color c = RGB[color];
         int jitter = 20;
         g.setColor(new Color(clamp(c.getRed() + r.nextInt(jitter) - jitter / 2),
@@ -149,6 +150,10 @@ public final class SyntheticShapes {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    private static double clamp(double v, double lo, double hi) {
+        return Math.max(lo, Math.min(hi, v));
     }
 
     private static int clamp(int v) {
