@@ -73,7 +73,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-clip", paramLabel = "X", defaultValue = "0", description = "Global-norm gradient clipping (0: off).")
     double gradClip;
 
-    @Option(names = "--no-augment", description = "Training transform = evaluation transform (the only one so far).")
+    @Option(names = "--no-augment", description = {"Training transform = evaluation transform (default: RandomResizedCrop",
+            "of 90-100 % of the area, bicubic, as OpenCLIP)."})
     boolean noAugment;
 
     @Option(names = "--no-shuffle", description = "Batches follow manifest order.")
@@ -168,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Builder b = Trainer.builder()
                 .data(source(data, imageSize, seed, false))
                 .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
-                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).seed(seed)
+                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).augment(!noAugment).seed(seed)
                 .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
                 .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
                 .listener(new ProgressBar(System.err)).listener(lastValidation);

@@ -49,15 +49,15 @@ final class GlobalBatch implements FeatureCachingStep.MicroBatches, AutoCloseabl
             if (k == micro.size() - 1) prefetch(0);
             return x;
         }
-        INDArray x = nextIndex == k ? join() : loader.reload(b.indices());
+        INDArray x = nextIndex == k ? join() : loader.reload(b.indices(), b.positions());
         if (k + 1 < micro.size()) prefetch(k + 1);
         return x;
     }
 
     private void prefetch(int k) {
         nextIndex = k;
-        long[] idx = micro.get(k).indices();
-        next = CompletableFuture.supplyAsync(() -> loader.reload(idx));
+        long[] idx = micro.get(k).indices(), pos = micro.get(k).positions();
+        next = CompletableFuture.supplyAsync(() -> loader.reload(idx, pos));
     }
 
     private INDArray join() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.clip4j.core.ClipException;
 import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.image.TrainTransform;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.model.ContrastiveLoss;
 import org.clip4j.core.nn.Parameter;
@@ -119,7 +120,8 @@ public final class Trainer {
                 cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), b.data.describe(), total, b.batchSize, micro, b.optimizer, b.lr, b.wd, seed,
                 resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
         // The loader delivers micro-batches; accumFreq consecutive ones form a global batch.
-        try (BatchLoader loader = new BatchLoader(b.data, pre, tok, ctx, micro, b.shuffle, seed, position,
+        TrainTransform augment = b.augment ? TrainTransform.builder().size(pre.size()).scale(b.scaleLo, b.scaleHi).build() : null;
+        try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, b.shuffle, seed, position,
                 b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)));
              BufferedWriter metrics = metricsWriter(step == 0)) {
             for (TrainingListener l : b.listeners) l.onStart(model);
@@ -241,6 +243,7 @@ public final class Trainer {
         p.put("optimizer", b.optimizer + " lr=" + b.lr + " wd=" + b.wd + " warmup=" + b.warmup + " schedule=" + b.schedule
                 + (b.gradClip > 0 ? " grad_clip=" + b.gradClip : ""));
         if (!b.lock().equals(TowerLock.NONE)) p.put("lock", b.lock().toString());
+        p.put("augment", b.augment ? "RandomResizedCrop scale " + b.scaleLo + "-" + b.scaleHi : "none (evaluation transform)");
         p.put("init", b.init == null ? "random (reference initialisation)" : b.init.toString());
         String v = Trainer.class.getPackage().getImplementationVersion();
         p.put("clip4j", v == null ? "development" : v);
@@ -289,7 +292,8 @@ public final class Trainer {
         private long steps, epochs = 1, warmup = 0, seed = 0;
         private String optimizer = "adamw", schedule = "cosine", resume;
         private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
-        private boolean shuffle = true, lockImage, lockText, freezeBnStats;
+        private boolean shuffle = true, lockImage, lockText, freezeBnStats, augment = true;
+        private double scaleLo = 0.9, scaleHi = 1.0;
         private int unlockedGroups, unlockedLayers;
         private Path checkpointDir;
         private int dataThreads = Math.max(1, Runtime.getRuntime().availableProcessors()), prefetch = 2, maxBadSteps = 10;
@@ -319,6 +323,13 @@ public final class Trainer {
         /** Global-norm gradient clipping; 0 (default) disables it. */
         public Builder gradClip(double maxNorm) { this.gradClip = maxNorm; return this; }
         public Builder shuffle(boolean s) { this.shuffle = s; return this; }
+        /**
+         * Training augmentation (default on, as OpenCLIP): RandomResizedCrop of 90–100 % of the area, see
+         * {@link TrainTransform}; off = the evaluation transform.
+         */
+        public Builder augment(boolean a) { this.augment = a; return this; }
+        /** RandomResizedCrop's area range (default 0.9–1.0, OpenCLIP's {@code aug_cfg.scale}). */
+        public Builder augmentScale(double lo, double hi) { this.scaleLo = lo; this.scaleHi = hi; return this; }
         public Builder seed(long s) { this.seed = s; return this; }
         public Builder checkpointDir(Path d) { this.checkpointDir = d; return this; }
         public Builder checkpointEvery(int steps) { this.checkpointEvery = steps; return this; }

@@ -10,30 +10,35 @@ final class CropOrPad {
     }
 
     static DecodedImage window(DecodedImage image, int left, int top, int size) {
+        return window(image, left, top, size, size);
+    }
+
+    /** The {@code width × height} window at ({@code left}, {@code top}), as Pillow's {@code crop} (zero outside). */
+    static DecodedImage window(DecodedImage image, int left, int top, int width, int height) {
         int w = image.width();
         int h = image.height();
-        if (left == 0 && top == 0 && w == size && h == size) return image;
+        if (left == 0 && top == 0 && w == width && h == height) return image;
         // Overlap of the window with the image, in window coordinates.
         int x0 = Math.max(0, -left);
-        int x1 = Math.min(size, w - left);
+        int x1 = Math.min(width, w - left);
         int y0 = Math.max(0, -top);
-        int y1 = Math.min(size, h - top);
+        int y1 = Math.min(height, h - top);
         if (image.mode().isInt32()) {
             int[] src = image.rawIntSamples();
-            int[] out = new int[size * size];   // [size, size]
+            int[] out = new int[width * height];   // [height, width]
             for (int y = y0; y < y1; y++) {
-                if (x1 > x0) System.arraycopy(src, (y + top) * w + x0 + left, out, y * size + x0, x1 - x0);
+                if (x1 > x0) System.arraycopy(src, (y + top) * w + x0 + left, out, y * width + x0, x1 - x0);
             }
-            return DecodedImage.wrapInt32(size, size, out);
+            return DecodedImage.wrapInt32(width, height, out);
         }
         int c = image.channels();
         byte[] src = image.rawSamples();
-        byte[] out = new byte[size * size * c];   // [size, size, C]
+        byte[] out = new byte[width * height * c];   // [height, width, C]
         for (int y = y0; y < y1; y++) {
             if (x1 > x0) {
-                System.arraycopy(src, ((y + top) * w + x0 + left) * c, out, (y * size + x0) * c, (x1 - x0) * c);
+                System.arraycopy(src, ((y + top) * w + x0 + left) * c, out, (y * width + x0) * c, (x1 - x0) * c);
             }
         }
-        return image.withSamples(size, size, out);
+        return image.withSamples(width, height, out);
     }
 }

@@ -2,6 +2,7 @@ package org.clip4j.train.data;
 
 import org.clip4j.core.ClipException;
 import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.image.TrainTransform;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,10 +37,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class BatchLoader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
-    private static final Batch END = new Batch(null, null, new long[0], -1, 0);
+    private static final Batch END = new Batch(null, null, new long[0], new long[0], -1, 0);
 
     private final ImageTextSource source;
     private final ImagePreprocessor pre;
+    private final TrainTransform augment;   // null: the evaluation transform
     private final ClipTokenizer tokenizer;
     private final int contextLength, batchSize;
     private final boolean shuffle;
@@ -52,13 +54,28 @@ public final class BatchLoader implements AutoCloseable {
     private volatile boolean closed;
     private long waitNanos;
 
-    /** Builder-free constructor; see the field descriptions in the class comment. */
+    /** A loader with the evaluation transform {@code pre} (no augmentation); see the class comment. */
     public BatchLoader(ImageTextSource source, ImagePreprocessor pre, ClipTokenizer tokenizer, int contextLength,
                        int batchSize, boolean shuffle, long seed, long startPosition, int threads, int prefetchBatches) {
+        this(source, pre, null, tokenizer, contextLength, batchSize, shuffle, seed, startPosition, threads, prefetchBatches);
+    }
+
+    /**
+     * A loader whose images go through {@code augment} (null: through {@code pre}, the evaluation transform). The
+     * augmentation of the sample at stream position p is seeded by (seed, p), so a resumed run and a reload see the
+     * same pixels.
+     */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, boolean shuffle, long seed, long startPosition, int threads,
+                       int prefetchBatches) {
+        if (augment != null && augment.size() != pre.size()) {
+            throw new IllegalArgumentException("augmentation size " + augment.size() + " != preprocessing size " + pre.size());
+        }
         if (source.size() < 1) throw new ClipException(source.describe() + ": no samples");
         if (batchSize < 1) throw new IllegalArgumentException("batch size " + batchSize + ": expected >= 1");
         this.source = source;
         this.pre = pre;
+        this.augment = augment;
         this.tokenizer = tokenizer;
         this.contextLength = contextLength;
         this.batchSize = batchSize;
@@ -116,14 +133,14 @@ public final class BatchLoader implements AutoCloseable {
             while (!closed) {
                 float[] pixels = new float[batchSize * 3 * r * r];       // [n, 3, R, R]
                 long[] ids = new long[batchSize * contextLength];         // [n, C]
-                long[] indices = new long[batchSize];
+                long[] indices = new long[batchSize], positions = new long[batchSize];
                 int filled = 0, skipped = 0;
                 long after = position;
                 while (filled < batchSize && !closed) {
                     while (pending.size() < ahead) {
-                        long idx = indexAt(next, cache);
+                        long idx = indexAt(next, cache), pos = next;
                         pendingIdx.add(new long[]{next, idx});
-                        pending.add(workers.submit(() -> prepare(idx)));
+                        pending.add(workers.submit(() -> prepare(idx, pos)));
                         next++;
                     }
                     long[] pi = pendingIdx.poll();
@@ -140,12 +157,13 @@ public final class BatchLoader implements AutoCloseable {
                     }
                     System.arraycopy(p.pixels, 0, pixels, filled * p.pixels.length, p.pixels.length);
                     System.arraycopy(p.ids, 0, ids, filled * contextLength, contextLength);
+                    positions[filled] = pi[0];
                     indices[filled++] = pi[1];
                 }
                 if (closed) break;
                 position = after;
                 Batch b = new Batch(Nd4j.create(pixels, new long[]{batchSize, 3, r, r}, DataType.FLOAT),
-                        Nd4j.createFromArray(ids).reshape(batchSize, contextLength), indices, after, skipped);
+                        Nd4j.createFromArray(ids).reshape(batchSize, contextLength), indices, positions, after, skipped);
                 boolean offered = false;
                 while (!closed && !(offered = ready.offer(b, 100, TimeUnit.MILLISECONDS))) {
                     // wait for the consumer
@@ -160,25 +178,41 @@ public final class BatchLoader implements AutoCloseable {
         }
     }
 
-    private Prepared prepare(long index) {
-        float[] px = pre.apply(source.image(index));
+    private Prepared prepare(long index, long position) {
+        float[] px = pixels(index, position);
         long[] ids = tokenizer.tokenize(List.of(source.caption(index)), contextLength, true)[0];
         return new Prepared(px, ids);
     }
 
+    /** The preprocessed (and, in training, augmented) image of source sample {@code index} at stream position p. */
+    private float[] pixels(long index, long position) {
+        org.clip4j.core.image.DecodedImage img = source.image(index);
+        return augment == null ? pre.apply(img) : augment.apply(img, augmentSeed(position));
+    }
+
+    /** The augmentation seed of stream position p: a 64-bit mix (SplitMix64's finaliser) of (seed, p). */
+    long augmentSeed(long position) {
+        long z = seed * 0x9E3779B97F4A7C15L + position + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /**
-     * The images of source samples {@code indices} again, [m, 3, R, R] in that order, prepared in parallel on the
-     * loader's workers (feature caching's second pass, when the pixels of a global batch were not kept). Every
-     * sample is a pure function of its index, so the pixels equal the first time's.
+     * The images of source samples {@code indices} at stream positions {@code positions} again, [m, 3, R, R] in
+     * that order, prepared in parallel on the loader's workers (feature caching's second pass, when the pixels of a
+     * global batch were not kept). Every sample is a pure function of its index and position, so the pixels equal
+     * the first time's.
      */
-    public INDArray reload(long[] indices) {
+    public INDArray reload(long[] indices, long[] positions) {
+        if (positions.length != indices.length) throw new IllegalArgumentException("indices and positions differ in length");
         int r = pre.size(), per = 3 * r * r;
         float[] pixels = new float[indices.length * per];
         java.util.List<Future<?>> tasks = new java.util.ArrayList<>();
         for (int i = 0; i < indices.length; i++) {
             final int slot = i;
             tasks.add(workers.submit(() -> {
-                float[] px = pre.apply(source.image(indices[slot]));
+                float[] px = pixels(indices[slot], positions[slot]);
                 System.arraycopy(px, 0, pixels, slot * per, per);
             }));
         }

@@ -2,6 +2,7 @@ package org.clip4j.train.data;
 
 import org.clip4j.core.ClipException;
 import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.image.TrainTransform;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,5 +111,39 @@ class DataPipelineTest {
                 }
             }
         }
+    }
+
+    @Test
+    void augmentationIsSeededByStreamPositionSoResumeAndReloadSeeTheSamePixels() throws IOException {
+        CsvManifest m = CsvManifest.read(manifest());
+        ImagePreprocessor pre = ImagePreprocessor.clip(32);
+        TrainTransform aug = TrainTransform.openClip(32);
+        ClipTokenizer tok = ClipTokenizer.openai();
+        List<Batch> run = new ArrayList<>();
+        try (BatchLoader l = new BatchLoader(m, pre, aug, tok, 16, 4, false, 9, 0, 2, 2)) {
+            for (int i = 0; i < 4; i++) run.add(l.next());
+            // the second feature-caching pass reloads the same augmented pixels
+            try (org.nd4j.linalg.api.ndarray.INDArray again = l.reload(run.get(2).indices(), run.get(2).positions())) {
+                assertEquals(run.get(2).images(), again);
+            }
+            // each sample is the transform of its image with the seed of its stream position
+            long pos = run.get(1).positions()[2], idx = run.get(1).indices()[2];
+            float[] want = aug.apply(m.image(idx), l.augmentSeed(pos));
+            assertArrayEquals(want, run.get(1).images().get(org.nd4j.linalg.indexing.NDArrayIndex.point(2)).dup().data().asFloat(), 0f);
+            assertFalse(Arrays.equals(pre.apply(m.image(idx)), want), "augmented pixels differ from the evaluation transform");
+        }
+        // epoch 2 (positions 10..19) shows the same images with other crops than epoch 1
+        assertArrayEquals(run.get(0).indices(), run.get(2).indices());
+        assertNotEquals(run.get(0).images(), run.get(2).images());
+        // resuming mid-stream reproduces the augmented batches
+        try (BatchLoader l = new BatchLoader(m, pre, aug, tok, 16, 4, false, 9, run.get(0).positionAfter(), 1, 1)) {
+            for (int i = 1; i < 4; i++) {
+                try (Batch b = l.next()) {
+                    assertArrayEquals(run.get(i).positions(), b.positions());
+                    assertEquals(run.get(i).images(), b.images());
+                }
+            }
+        }
+        run.forEach(Batch::close);
     }
 }
