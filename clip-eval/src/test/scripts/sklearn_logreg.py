@@ -5,7 +5,16 @@ Writes testdata/linear-probe/: train/val/test.safetensors (features F32 [n, d], 
 four overlapping Gaussian classes (fixed seed), and sklearn.json with, for several C, the fit of
 scikit-learn's LogisticRegression(C, solver="lbfgs") on the training set: its training objective
 (1/n)*sum(CE) + |W|^2/(2*C*n) (computed here in float64 from coef_/intercept_), training and test accuracy,
-coef_, intercept_ and n_iter_.
+coef_, intercept_ and n_iter_; and "sweep": the CLIP paper's search for C (validation accuracy at
+log10 C = -6, -4, ..., 6, then half steps around the best down to 1/8 decade; ties go to the smaller C),
+the refit on train + val at the chosen C, its objective and test accuracy.
+
+At C <= 1e-5 scikit-learn's L-BFGS stops on SciPy's relative-decrease test (ftol = 64 eps) after a couple of
+iterations, before the unpenalised intercepts have converged (the problem is badly conditioned there: the
+penalty's curvature 1/(C n) dwarfs the intercepts'), and the validation accuracy of that early stop can differ
+from the minimiser's. So each sweep fit is polished here by Newton's method from scikit-learn's solution
+(exact Hessian; the gradient ends below 1e-12), and "evaluated" lists [log10 C, accuracy of the polished
+minimiser, accuracy of scikit-learn's own solution].
 
 Run with Debian's scikit-learn (apt-get install python3-sklearn):
     /usr/bin/python3 clip-eval/src/test/scripts/sklearn_logreg.py testdata/linear-probe
@@ -21,18 +30,21 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 
 K, D = 4, 24
-SIZES = {"train": 240, "val": 80, "test": 160}
+SIZES = {"train": 200, "val": 200, "test": 400}
 C_VALUES = [0.001, 0.0316, 0.316, 3.16, 100.0]
 
 
 def make_data(rng):
-    means = rng.normal(0.0, 0.3, size=(K, D))  # close means: the classes overlap
-    scales = 1.2 + 0.4 * rng.random(K)  # class-specific spread
+    # Anisotropic noise (per-dimension spread from 0.2 to 4) with class means that differ in every dimension:
+    # the mean-difference direction that a tiny C gives is a poor classifier, and a large C overfits.
+    spread = np.logspace(np.log10(0.2), np.log10(4.0), D)
+    rng.shuffle(spread)
+    means = rng.normal(0.0, 0.25, size=(K, D))
     out = {}
     for split, n in SIZES.items():
         y = np.arange(n) % K
         rng.shuffle(y)
-        x = means[y] + rng.normal(0.0, 1.0, size=(n, D)) * scales[y][:, None]
+        x = means[y] + rng.normal(0.0, 1.0, size=(n, D)) * spread
         out[split] = (x.astype(np.float32), y.astype(np.int64))
     return out
 
@@ -64,6 +76,71 @@ def objective(x, y, coef, intercept, c):
     return float(ce.mean() + (coef ** 2).sum() / (2.0 * c * n))
 
 
+def fit(x, y, c):
+    return LogisticRegression(C=c, solver="lbfgs", tol=1e-12, max_iter=100000).fit(x, y)
+
+
+def newton_polish(model, x, y, c, steps=20):
+    """Newton's method on (1/n) sum CE + |W|^2/(2 C n) from the model's solution; returns [K, d+1], |grad|."""
+    n, d = x.shape
+    k = len(model.classes_)
+    xb = np.c_[x, np.ones(n)]
+    onehot = np.eye(k)[y]
+    penal = np.tile(np.r_[np.ones(d), 0.0], k) / (c * n)
+    theta = np.c_[model.coef_, model.intercept_].ravel()
+    for _ in range(steps):
+        w = theta.reshape(k, d + 1)
+        z = xb @ w.T
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        g = ((p - onehot).T @ xb / n).ravel() + penal * theta
+        h = np.diag(penal)
+        for i in range(n):
+            s = np.diag(p[i]) - np.outer(p[i], p[i])
+            h += np.kron(s, np.outer(xb[i], xb[i])) / n
+        theta = theta - np.linalg.lstsq(h, g, rcond=None)[0]  # h is singular along equal shifts of the intercepts
+    w = theta.reshape(k, d + 1)
+    z = xb @ w.T
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    g = ((p - onehot).T @ xb / n).ravel() + penal * theta
+    return w, float(np.linalg.norm(g))
+
+
+def accuracy(w, x, y):
+    return float(((np.c_[x, np.ones(len(x))] @ w.T).argmax(axis=1) == y).mean())
+
+
+def paper_sweep(xtr, ytr, xva, yva):
+    scores = {}
+    order = []
+
+    def score(e):
+        if e not in scores:
+            m = fit(xtr, ytr, 10.0 ** e)
+            w, gnorm = newton_polish(m, xtr, ytr, 10.0 ** e)
+            assert gnorm < 1e-12, (e, gnorm)
+            scores[e] = accuracy(w, xva, yva)
+            order.append([e, scores[e], float((m.predict(xva) == yva).mean())])
+
+    def best():
+        top = max(scores.values())
+        return min(e for e, v in scores.items() if v == top)
+
+    for e in range(-6, 7, 2):
+        score(float(e))
+    step = 1.0
+    while step >= 0.125:
+        b = best()
+        for e in (b - step, b + step):
+            if -6 <= e <= 6:
+                score(e)
+        step /= 2
+    return best(), order
+
+
 def main(out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -86,8 +163,16 @@ def main(out_dir):
             "coef": m.coef_.tolist(),
             "intercept": m.intercept_.tolist(),
         })
+    xva, yva = data["val"][0].astype(np.float64), data["val"][1]
+    best, order = paper_sweep(xtr, ytr, xva, yva)
+    xall, yall = np.concatenate([xtr, xva]), np.concatenate([ytr, yva])
+    final, gnorm = newton_polish(fit(xall, yall, 10.0 ** best), xall, yall, 10.0 ** best)
+    assert gnorm < 1e-12, gnorm
+    sweep = {"evaluated": order, "best_log10_C": best, "C": 10.0 ** best,
+             "train_objective": objective(xall, yall, final[:, :-1], final[:, -1], 10.0 ** best),
+             "test_accuracy": accuracy(final, xte, yte)}
     doc = {"sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
-           "classes": K, "dim": D, "sizes": SIZES, "fits": fits}
+           "classes": K, "dim": D, "sizes": SIZES, "fits": fits, "sweep": sweep}
     (out / "sklearn.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 

@@ -10,13 +10,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * the solution, and how L-BFGS ended.
  *
  * @param parameters    [K·(d + 1)]
- * @param gradientNorm  ‖∇f‖ at the solution
+ * @param gradientMax   max |∂f/∂θᵢ| at the solution
  * @param iterations    L-BFGS iterations
  * @param evaluations   objective evaluations (line-search trials included)
- * @param converged     whether L-BFGS met its gradient test (false: iteration cap or line-search failure)
+ * @param converged     whether L-BFGS met its gradient test (false: iteration cap, or the line search could not
+ *                      make progress in double precision; the point is then the best one found)
  * @param status        liblbfgs's return code
  */
-public record LogisticModel(double[] parameters, int numClasses, int d, double c, double objective, double gradientNorm,
+public record LogisticModel(double[] parameters, int numClasses, int d, double c, double objective, double gradientMax,
                             int iterations, int evaluations, boolean converged, String status) {
     public LogisticModel {
         if (parameters.length != numClasses * (d + 1)) {

