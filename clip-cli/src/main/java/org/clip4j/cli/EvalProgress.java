@@ -13,7 +13,7 @@ final class EvalProgress implements ProgressListener {
     private final PrintStream out;
     private final String label;
     private final boolean interactive;
-    private long started = -1;
+    private final long started = System.nanoTime();
     private long lastTenth = -1;
 
     EvalProgress(PrintStream out, String label) {
@@ -25,7 +25,6 @@ final class EvalProgress implements ProgressListener {
     @Override
     public void update(String what, long done, long total) {
         long now = System.nanoTime();
-        if (started < 0) started = now;
         double elapsed = (now - started) / 1e9, rate = elapsed > 0 ? done / elapsed : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
         int width = 24, fill = (int) (width * done / Math.max(1, total));
