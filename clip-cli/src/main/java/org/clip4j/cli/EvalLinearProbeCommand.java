@@ -112,7 +112,9 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
             DatasetSpec tr = DatasetSpec.parse(dataset);
             DatasetSpec te;
             if (testDataset != null) te = DatasetSpec.parse(testDataset);
-            else if (tr.hasSplits()) te = tr.withSplit("test");
+            else if (tr.hasSplits() && "test".equals(tr.split())) {
+                throw usage("--dataset " + dataset + " is the test split: train on " + tr.kind() + ":train or pass --test-dataset SPEC");
+            } else if (tr.hasSplits()) te = tr.withSplit("test");
             else throw usage("--dataset " + dataset + " has no test split: pass --test-dataset SPEC");
             if (tr.hasSplits() && tr.split() == null) tr = tr.withSplit("train");
             try (ClipModel m = ClipModel.load(model)) {

@@ -80,6 +80,9 @@ class EvalCommandTest {
         CliRun r = CliRun.of("eval", "linear-probe", "--train-features", bad.toString(), "--test-features", bad.toString());
         assertEquals(1, r.exit);
         assertTrue(r.err().startsWith("clip: error: " + bad + ": no tensor 'labels'"), r.err());
+        CliRun sameSplit = CliRun.of("eval", "linear-probe", "--model", "m.safetensors", "--dataset", "fashion-mnist:test");
+        assertEquals(2, sameSplit.exit);
+        assertTrue(sameSplit.err().contains("is the test split"), sameSplit.err());
         CliRun badC = CliRun.of("eval", "linear-probe", "--train-features", bad.toString(), "--test-features", bad.toString(), "--C", "-1");
         assertEquals(2, badC.exit);
     }
