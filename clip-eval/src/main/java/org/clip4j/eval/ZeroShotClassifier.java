@@ -20,7 +20,9 @@ import java.util.function.Function;
  * Prompt-ensembled zero-shot classifier, as the CLIP paper: for each class, every template's prompt is encoded
  * and L2-normalised, the class embedding is their mean, normalised again; an image's logits are
  * {@code 100 · normalise(image) · W} ({@code W [E, K]}, one column per class; 100 is CLIP's fixed evaluation
- * scale, exp(logit_scale) at its clamp). The weights can be cached on disk ({@link #save}/{@link #load}).
+ * scale, exp(logit_scale) at its clamp). The weights can be cached on disk ({@link #save}/{@link #load}, or
+ * {@link EvalCache#classifier}). {@link #evaluate} scores a labelled dataset (top-1/top-5, per-class accuracy,
+ * confusion matrix).
  */
 public final class ZeroShotClassifier implements AutoCloseable {
     /** The logit scale of zero-shot evaluation in the paper's code (ImageNet notebook). */
@@ -97,10 +99,41 @@ public final class ZeroShotClassifier implements AutoCloseable {
         return l;
     }
 
+    /**
+     * Classifies images {@code indices} of {@code ds} through the model's image tower ({@code batch} at a time); the
+     * dataset's labels must index this classifier's classes.
+     */
+    public ClassificationReport evaluate(ClipModel model, org.clip4j.eval.data.ClassificationDataset ds, int[] indices,
+                                         int batch, ProgressListener progress) {
+        if (ds.classes().size() != classes.size()) {
+            throw new ClipException(ds.describe() + " has " + ds.classes().size() + " classes, the classifier "
+                    + classes.size() + ": the class names must follow the dataset's label order");
+        }
+        org.clip4j.eval.probe.FeatureSet f = new ImageFeatureExtractor(model, batch)
+                .extract(ds, indices, ImageFeatureExtractor.Layer.PROJECTED, progress);
+        return evaluate(f);
+    }
+
+    /** Classifies precomputed projected image features (labels index this classifier's classes). */
+    public ClassificationReport evaluate(org.clip4j.eval.probe.FeatureSet features) {
+        try (INDArray x = Nd4j.create(features.features(), new long[]{features.n(), features.d()}, org.nd4j.linalg.api.buffer.DataType.FLOAT); // [n, E]
+             INDArray l = logits(x)) {                                                                            // [n, K]
+            return ClassificationReport.of(l.toDoubleMatrix(), features.labels(), classes);
+        }
+    }
+
     /** Writes the class embeddings and names (one file, for reuse across runs). */
     public void save(Path file) {
+        save(file, java.util.Map.of());
+    }
+
+    /** As {@link #save(Path)} with extra {@code __metadata__} entries (e.g. a cache key). */
+    public void save(Path file, java.util.Map<String, String> metadata) {
         try {
-            new SafetensorsWriter().metadata("classes", String.join("\n", classes)).put("zeroshot_weights", weights).write(file);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) java.nio.file.Files.createDirectories(parent);
+            new SafetensorsWriter().metadata(new java.util.LinkedHashMap<>(metadata)).metadata("classes", String.join("\n", classes))
+                    .put("zeroshot_weights", weights).write(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

@@ -1,0 +1,90 @@
+package org.clip4j.cli;
+
+import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.eval.RetrievalMetrics;
+import org.clip4j.eval.data.CaptionDataset;
+import org.clip4j.eval.data.DatasetSpec;
+import org.clip4j.encoders.ClipModel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/** {@code clip eval retrieval}: image→text and text→image recall@1/5/10, mean and median rank. */
+@Command(name = "retrieval", mixinStandardHelpOptions = true,
+        description = {"Image-text retrieval on a captioned manifest (csv:FILE, tsv:FILE with a path",
+                "and a caption/text/title column, or openclipart:FILE; repeated paths give an",
+                "image several captions): recall@1/5/10, mean and median rank both ways."})
+final class EvalRetrievalCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "PATH", required = true,
+            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+    Path model;
+
+    @Option(names = "--dataset", paramLabel = "SPEC", required = true, description = "csv:FILE, tsv:FILE or openclipart:FILE.")
+    String dataset;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Images or captions per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Also write results.json and results.md here.")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + ": expected at least 1");
+        CaptionDataset data = DatasetSpec.parse(dataset).openCaptions();
+        Map<String, Double> metrics;
+        try (ClipModel m = ClipModel.load(model)) {
+            ModelInputs in = new ModelInputs(m, model);
+            int r = m.visual().imageSize(), n = data.images().size(), t = data.captions().size();
+            ImagePreprocessor pre = ImagePreprocessor.clip(r);
+            EvalProgress ip = new EvalProgress(System.err, "retrieval");
+            float[][] img = new float[n][];
+            for (int s = 0; s < n; s += batch) {
+                int b = Math.min(batch, n - s), s0 = s, px = 3 * r * r;
+                float[] pixels = new float[b * px];
+                IntStream.range(0, b).parallel().forEach(j -> System.arraycopy(pre.apply(data.images().get(s0 + j)), 0, pixels, j * px, px));
+                try (INDArray x = Nd4j.create(pixels, new long[]{b, 3, r, r}, DataType.FLOAT); // [b, 3, R, R]
+                     INDArray f = m.encodeImage(x)) {                                         // [b, E]
+                    float[][] rows = f.toFloatMatrix();
+                    System.arraycopy(rows, 0, img, s, b);
+                }
+                ip.update("images", s + b, n);
+            }
+            float[][] txt = new float[t][];
+            for (int s = 0; s < t; s += batch) {
+                List<String> chunk = data.captions().subList(s, Math.min(t, s + batch));
+                try (INDArray ids = in.tokens(chunk, dataset); INDArray f = m.encodeText(ids)) { // [b, C] → [b, E]
+                    float[][] rows = f.toFloatMatrix();
+                    System.arraycopy(rows, 0, txt, s, rows.length);
+                }
+                ip.update("captions", Math.min(t, s + batch), t);
+            }
+            try (INDArray a = Nd4j.createFromArray(img); INDArray b = Nd4j.createFromArray(txt)) { // [n, E], [t, E]
+                metrics = RetrievalMetrics.compute(a, b, data.textToImage(), 1, 5, 10);
+            }
+        }
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("task", "retrieval");
+        res.put("model", model.toString());
+        res.put("dataset", data.description());
+        res.put("images", data.images().size());
+        res.put("captions", data.captions().size());
+        res.putAll(metrics);
+        System.out.println(EvalReport.json(res));
+        if (out != null) EvalReport.write(out, "Retrieval: " + data.description(), res, null);
+        return 0;
+    }
+}
