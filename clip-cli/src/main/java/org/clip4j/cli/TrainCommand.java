@@ -77,6 +77,10 @@ final class TrainCommand implements Callable<Integer> {
             "of 90-100 % of the area, bicubic, as OpenCLIP)."})
     boolean noAugment;
 
+    @Option(names = "--grad-checkpointing", description = {"Recompute each Transformer block's activations during backward:",
+            "same gradients, less memory, about one extra forward pass."})
+    boolean gradCheckpointing;
+
     @Option(names = "--no-shuffle", description = "Batches follow manifest order.")
     boolean noShuffle;
 
@@ -169,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Builder b = Trainer.builder()
                 .data(source(data, imageSize, seed, false))
                 .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
-                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).augment(!noAugment).seed(seed)
+                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)
                 .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
                 .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
                 .listener(new ProgressBar(System.err)).listener(lastValidation);

@@ -146,6 +146,18 @@ public final class ClipModel extends Module implements AutoCloseable {
         if (visual instanceof ModifiedResNet r) r.train(on);
     }
 
+    /**
+     * Activation recompute ("gradient checkpointing") per residual block of the Transformer towers: training
+     * keeps only block inputs and runs each block's forward again during backward (see
+     * {@link org.clip4j.core.nn.Transformer}). Same gradients, about one extra forward pass, much less activation
+     * memory. A ModifiedResNet image tower is not affected (only its attention pool is a transformer layer).
+     * Do not switch it between a forward and its backward.
+     */
+    public void setActivationRecompute(boolean on) {
+        if (visual instanceof VisionTransformer v) v.transformer().setRecompute(on);
+        text.transformer().setRecompute(on);
+    }
+
     /** Image features [N, E], not normalised (as the reference {@code encode_image}). */
     public INDArray encodeImage(INDArray images) {
         return visual.forward(images, null);

@@ -79,6 +79,7 @@ public final class Trainer {
                 : b.init != null ? ClipModel.load(b.init)
                 : ClipModel.create(b.config, seed);
         ClipConfig cfg = model.config();
+        model.setActivationRecompute(b.recompute);
         TowerLock lock = b.lock();
         Set<String> frozen = lock.frozen(model);
         model.train(true);
@@ -292,7 +293,7 @@ public final class Trainer {
         private long steps, epochs = 1, warmup = 0, seed = 0;
         private String optimizer = "adamw", schedule = "cosine", resume;
         private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
-        private boolean shuffle = true, lockImage, lockText, freezeBnStats, augment = true;
+        private boolean shuffle = true, lockImage, lockText, freezeBnStats, augment = true, recompute;
         private double scaleLo = 0.9, scaleHi = 1.0;
         private int unlockedGroups, unlockedLayers;
         private Path checkpointDir;
@@ -328,6 +329,11 @@ public final class Trainer {
          * {@link TrainTransform}; off = the evaluation transform.
          */
         public Builder augment(boolean a) { this.augment = a; return this; }
+        /**
+         * Activation recompute per Transformer block (OpenCLIP's {@code --grad-checkpointing}): same gradients,
+         * about one extra forward pass per step, much less activation memory. Default off.
+         */
+        public Builder activationRecompute(boolean on) { this.recompute = on; return this; }
         /** RandomResizedCrop's area range (default 0.9–1.0, OpenCLIP's {@code aug_cfg.scale}). */
         public Builder augmentScale(double lo, double hi) { this.scaleLo = lo; this.scaleHi = hi; return this; }
         public Builder seed(long s) { this.seed = s; return this; }

@@ -5,9 +5,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A stack of {@link ResidualAttentionBlock}s named {@code prefix.resblocks.i}. */
+/**
+ * A stack of {@link ResidualAttentionBlock}s named {@code prefix.resblocks.i}.
+ *
+ * <p>With {@link #setRecompute(boolean) recompute} on (activation recompute, "gradient checkpointing" per
+ * residual block, OpenCLIP's {@code --grad-checkpointing}), a training forward keeps only each block's input
+ * ({@code [B, T, W]}) instead of the dozen activations a block saves for backward; backward runs each block's
+ * forward again, with a short-lived tape, right before its backward. Same gradients, one extra block forward
+ * each, activation memory of one block plus the block inputs.
+ */
 public final class Transformer extends Module {
     private final List<ResidualAttentionBlock> blocks = new ArrayList<>();
+    private volatile boolean recompute;
 
     public Transformer(String prefix, long width, int layers, long heads, double mlpRatio, Activation act,
                        boolean causal) {
@@ -44,8 +53,18 @@ public final class Transformer extends Module {
         return List.copyOf(blocks);
     }
 
+    /** Activation recompute per block in training forwards (see the class comment); off by default. */
+    public void setRecompute(boolean on) {
+        this.recompute = on;
+    }
+
+    public boolean isRecompute() {
+        return recompute;
+    }
+
     /** {@code x}: [B, T, W] (borrowed) → new [B, T, W]. Block inputs are not needed by backward. */
     public INDArray forward(INDArray x, Tape tape) {
+        if (tape != null && recompute) return forwardKeepingInputs(x, tape);
         INDArray h = x;
         for (ResidualAttentionBlock block : blocks) {
             INDArray next = block.forward(h, tape);
@@ -55,7 +74,19 @@ public final class Transformer extends Module {
         return h == x ? x.dup('c') : h;
     }
 
+    /** Forward without block activations; the frame keeps each block's input for {@link #backward}. */
+    private INDArray forwardKeepingInputs(INDArray x, Tape tape) {
+        Tape.Frame f = tape.push(this).value(Boolean.TRUE);
+        INDArray h = x;
+        for (ResidualAttentionBlock block : blocks) {
+            f.keep(h == x ? x.dup('c') : h);      // block input [B, T, W], owned by the frame
+            h = block.forward(h, null);
+        }
+        return h == x ? x.dup('c') : h;
+    }
+
     public INDArray backward(INDArray dy, Tape tape) {
+        if (recompute) return backwardRecomputing(dy, tape);
         INDArray g = dy;
         for (int i = blocks.size() - 1; i >= 0; i--) {
             INDArray next = blocks.get(i).backward(g, tape);
@@ -63,5 +94,22 @@ public final class Transformer extends Module {
             g = next;
         }
         return g == dy ? dy.dup('c') : g;
+    }
+
+    /** Per block, last first: forward again from the kept input with a short-lived tape, then backward. */
+    private INDArray backwardRecomputing(INDArray dy, Tape tape) {
+        try (Tape.Frame f = tape.pop(this)) {
+            INDArray g = dy;
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                INDArray next;
+                try (Tape local = new Tape()) {
+                    Tensors.release(blocks.get(i).forward(f.array(1 + i), local));
+                    next = blocks.get(i).backward(g, local);
+                }
+                if (g != dy) Tensors.release(g);
+                g = next;
+            }
+            return g == dy ? dy.dup('c') : g;
+        }
     }
 }

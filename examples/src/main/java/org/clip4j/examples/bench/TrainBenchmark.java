@@ -25,6 +25,7 @@ import java.util.Random;
  * <pre>
  * java ... TrainBenchmark ROW [STEPS]
  *   ROW: tiny-64 (the clip4j-tiny config, batch 64) | vit-b32-32 (ViT-B/32, batch 32)
+ * java ... TrainBenchmark ROW STEPS recompute     (the same with activation recompute)
  * </pre>
  */
 public final class TrainBenchmark {
@@ -33,7 +34,9 @@ public final class TrainBenchmark {
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         ClipConfig cfg = ClipConfig.builtin(row.startsWith("tiny") ? "clip4j-tiny" : "ViT-B-32-quickgelu");
         int batch = Integer.parseInt(row.substring(row.lastIndexOf('-') + 1));
+        boolean recompute = args.length > 2 && args[2].equals("recompute");
         try (ClipModel m = ClipModel.create(cfg, 0)) {
+            m.setActivationRecompute(recompute);
             int r = cfg.vision().imageSize(), ctx = cfg.text().contextLength();
             INDArray images = Nd4j.randn(DataType.FLOAT, batch, 3, r, r);                 // [n, 3, R, R]
             Random rnd = new Random(0);
@@ -56,10 +59,10 @@ public final class TrainBenchmark {
                 };
                 step.run(); // warm-up (allocates the optimiser moments)
                 double median = ModelBenchmark.median(steps, step);
-                System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"step_s\": %.4f, \"samples_per_s\": %.1f, "
+                System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"recompute\": %b, \"step_s\": %.4f, \"samples_per_s\": %.1f, "
                                 + "\"steps\": %d, \"peak_rss_mb\": %.0f, \"rss_end_mb\": %.0f, \"parameters\": %d, "
                                 + "\"threads\": \"%s\", \"native_build\": \"%s\"}%n",
-                        row, median, batch / median, steps, ModelBenchmark.rssKb("VmHWM") / 1024.0,
+                        row, recompute, median, batch / median, steps, ModelBenchmark.rssKb("VmHWM") / 1024.0,
                         ModelBenchmark.rssKb("VmRSS") / 1024.0, m.parameterCount(),
                         System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
                         System.getProperty("org.bytedeco.javacpp.platform.extension", "plain"));
