@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.clip4j.core.ClipException;
+import org.clip4j.train.data.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

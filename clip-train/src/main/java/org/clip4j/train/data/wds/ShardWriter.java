@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.clip4j.core.ClipException;
+import org.clip4j.train.data.AtomicFiles;
 import org.clip4j.train.data.CsvManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package org.clip4j.train.data.wds;
+package org.clip4j.train.data;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
