@@ -15,7 +15,7 @@ import java.io.PrintWriter;
         versionProvider = Versions.class,
         description = "CLIP (Contrastive Language-Image Pre-training) on the JVM.",
         subcommands = {TokenizeCommand.class, PreprocessCommand.class, EmbedCommand.class, ZeroshotCommand.class,
-                ModelsCommand.class, ConvertCommand.class, TrainCommand.class, DemoCommand.class,
+                ModelsCommand.class, ConvertCommand.class, TrainCommand.class, DemoCommand.class, DataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ClipCommand implements Runnable {
     @CommandLine.Spec
