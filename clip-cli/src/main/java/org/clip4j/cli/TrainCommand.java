@@ -9,6 +9,8 @@ import org.clip4j.train.data.CsvManifest;
 import org.clip4j.train.data.ImageTextSource;
 import org.clip4j.train.data.SyntheticShapes;
 import org.clip4j.train.data.SyntheticSource;
+import org.clip4j.train.data.wds.ShardPattern;
+import org.clip4j.train.data.wds.WebDatasetSource;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,8 +33,9 @@ final class TrainCommand implements Callable<Integer> {
     Path init;
 
     @Option(names = "--data", paramLabel = "SPEC", required = true,
-            description = {"Training pairs: a CSV/TSV manifest, or 'synthetic' / 'synthetic:N' (embedded rendered",
-                    "shapes, N samples per epoch, default 50000; held-out colour-shape combinations excluded)."})
+            description = {"Training pairs: a CSV/TSV manifest, WebDataset shards ('data/{000000..000099}.tar',",
+                    "several patterns joined with '::'), or 'synthetic' / 'synthetic:N' (embedded rendered shapes,",
+                    "N samples per epoch, default 50000; held-out colour-shape combinations excluded)."})
     String data;
 
     @Option(names = "--val-data", paramLabel = "SPEC", description = "Validation pairs (same forms; 'synthetic' = fresh renderings).")
@@ -237,8 +240,9 @@ final class TrainCommand implements Callable<Integer> {
             // validation: the same combinations, other renderings (another seed)
             return new SyntheticSource(SyntheticShapes.training(validation ? seed + 7919 : seed, imageSize), n);
         }
+        if (ShardPattern.looksLikeShards(spec)) return WebDatasetSource.open(spec);
         Path p = Path.of(spec);
-        if (!Files.isRegularFile(p)) throw new ClipException(spec + ": no such manifest (or use 'synthetic')");
+        if (!Files.isRegularFile(p)) throw new ClipException(spec + ": no such manifest (or shards DIR/{000000..000009}.tar, or 'synthetic')");
         Character sep = null;
         if (separator != null) {
             String t = separator.equals("\\t") || separator.equalsIgnoreCase("tab") ? "\t" : separator;

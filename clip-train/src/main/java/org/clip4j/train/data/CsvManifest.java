@@ -38,16 +38,7 @@ public final class CsvManifest implements ImageTextSource {
      * {@link ClipException} naming the file, line and column for a missing column or a malformed row.
      */
     public static CsvManifest read(Path file, String imageKey, String captionKey, Character separator) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ClipException(file + ": cannot read manifest: " + e.getMessage(), e);
-        }
-        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1); // byte-order mark
-        char sep = separator != null ? separator : file.getFileName().toString().toLowerCase().endsWith(".tsv") ? '\t' : ',';
-        List<List<String>> rows = parse(file, text, sep);
-        if (rows.isEmpty()) throw new ClipException(file + ": empty manifest, expected a header row");
+        List<List<String>> rows = rows(file, separator);
         List<String> header = rows.get(0);
         int img = header.indexOf(imageKey), cap = header.indexOf(captionKey);
         if (img < 0 || cap < 0) {
@@ -68,6 +59,44 @@ public final class CsvManifest implements ImageTextSource {
             captions.add(row.get(cap));
         }
         return new CsvManifest(file, List.copyOf(images), List.copyOf(captions));
+    }
+
+    /**
+     * The values of column {@code column} of {@code file}, one per pair in the order {@link #read} gives them (a
+     * category or label column next to the image and caption columns, as {@code clip data openclipart} writes).
+     * {@code separator} null means tab for {@code .tsv}, comma otherwise; throws a {@link ClipException} naming the
+     * file when the column is missing or a row is too short.
+     */
+    public static List<String> column(Path file, String column, Character separator) {
+        List<List<String>> rows = rows(file, separator);
+        List<String> header = rows.get(0);
+        int col = header.indexOf(column);
+        if (col < 0) throw new ClipException(file + ": header " + header + " lacks column '" + column + "'");
+        List<String> values = new ArrayList<>();
+        for (int r = 1; r < rows.size(); r++) {
+            List<String> row = rows.get(r);
+            if (row.size() == 1 && row.get(0).isEmpty()) continue; // blank line
+            if (row.size() <= col) {
+                throw new ClipException(file + ": row " + (r + 1) + " has " + row.size() + " fields, expected at least " + (col + 1));
+            }
+            values.add(row.get(col));
+        }
+        return List.copyOf(values);
+    }
+
+    /** The parsed rows of {@code file}, the header first (never empty). */
+    private static List<List<String>> rows(Path file, Character separator) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ClipException(file + ": cannot read manifest: " + e.getMessage(), e);
+        }
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1); // byte-order mark
+        char sep = separator != null ? separator : file.getFileName().toString().toLowerCase().endsWith(".tsv") ? '\t' : ',';
+        List<List<String>> rows = parse(file, text, sep);
+        if (rows.isEmpty()) throw new ClipException(file + ": empty manifest, expected a header row");
+        return rows;
     }
 
     /** RFC 4180 rows: quoted fields may hold separators, doubled quotes and line breaks. */

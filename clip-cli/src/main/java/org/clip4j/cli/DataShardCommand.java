@@ -1,0 +1,57 @@
+package org.clip4j.cli;
+
+import org.clip4j.train.data.CsvManifest;
+import org.clip4j.train.data.wds.ShardWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code clip data shard}: a manifest's pairs as WebDataset tar shards plus sizes.json. */
+@Command(name = "shard", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Writes the pairs of a CSV/TSV manifest, in order, as WebDataset shards 000000.tar,",
+                "000001.tar, ... (members KEY.jpg|png|jpeg|webp with the original bytes, KEY.txt, KEY.json)",
+                "and sizes.json; 'clip train --data DIR/{000000..000009}.tar' reads them. Rows whose",
+                "image is missing or not JPEG/PNG/WebP by extension are skipped and counted."})
+final class DataShardCommand implements Callable<Integer> {
+    @Option(names = "--manifest", paramLabel = "M.tsv", required = true, description = "The manifest (paths relative to it or absolute).")
+    Path manifest;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Folder for the shards (created).")
+    Path out;
+
+    @Option(names = "--samples-per-shard", paramLabel = "N", defaultValue = "10000", description = "Default ${DEFAULT-VALUE}.")
+    int perShard;
+
+    @Option(names = "--csv-img-key", paramLabel = "COL", defaultValue = "filepath", description = "Image column (default ${DEFAULT-VALUE}).")
+    String imgKey;
+
+    @Option(names = "--csv-caption-key", paramLabel = "COL", defaultValue = "title", description = "Caption column (default ${DEFAULT-VALUE}).")
+    String captionKey;
+
+    @Option(names = "--csv-separator", paramLabel = "C", description = "Separator (default: tab for .tsv, else comma; 'tab' or '\\t' for tab).")
+    String separator;
+
+    @Override
+    public Integer call() {
+        CsvManifest m = CsvManifest.read(manifest, imgKey, captionKey, separatorChar(separator));
+        ShardWriter.Summary s = ShardWriter.write(m, out, perShard);
+        System.out.printf(Locale.ROOT, "wrote %d pairs in %d shard%s to %s (%d skipped)%n", s.samples(), s.shards().size(),
+                s.shards().size() == 1 ? "" : "s", out, s.skipped());
+        if (!s.shards().isEmpty()) {
+            System.out.printf(Locale.ROOT, "train with: --data '%s'%n", out.resolve(s.shards().size() == 1 ? "000000.tar"
+                    : String.format(Locale.ROOT, "{000000..%06d}.tar", s.shards().size() - 1)));
+        }
+        return 0;
+    }
+
+    /** The separator option as one character, or null for the extension's default. */
+    static Character separatorChar(String separator) {
+        if (separator == null) return null;
+        String t = separator.equals("\\t") || separator.equalsIgnoreCase("tab") ? "\t" : separator;
+        if (t.length() != 1) throw new IllegalArgumentException("--csv-separator '" + separator + "': expected one character");
+        return t.charAt(0);
+    }
+}

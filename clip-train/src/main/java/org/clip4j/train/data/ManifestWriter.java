@@ -1,0 +1,48 @@
+package org.clip4j.train.data;
+
+import org.clip4j.core.ClipException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Writes a tab-separated manifest that {@link CsvManifest} reads back: a header row, then one row per item; a
+ * field holding a tab, a line break or a double quote is quoted (RFC 4180, quotes doubled). The file is written
+ * atomically.
+ */
+public final class ManifestWriter {
+    private ManifestWriter() {
+    }
+
+    /** Writes {@code header} and {@code rows} (each as long as the header) to {@code file}. */
+    public static void writeTsv(Path file, List<String> header, List<List<String>> rows) {
+        StringBuilder sb = new StringBuilder();
+        appendRow(sb, header);
+        for (List<String> row : rows) {
+            if (row.size() != header.size()) {
+                throw new IllegalArgumentException("row " + row + " has " + row.size() + " fields, the header " + header.size());
+            }
+            appendRow(sb, row);
+        }
+        try {
+            AtomicFiles.write(file, out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new ClipException(file + ": cannot write manifest: " + e.getMessage(), e);
+        }
+    }
+
+    private static void appendRow(StringBuilder sb, List<String> fields) {
+        for (int i = 0; i < fields.size(); i++) {
+            if (i > 0) sb.append('\t');
+            String f = fields.get(i);
+            if (f.indexOf('\t') >= 0 || f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0 || f.indexOf('"') >= 0) {
+                sb.append('"').append(f.replace("\"", "\"\"")).append('"');
+            } else {
+                sb.append(f);
+            }
+        }
+        sb.append('\n');
+    }
+}
