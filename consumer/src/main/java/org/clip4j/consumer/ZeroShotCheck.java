@@ -40,6 +40,10 @@ public final class ZeroShotCheck {
 
         ClipModel model;
         if (args.length > 0) {
+            if (!Files.isRegularFile(Path.of(args[0]))) {
+                System.err.println("consumer check: model file " + args[0] + " not found (expected a .safetensors file)");
+                System.exit(2);
+            }
             model = ClipModel.load(Path.of(args[0]));
         } else {
             Path file = dir.resolve("clip4j-tiny.safetensors");
