@@ -15,7 +15,8 @@ import java.util.List;
  * from the CLIP paper's prompt data (openai/CLIP, MIT licence): {@code imagenet1k} (the curated class names and
  * the 80 templates), {@code imagenet1k-7} templates (the 7-template subset the paper's notebook recommends),
  * {@code cifar10}, {@code cifar100}; and {@code fashion-mnist} (the dataset's class names with templates chosen
- * here).
+ * here) and {@code openclipart} (a readable name per category of Debian's Open Clip Art packages, in the order of
+ * {@code ManifestDataset.OPENCLIPART_CATEGORIES}, with 8 drawing/clip-art templates chosen here).
  */
 public record PromptSet(String name, List<String> classes, List<String> templates) {
     public PromptSet {
@@ -33,7 +34,7 @@ public record PromptSet(String name, List<String> classes, List<String> template
 
     /** Names of the built-in sets. */
     public static List<String> builtinNames() {
-        return List.of("imagenet1k", "cifar10", "cifar100", "fashion-mnist");
+        return List.of("imagenet1k", "cifar10", "cifar100", "fashion-mnist", "openclipart");
     }
 
     /** A built-in set by name (see the class comment). */

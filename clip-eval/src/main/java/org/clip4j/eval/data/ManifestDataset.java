@@ -59,9 +59,21 @@ public final class ManifestDataset implements ClassificationDataset {
         }
     }
 
-    /** The openclipart manifest: a TSV with {@code filepath}, {@code title} and {@code category}; classes are categories. */
+    /**
+     * The 22 top folders of Debian's openclipart-png, sorted: the classes of every openclipart split, so that train,
+     * validation and test share one label space even when a small category is missing from a split.
+     */
+    public static final List<String> OPENCLIPART_CATEGORIES = List.of("animals", "buildings", "buttons", "computer",
+            "containers", "decorations", "education", "electronics", "food", "geography", "logos", "office", "people",
+            "plants", "recreation", "science", "shapes", "signs_and_symbols", "special", "tools", "transportation",
+            "unsorted");
+
+    /**
+     * The openclipart manifest: a TSV with {@code filepath}, {@code title} and {@code category}; the classes are
+     * {@link #OPENCLIPART_CATEGORIES}.
+     */
     public static ManifestDataset openclipart(Path tsv) {
-        return new ManifestDataset(tsv, new String[]{"filepath"}, new String[]{"category"}, null);
+        return new ManifestDataset(tsv, new String[]{"filepath"}, new String[]{"category"}, OPENCLIPART_CATEGORIES);
     }
 
     /** The file of image {@code i}. */

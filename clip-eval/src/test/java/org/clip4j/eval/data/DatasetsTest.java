@@ -117,9 +117,16 @@ class DatasetsTest {
         assertEquals(tmp.resolve("img/2.png").toAbsolutePath(), m.file(1));
         assertEquals(0x112233, m.image(0).getRGB(0, 0) & 0xffffff);
 
-        Files.writeString(tmp.resolve("oc.tsv"), "filepath\ttitle\tcategory\nimg/1.png\tred fox\tanimals\nimg/2.png\tsun\tnature\nimg/1.png\tfox sitting\tanimals\n");
+        Files.writeString(tmp.resolve("oc.tsv"), "filepath\ttitle\tcategory\nimg/1.png\tred fox\tanimals\nimg/2.png\tsun\tplants\nimg/1.png\tfox sitting\tanimals\n");
         ClassificationDataset oc = DatasetSpec.parse("openclipart:" + tmp.resolve("oc.tsv")).open("test");
-        assertEquals(List.of("animals", "nature"), oc.classes());
+        // every split has the 22 categories of the package, whichever of them it contains
+        assertEquals(ManifestDataset.OPENCLIPART_CATEGORIES, oc.classes());
+        assertEquals(22, oc.classes().size());
+        assertArrayEquals(new int[]{0, 13, 0}, oc.labels());
+        assertEquals(22, org.clip4j.eval.PromptSet.builtin("openclipart").classes().size());
+        Files.writeString(tmp.resolve("oc-bad.tsv"), "filepath\ttitle\tcategory\nimg/1.png\tx\tnature\n");
+        ClipException unknown = assertThrows(ClipException.class, () -> DatasetSpec.parse("openclipart:" + tmp.resolve("oc-bad.tsv")).open("test"));
+        assertTrue(unknown.getMessage().contains("'nature'"), unknown.getMessage());
         CaptionDataset cap = DatasetSpec.parse("openclipart:" + tmp.resolve("oc.tsv")).openCaptions();
         assertEquals(2, cap.images().size());
         assertEquals(List.of("red fox", "sun", "fox sitting"), cap.captions());
