@@ -15,19 +15,37 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  * 2-D convolution without bias, as PyTorch's {@code nn.Conv2d(in, out, k, stride, padding, bias=False)}: NCHW
  * activations and a {@code weight} [out, in, k, k] (OIHW, the checkpoint layout), zero padding.
  *
- * <p>Implemented as im2col (k² strided copies) + one BLAS gemm per sample, and libnd4j's {@code col2im} op in
- * backward; a 1×1 stride-1 conv is a plain gemm over channels. libnd4j's fused {@code conv2d}/{@code conv2d_bp}
- * ops give the same values (the raw {@code conv2d_bp} is correct for OIHW weights in 1.0.0-M2.1, unlike
- * SameDiff's conv2d gradient) but were 2–4× slower here, mostly from the permuting copies around their
- * products. The finite-difference tests of this class cover strides 1 and 2, padding 0 and 1, 1×1 and 3×3.
+ * <p>Two implementations, chosen per process by {@link #defaultAlgorithm()} (and per layer by
+ * {@link #algorithm(Algorithm)}):
+ * <ul>
+ *   <li>{@link Algorithm#NATIVE}: libnd4j's {@code conv2d}/{@code conv2d_bp} ops on the NCHW arrays and the
+ *       OIHW weight as they are (weight format 1). In ND4J's oneDNN builds these run oneDNN's convolution
+ *       kernels, the ones PyTorch uses on the CPU: 2–4× faster than im2col + gemm for the RN50 layers. The raw
+ *       {@code conv2d_bp} op is correct for OIHW weights in 1.0.0-M2.1 (unlike SameDiff's conv2d gradient).</li>
+ *   <li>{@link Algorithm#IM2COL}: im2col (k² strided copies) + one BLAS gemm per sample, and libnd4j's
+ *       {@code col2im} op in backward; a 1×1 stride-1 conv is a plain gemm over channels. Faster than libnd4j's
+ *       own (non-oneDNN) {@code conv2d} ops, whose permuting copies around the products cost 2–4×.</li>
+ * </ul>
+ * The finite-difference tests of this class cover both, strides 1 and 2, padding 0 and 1, 1×1 and 3×3.
  */
 public final class Conv2d extends Module {
+    /** How the convolution is computed; both give the same values up to float rounding. */
+    public enum Algorithm {
+        /** libnd4j's {@code conv2d}/{@code conv2d_bp} ops (oneDNN kernels in the oneDNN builds). */
+        NATIVE,
+        /** im2col + gemm in this class. */
+        IM2COL
+    }
+
+    private static final Algorithm DEFAULT = chooseDefault();
+
     private final Parameter weight;
     private final long in;
     private final long out;
     private final int kernel;
     private final int stride;
     private final int padding;
+    private Algorithm algorithm;
 
     /** A parameter named {@code prefix.weight} of shape [out, in, kernel, kernel]. */
     public Conv2d(String prefix, long in, long out, int kernel, int stride, int padding) {
@@ -42,6 +60,45 @@ public final class Conv2d extends Module {
         this.stride = stride;
         this.padding = padding;
         this.weight = param("weight", out, in, kernel, kernel);
+        this.algorithm = DEFAULT;
+    }
+
+    /**
+     * The process-wide default: {@link Algorithm#NATIVE} if the loaded ND4J native build has oneDNN (the
+     * {@code -onednn-*} builds, as chosen by {@code bin/clip}), else {@link Algorithm#IM2COL}. The system
+     * property {@code clip4j.conv} = {@code native} or {@code im2col} overrides the choice.
+     */
+    public static Algorithm defaultAlgorithm() {
+        return DEFAULT;
+    }
+
+    private static Algorithm chooseDefault() {
+        String forced = System.getProperty("clip4j.conv", "auto");
+        switch (forced) {
+            case "native": return Algorithm.NATIVE;
+            case "im2col": return Algorithm.IM2COL;
+            default: break;
+        }
+        try { // NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo(), from the backend's jar
+            Nd4j.getBackend();
+            Object holder = Class.forName("org.nd4j.nativeblas.NativeOpsHolder").getMethod("getInstance").invoke(null);
+            Object ops = holder.getClass().getMethod("getDeviceNativeOps").invoke(holder);
+            Object info = ops.getClass().getMethod("buildInfo").invoke(ops);
+            return info instanceof String b && b.contains("HAVE_ONEDNN") && Nd4j.getEnvironment().helpersAllowed()
+                    ? Algorithm.NATIVE : Algorithm.IM2COL;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) { // not the CPU backend
+            return Algorithm.IM2COL;
+        }
+    }
+
+    /** Sets this layer's algorithm (for tests and measurements); returns this. */
+    public Conv2d algorithm(Algorithm a) {
+        this.algorithm = java.util.Objects.requireNonNull(a);
+        return this;
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
     }
 
     public Parameter weight() {
@@ -69,6 +126,12 @@ public final class Conv2d extends Module {
         }
         long n = x.size(0), ohw = outSize(x.size(2)) * outSize(x.size(3)), k2 = in * kernel * kernel;
         INDArray y = Nd4j.create(x.dataType(), n, out, outSize(x.size(2)), outSize(x.size(3)));
+        if (algorithm == Algorithm.NATIVE) {
+            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, weight.value()).addOutputs(y)
+                    .addIntegerArguments(nativeArgs()).build());
+            if (tape != null) tape.push(this).ref(x);
+            return y;
+        }
         INDArray y3 = y.reshape('c', n, out, ohw);                    // view of y
         INDArray c = columns(x);
         INDArray cols = c.reshape('c', n, k2, ohw);                   // [N, in·k·k, H'·W'] view
@@ -89,6 +152,7 @@ public final class Conv2d extends Module {
     public INDArray backward(INDArray dy, Tape tape) {
         try (Tape.Frame f = tape.pop(this)) {
             INDArray x = f.array(0);
+            if (algorithm == Algorithm.NATIVE) return nativeBackward(x, dy);
             long n = x.size(0), k2 = in * kernel * kernel, ohw = dy.size(2) * dy.size(3);
             INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : dy.dup('c');
             INDArray dy3 = g.reshape('c', n, out, ohw);
@@ -112,6 +176,28 @@ public final class Conv2d extends Module {
             Tensors.release(dc);
             return dx;
         }
+    }
+
+    /**
+     * {@code conv2d_bp} writes dx and a fresh dW (it overwrites its outputs), so dW is added to the accumulated
+     * gradient afterwards.
+     */
+    private INDArray nativeBackward(INDArray x, INDArray dy) {
+        INDArray dx = Nd4j.create(x.dataType(), x.shape());
+        INDArray dw = Nd4j.create(x.dataType(), out, in, kernel, kernel);
+        Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, weight.value(), dy).addOutputs(dx, dw)
+                .addIntegerArguments(nativeArgs()).build());
+        weight.accumulate(dw);
+        Tensors.release(dw);
+        return dx;
+    }
+
+    /**
+     * iArgs of libnd4j's conv2d ops: kH, kW, sH, sW, pH, pW, dilation 1, 1, explicit padding (0), NCHW (0),
+     * weights [oC, iC, kH, kW] (format 1).
+     */
+    private int[] nativeArgs() {
+        return new int[] {kernel, kernel, stride, stride, padding, padding, 1, 1, 0, 0, 1};
     }
 
     /** A 1×1 convolution with stride 1 and no padding needs no im2col: x itself is the column matrix. */
