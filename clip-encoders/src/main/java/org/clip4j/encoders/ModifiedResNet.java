@@ -184,41 +184,42 @@ public final class ModifiedResNet extends ImageEncoder {
             INDArray d = attnpool.backward(dFeatures, tape);             // [N, 32w, R/32, R/32]
             List<Bottleneck> blocks = blocks();
             for (int i = blocks.size() - 1; i >= 0; i--) {
-                INDArray prev = blocks.get(i).backward(d, tape);
+                INDArray prev = blocks.get(i).backward(d, tape, true); // d is scratch: released next
                 Tensors.release(d);
                 d = prev;
             }
             INDArray dr3 = stemPool.backward(d, tape);
             Tensors.release(d);
-            INDArray dr2 = convBnReluBackward(conv3, bn3, relu3, dr3, tape);
+            INDArray dr2 = convBnReluBackward(conv3, bn3, relu3, dr3, tape); // each dy is scratch
             INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape);
             INDArray dx = convBnReluBackward(conv1, bn1, relu1, dr1, tape); // image gradient: not needed
             Tensors.release(dr3, dr2, dr1, dx);
         }
     }
 
-    /** conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}. */
+    /**
+     * conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}.
+     * BN (without a tape) and ReLU run in place.
+     */
     private static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape,
                                        List<INDArray> kept) {
         INDArray c = conv.forward(x, tape);
-        INDArray b = bn.forward(c, tape);       // references c in training
-        INDArray r = relu.forward(b, tape);     // references r in training
-        Tensors.release(b);
+        INDArray b = bn.forward(c, tape, true);      // references c in training; c itself without a tape
+        INDArray r = relu.forwardInPlace(b, tape);   // references r in training
         if (tape != null) {
             kept.add(c);
             kept.add(r);
-        } else {
+        } else if (r != c) {
             Tensors.release(c);
         }
         return r;
     }
 
+    /** Backward of {@link #convBnRelu}; dy (owned by the caller, released after) is used as scratch. */
     private static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape) {
-        INDArray db = relu.backward(dy, tape);
-        INDArray dc = bn.backward(db, tape);
-        Tensors.release(db);
+        INDArray db = relu.backward(dy, tape, true);
+        INDArray dc = bn.backward(db, tape, true);
         INDArray dx = conv.backward(dc, tape);
-        Tensors.release(dc);
         return dx;
     }
 
