@@ -32,7 +32,9 @@ import java.util.List;
  * </ol>
  *
  * <p>BatchNorm runs in inference mode (running statistics) unless {@link #train(boolean) train(true)} is set.
- * Probe keys: {@code visual.stem}, {@code visual.layer1} … {@code visual.layer4} (NCHW).
+ * With the oneDNN convolutions ({@link Conv2d.Algorithm#NATIVE}) the activations are kept channels last
+ * ({@link Tensors#isChannelsLast}), logically still [N, C, H, W]. Probe keys: {@code visual.stem},
+ * {@code visual.layer1} … {@code visual.layer4} ([N, C, H, W], possibly channels-last views).
  */
 public final class ModifiedResNet extends ImageEncoder {
     private final int imageSize;
@@ -100,6 +102,21 @@ public final class ModifiedResNet extends ImageEncoder {
         return all;
     }
 
+    /** Every convolution: the three stem convs, then each block's in state-dict order. */
+    public List<Conv2d> convs() {
+        List<Conv2d> all = new ArrayList<>(List.of(conv1, conv2, conv3));
+        for (Bottleneck b : blocks()) all.addAll(b.convs());
+        return all;
+    }
+
+    /**
+     * Sets the algorithm of every convolution (default {@link Conv2d#defaultAlgorithm()}); with
+     * {@link Conv2d.Algorithm#NATIVE} the activations are kept channels last. For tests and measurements.
+     */
+    public void convAlgorithm(Conv2d.Algorithm a) {
+        for (Conv2d c : convs()) c.algorithm(a);
+    }
+
     /** Every BatchNorm in state-dict order. */
     public List<BatchNorm2d> batchNorms() {
         List<BatchNorm2d> all = new ArrayList<>(List.of(bn1, bn2, bn3));
@@ -146,7 +163,15 @@ public final class ModifiedResNet extends ImageEncoder {
         var type = conv1.weight().value().dataType();
         INDArray x = images;
         if (images.dataType() != type) x = images.castTo(type);
-        else if (!Tensors.isRowMajorContiguous(images)) x = images.dup('c');
+        if (conv1.algorithm() == Conv2d.Algorithm.NATIVE) {
+            // oneDNN convolves channels-last activations without transposing copies; every layer keeps the
+            // layout of its input, so converting the images once makes the whole tower channels last.
+            INDArray last = Tensors.toChannelsLast(x);
+            if (x != images) Tensors.release(x);
+            x = last;
+        } else if (x == images && !Tensors.isRowMajorContiguous(x)) {
+            x = images.dup('c');
+        }
         List<INDArray> kept = new ArrayList<>(); // arrays referenced by the children's frames
         if (x != images) kept.add(x);
 
@@ -220,6 +245,8 @@ public final class ModifiedResNet extends ImageEncoder {
         INDArray db = relu.backward(dy, tape, true);
         INDArray dc = bn.backward(db, tape, true);
         INDArray dx = conv.backward(dc, tape);
+        if (db != dy) Tensors.release(db);
+        if (dc != db && dc != dy) Tensors.release(dc);
         return dx;
     }
 

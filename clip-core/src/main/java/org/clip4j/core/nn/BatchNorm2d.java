@@ -111,13 +111,15 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException(name() + ": expected [N, " + channels + ", H, W], got "
                     + Arrays.toString(x.shape()));
         }
-        INDArray src = Tensors.isRowMajorContiguous(x) ? x : x.dup('c');
+        boolean last = Tensors.isChannelsLast(x);
+        INDArray src = Tensors.isRowMajorContiguous(x) || last ? x : x.dup('c');
         INDArray mean, var; // [C] each; the running buffers themselves in inference
         if (training) {
             long m = x.length() / channels; // values per channel
             if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
-            mean = src.mean(0, 2, 3);
-            var = src.var(false, 0, 2, 3); // biased: used to normalise
+            INDArray d = Tensors.dense(src);         // statistics over every axis but the channel one
+            mean = last ? d.mean(0, 1, 2) : d.mean(0, 2, 3);
+            var = last ? d.var(false, 0, 1, 2) : d.var(false, 0, 2, 3); // biased: used to normalise
             // Only a forward that records for backward updates the running statistics: feature caching's first,
             // tape-less pass over a micro-batch must not count it twice.
             if (tape != null) updateRunningStatistics(mean, var, m);
@@ -125,9 +127,12 @@ public final class BatchNorm2d extends Module {
             mean = runningMean.value();
             var = runningVar.value();
         }
-        INDArray y = overwrite && tape == null ? src : Nd4j.create(x.dataType(), x.shape());
-        Nd4j.exec(DynamicCustomOp.builder("batchnorm").addInputs(src, mean, var, weight.value(), bias.value())
-                .addOutputs(y).addIntegerArguments(1, 1, 1) // apply weight, apply bias, channel axis 1
+        INDArray y = overwrite && tape == null ? src
+                : Tensors.create4(x.dataType(), last, x.size(0), channels, x.size(2), x.size(3));
+        // Channels last: the op runs on the dense [N, H, W, C] views with the channel axis 3.
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                .addInputs(Tensors.dense(src), mean, var, weight.value(), bias.value()).addOutputs(Tensors.dense(y))
+                .addIntegerArguments(1, 1, last ? 3 : 1) // apply weight, apply bias, channel axis
                 .addFloatingPointArguments(EPS).build());
         if (y == src && src != x) { // overwrite requested on a non-contiguous x: write back
             x.assign(src);
@@ -175,42 +180,36 @@ public final class BatchNorm2d extends Module {
     }
 
     /**
-     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dx is written into dy (which the caller owns
-     * and no longer needs; it must be C-contiguous) and dy is returned.
+     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy (which the caller owns and no longer
+     * needs) may be used for the result: the return value is then dy itself or, if dy's layout differs from the
+     * forward input's, a new array. dx has the layout of the forward input.
      */
     public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
         try (Tape.Frame f = tape.pop(this)) {
             INDArray x = f.array(0), mean = f.array(1), rstd = f.array(2), s = f.array(3);
             boolean trained = f.get(4);
-            INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : dy.dup('c');
-            long n = g.size(0);
+            // Work in x's layout: dy in another one (or not dense) is copied into it first.
+            INDArray g = Tensors.sameLayout(dy, x) ? dy : Tensors.copy4Like(dy, x);
             INDArray db = Channels.sum(g);
             INDArray sumDyX = Channels.dot(g, x);
             INDArray meanDb = mean.mul(db);
             INDArray dw = sumDyX.subi(meanDb).muli(rstd); // Σ dy·x̂
             Tensors.release(meanDb);
-            INDArray dx = overwrite || g != dy ? g : Nd4j.create(g.dataType(), g.shape());
-            INDArray dx2 = Channels.planes(dx), sCol = Channels.column(s, n);
-            if (dx != g) dx2.assign(Channels.planes(g));
-            dx2.muliColumnVector(sCol);                   // dy · s
+            INDArray dx = overwrite || g != dy ? g : Tensors.copy4(g);
+            Channels.mulInPlace(dx, s);                   // dy · s
             if (trained) {
                 double m = g.length() / (double) channels;
                 INDArray a = s.mul(rstd).muli(dw).muli(-1.0 / m);        // −s·rstd·dweight/M
                 INDArray sdb = s.mul(db).muli(1.0 / m);
                 INDArray c = a.mul(mean).negi().subi(sdb);                // −a·mean − s·dbias/M
-                INDArray aCol = Channels.column(a, n), cCol = Channels.column(c, n);
-                INDArray xa = Channels.planes(x).mulColumnVector(aCol);
-                dx2.addi(xa).addiColumnVector(cCol);
-                Tensors.release(a, sdb, c, aCol, cCol, xa);
+                INDArray xa = Channels.mul(x, a);
+                Tensors.addInPlace(dx, xa);
+                Channels.addInPlace(dx, c);
+                Tensors.release(a, sdb, c, xa);
             }
             weight.accumulate(dw);
             bias.accumulate(db);
-            Tensors.release(dw, db, sCol);
-            if (overwrite && dx != dy) {
-                dy.assign(dx);
-                Tensors.release(dx);
-                return dy;
-            }
+            Tensors.release(dw, db);
             return dx;
         }
     }

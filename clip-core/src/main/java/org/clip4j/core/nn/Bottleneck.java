@@ -102,10 +102,10 @@ public final class Bottleneck extends Module {
             }
             INDArray identity = convBn(downConv, downBn, px, tape, kept);
             if (tape == null && px != x) Tensors.release(px);
-            out.addi(identity);
+            Tensors.addInPlace(out, identity);
             Tensors.release(identity);
         } else {
-            out.addi(x);
+            Tensors.addInPlace(out, x);
         }
         INDArray y = relu3.forwardInPlace(out, tape);
         if (tape != null) {
@@ -137,7 +137,7 @@ public final class Bottleneck extends Module {
                 if (dOut != dy) Tensors.release(dOut);
             } else {
                 dp2 = convBnBackward(conv3, bn3, dOut, tape, false);
-                dx = dOut == dy ? dy.dup('c') : dOut;               // the identity's gradient
+                dx = dOut == dy ? Tensors.copy4(dy) : dOut;               // the identity's gradient
             }
             INDArray dr2 = dp2;
             if (pool != null) {
@@ -148,7 +148,7 @@ public final class Bottleneck extends Module {
             Tensors.release(dr2);
             INDArray dx1 = convBnReluBackward(conv1, bn1, relu1, dr1, tape, true);
             Tensors.release(dr1);
-            dx.addi(dx1);
+            Tensors.addInPlace(dx, dx1);
             Tensors.release(dx1);
             return dx;
         }

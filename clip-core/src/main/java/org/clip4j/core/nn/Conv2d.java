@@ -26,7 +26,9 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  *       {@code col2im} op in backward; a 1×1 stride-1 conv is a plain gemm over channels. Faster than libnd4j's
  *       own (non-oneDNN) {@code conv2d} ops, whose permuting copies around the products cost 2–4×.</li>
  * </ul>
- * The finite-difference tests of this class cover both, strides 1 and 2, padding 0 and 1, 1×1 and 3×3.
+ * Either way, a 1×1 stride-1 conv of a {@linkplain Tensors#isChannelsLast channels-last} x is a single BLAS
+ * product over the [N·H·W, C] pixel matrices, forward and backward. The finite-difference tests of this class
+ * cover both algorithms and layouts, strides 1 and 2, padding 0 and 1, 1×1 and 3×3.
  */
 public final class Conv2d extends Module {
     /** How the convolution is computed; both give the same values up to float rounding. */
@@ -118,20 +120,37 @@ public final class Conv2d extends Module {
         return (size + 2L * padding - kernel) / stride + 1;
     }
 
-    /** {@code x}: [N, in, H, W] (borrowed; kept by reference for backward) → new [N, out, H', W']. */
+    /**
+     * {@code x}: [N, in, H, W] (borrowed; kept by reference for backward) → new [N, out, H', W']. With
+     * {@link Algorithm#NATIVE} a {@linkplain Tensors#isChannelsLast channels-last} x gives a channels-last result
+     * (and dx); im2col always returns C-contiguous arrays.
+     */
     public INDArray forward(INDArray x, Tape tape) {
         if (x.rank() != 4 || x.size(1) != in) {
             throw new IllegalArgumentException(name() + ": expected [N, " + in + ", H, W], got "
                     + Arrays.toString(x.shape()));
         }
         long n = x.size(0), ohw = outSize(x.size(2)) * outSize(x.size(3)), k2 = in * kernel * kernel;
-        INDArray y = Nd4j.create(x.dataType(), n, out, outSize(x.size(2)), outSize(x.size(3)));
+        if (pointwise() && Tensors.isChannelsLast(x)) {
+            // Channels last, a 1×1 conv is one product of the [N·H·W, in] pixel matrix with Wᵀ, written
+            // straight into the [N·H·W, out] matrix of a channels-last y: no copies, one BLAS call.
+            INDArray base = Nd4j.create(x.dataType(), n, x.size(2), x.size(3), out);   // y as [N, H, W, out]
+            Nd4j.gemm(pixels(x), weight.value().reshape('c', out, in), base.reshape('c', n * ohw, out), false,
+                    true, 1.0, 0.0);
+            if (tape != null) tape.push(this).ref(x);
+            return base.permute(0, 3, 1, 2);
+        }
         if (algorithm == Algorithm.NATIVE) {
+            // The op reads and writes any dense layout through its strides; a channels-last x gets a
+            // channels-last y, which is the layout oneDNN computes in (no transposing copies).
+            INDArray y = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), n, out, outSize(x.size(2)),
+                    outSize(x.size(3)));
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, weight.value()).addOutputs(y)
                     .addIntegerArguments(nativeArgs()).build());
             if (tape != null) tape.push(this).ref(x);
             return y;
         }
+        INDArray y = Nd4j.create(x.dataType(), n, out, outSize(x.size(2)), outSize(x.size(3)));
         INDArray y3 = y.reshape('c', n, out, ohw);                    // view of y
         INDArray c = columns(x);
         INDArray cols = c.reshape('c', n, k2, ohw);                   // [N, in·k·k, H'·W'] view
@@ -152,6 +171,7 @@ public final class Conv2d extends Module {
     public INDArray backward(INDArray dy, Tape tape) {
         try (Tape.Frame f = tape.pop(this)) {
             INDArray x = f.array(0);
+            if (pointwise() && Tensors.isChannelsLast(x)) return pointwiseChannelsLastBackward(x, dy);
             if (algorithm == Algorithm.NATIVE) return nativeBackward(x, dy);
             long n = x.size(0), k2 = in * kernel * kernel, ohw = dy.size(2) * dy.size(3);
             INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : dy.dup('c');
@@ -179,11 +199,33 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * {@code conv2d_bp} writes dx and a fresh dW (it overwrites its outputs), so dW is added to the accumulated
-     * gradient afterwards.
+     * The 1×1 channels-last backward as two products over the pixel matrices: {@code dW += dYᵀ·X} (accumulated
+     * by the BLAS call itself) and {@code dX = dY·W}, dX channels last. About 3× faster than {@code conv2d_bp},
+     * whose oneDNN kernels work in a blocked layout and transpose x, dy and dx into and out of it.
+     */
+    private INDArray pointwiseChannelsLastBackward(INDArray x, INDArray dy) {
+        long n = x.size(0), h = x.size(2), w = x.size(3);
+        INDArray g = Tensors.isChannelsLast(dy) ? dy : Tensors.toChannelsLast(dy);
+        INDArray dy2 = pixels(g);                                                     // [N·H·W, out]
+        Nd4j.gemm(dy2, pixels(x), weight.grad().reshape('c', out, in), true, false, 1.0, 1.0);
+        INDArray base = Nd4j.create(x.dataType(), n, h, w, in);                       // dx as [N, H, W, in]
+        Nd4j.gemm(dy2, weight.value().reshape('c', out, in), base.reshape('c', n * h * w, in), false, false,
+                1.0, 0.0);
+        if (g != dy) Tensors.release(g);
+        return base.permute(0, 3, 1, 2);
+    }
+
+    /** The [N·H·W, C] pixel matrix of a channels-last [N, C, H, W] array (a view, or a copy if ND4J must). */
+    private static INDArray pixels(INDArray x) {
+        return Tensors.dense(x).reshape('c', x.size(0) * x.size(2) * x.size(3), x.size(1));
+    }
+
+    /**
+     * {@code conv2d_bp} writes dx (in x's layout) and a fresh dW (it overwrites its outputs), so dW is added to
+     * the accumulated gradient afterwards.
      */
     private INDArray nativeBackward(INDArray x, INDArray dy) {
-        INDArray dx = Nd4j.create(x.dataType(), x.shape());
+        INDArray dx = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), in, x.size(2), x.size(3));
         INDArray dw = Nd4j.create(x.dataType(), out, in, kernel, kernel);
         Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, weight.value(), dy).addOutputs(dx, dw)
                 .addIntegerArguments(nativeArgs()).build());

@@ -18,7 +18,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class Relu {
     /** {@code x} (borrowed, not kept) → new {@code max(x, 0)}. */
     public INDArray forward(INDArray x, Tape tape) {
-        INDArray y = Transforms.relu(x, true);
+        INDArray y = Tensors.isChannelsLast(x) ? Transforms.relu(Tensors.copy4(x), false) : Transforms.relu(x, true);
         if (tape != null) tape.push(this).ref(y);
         return y;
     }
@@ -28,7 +28,7 @@ public final class Relu {
      * alive until backward, as with {@link #forward}).
      */
     public INDArray forwardInPlace(INDArray x, Tape tape) {
-        Transforms.relu(x, false);
+        Transforms.relu(Tensors.dense(x), false);
         if (tape != null) tape.push(this).ref(x);
         return x;
     }
@@ -40,16 +40,18 @@ public final class Relu {
 
     /**
      * As {@link #backward(INDArray, Tape)}; with {@code overwrite} the result is written into dy (which the
-     * caller owns and no longer needs) and dy is returned.
+     * caller owns and no longer needs) and dy is returned, unless dy's layout differs from the output's: then
+     * the result is new.
      */
     public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
         try (Tape.Frame f = tape.pop(this)) {
             INDArray y = f.array(0);
-            if (!overwrite) return Transforms.step(y, true).muli(dy); // 1 where y > 0, else 0
+            // Into dy when allowed and laid out as y, else into a copy of dy in y's layout.
+            INDArray dx = overwrite && Tensors.sameLayout(dy, y) ? dy : Tensors.copy4Like(dy, y);
             // libnd4j's relu_bp: dx = dy where the input is > 0. The output is > 0 exactly where the input is.
-            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(y, dy).addOutputs(dy)
-                    .addFloatingPointArguments(0.0).build());
-            return dy;
+            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(Tensors.dense(y), Tensors.dense(dx))
+                    .addOutputs(Tensors.dense(dx)).addFloatingPointArguments(0.0).build());
+            return dx;
         }
     }
 }
