@@ -228,6 +228,12 @@ public final class ModifiedResNet extends ImageEncoder {
      */
     private static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape,
                                        List<INDArray> kept) {
+        if (tape == null && !bn.isTraining()) { // inference: the BatchNorm folded into the convolution
+            INDArray[] affine = bn.inferenceAffine();
+            INDArray y = relu.forwardInPlace(conv.forwardAffine(x, affine[0], affine[1]), null);
+            Tensors.release(affine);
+            return y;
+        }
         INDArray c = conv.forward(x, tape);
         INDArray b = bn.forward(c, tape, true);      // references c in training; c itself without a tape
         INDArray r = relu.forwardInPlace(b, tape);   // references r in training

@@ -157,6 +157,18 @@ public final class BatchNorm2d extends Module {
     }
 
     /**
+     * Inference mode only: new [C] arrays {scale, shift} with {@code forward(x) = x · scale + shift} per channel
+     * (scale = weight / sqrt(running_var + eps), shift = bias − running_mean · scale), to fold this layer into
+     * the preceding convolution ({@link Conv2d#forwardAffine}).
+     */
+    public INDArray[] inferenceAffine() {
+        if (training) throw new IllegalStateException(name() + ": training mode uses batch statistics");
+        INDArray scale = Transforms.pow(runningVar.value().add(EPS), -0.5, false).muli(weight.value());
+        INDArray shift = runningMean.value().mul(scale).rsubi(bias.value());
+        return new INDArray[] {scale, shift};
+    }
+
+    /**
      * {@code running ← (1 − 0.1)·running + 0.1·batch}; the variance stored is unbiased, var·M/(M−1), while the
      * forward normalises with the biased one (PyTorch does the same). Not part of the gradient.
      */

@@ -161,9 +161,16 @@ public final class Bottleneck extends Module {
 
     /**
      * conv → BN; in training the conv output, which the BatchNorm references, is added to {@code kept}. Without
-     * a tape the BatchNorm runs in place on the conv output.
+     * a tape an inference-mode BatchNorm is folded into the convolution, a training-mode one runs in place on
+     * the conv output.
      */
     static INDArray convBn(Conv2d conv, BatchNorm2d bn, INDArray x, Tape tape, List<INDArray> kept) {
+        if (tape == null && !bn.isTraining()) { // inference: the BatchNorm folded into the convolution
+            INDArray[] affine = bn.inferenceAffine();
+            INDArray y = conv.forwardAffine(x, affine[0], affine[1]);
+            Tensors.release(affine);
+            return y;
+        }
         INDArray c = conv.forward(x, tape);
         INDArray b = bn.forward(c, tape, true);
         if (tape != null) kept.add(c);

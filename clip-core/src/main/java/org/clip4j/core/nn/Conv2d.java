@@ -164,6 +164,28 @@ public final class Conv2d extends Module {
     }
 
     /**
+     * Inference only (no tape): the convolution followed by {@code y · scale + shift} per output channel
+     * ([out] each), i.e. an inference-mode BatchNorm folded into it. With {@link Algorithm#NATIVE} the kernel
+     * applies it as scaled weights and a bias, without a pass over y; otherwise the affine map is applied in place
+     * afterwards. Same values up to float rounding.
+     */
+    public INDArray forwardAffine(INDArray x, INDArray scale, INDArray shift) {
+        if (algorithm != Algorithm.NATIVE || x.rank() != 4 || x.size(1) != in) {
+            INDArray y = forward(x, null);
+            return Channels.addInPlace(Channels.mulInPlace(y, scale), shift);
+        }
+        INDArray w2 = weight.value().reshape('c', out, in * kernel * kernel);
+        INDArray scaled = w2.mulColumnVector(scale.reshape('c', out, 1));                  // new [out, in·k·k]
+        INDArray y = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), out, outSize(x.size(2)),
+                outSize(x.size(3)));
+        Nd4j.exec(DynamicCustomOp.builder("conv2d")
+                .addInputs(x, scaled.reshape('c', out, in, kernel, kernel), shift).addOutputs(y)
+                .addIntegerArguments(nativeArgs()).build());
+        Tensors.release(scaled);
+        return y;
+    }
+
+    /**
      * {@code dy}: [N, out, H', W'] → new dx [N, in, H, W]. With cols the im2col matrix of x:
      * {@code dW += Σ_i dy[i] · cols[i]ᵀ} and {@code dcols[i] = Wᵀ · dy[i]}, which col2im sums back onto the
      * pixels. The columns are rebuilt from x rather than kept: cheap next to the products, k² times less memory.
