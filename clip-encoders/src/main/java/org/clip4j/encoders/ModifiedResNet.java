@@ -32,7 +32,9 @@ import java.util.List;
  * </ol>
  *
  * <p>BatchNorm runs in inference mode (running statistics) unless {@link #train(boolean) train(true)} is set.
- * Probe keys: {@code visual.stem}, {@code visual.layer1} … {@code visual.layer4} (NCHW).
+ * With the oneDNN convolutions ({@link Conv2d.Algorithm#NATIVE}) the activations are kept channels last
+ * ({@link Tensors#isChannelsLast}), logically still [N, C, H, W]. Probe keys: {@code visual.stem},
+ * {@code visual.layer1} … {@code visual.layer4} ([N, C, H, W], possibly channels-last views).
  */
 public final class ModifiedResNet extends ImageEncoder {
     private final int imageSize;
@@ -100,6 +102,21 @@ public final class ModifiedResNet extends ImageEncoder {
         return all;
     }
 
+    /** Every convolution: the three stem convs, then each block's in state-dict order. */
+    public List<Conv2d> convs() {
+        List<Conv2d> all = new ArrayList<>(List.of(conv1, conv2, conv3));
+        for (Bottleneck b : blocks()) all.addAll(b.convs());
+        return all;
+    }
+
+    /**
+     * Sets the algorithm of every convolution (default {@link Conv2d#defaultAlgorithm()}); with
+     * {@link Conv2d.Algorithm#NATIVE} the activations are kept channels last. For tests and measurements.
+     */
+    public void convAlgorithm(Conv2d.Algorithm a) {
+        for (Conv2d c : convs()) c.algorithm(a);
+    }
+
     /** Every BatchNorm in state-dict order. */
     public List<BatchNorm2d> batchNorms() {
         List<BatchNorm2d> all = new ArrayList<>(List.of(bn1, bn2, bn3));
@@ -146,7 +163,15 @@ public final class ModifiedResNet extends ImageEncoder {
         var type = conv1.weight().value().dataType();
         INDArray x = images;
         if (images.dataType() != type) x = images.castTo(type);
-        else if (!Tensors.isRowMajorContiguous(images)) x = images.dup('c');
+        if (conv1.algorithm() == Conv2d.Algorithm.NATIVE) {
+            // oneDNN convolves channels-last activations without transposing copies; every layer keeps the
+            // layout of its input, so converting the images once makes the whole tower channels last.
+            INDArray last = Tensors.toChannelsLast(x);
+            if (x != images) Tensors.release(x);
+            x = last;
+        } else if (x == images && !Tensors.isRowMajorContiguous(x)) {
+            x = images.dup('c');
+        }
         List<INDArray> kept = new ArrayList<>(); // arrays referenced by the children's frames
         if (x != images) kept.add(x);
 
@@ -184,41 +209,50 @@ public final class ModifiedResNet extends ImageEncoder {
             INDArray d = attnpool.backward(dFeatures, tape);             // [N, 32w, R/32, R/32]
             List<Bottleneck> blocks = blocks();
             for (int i = blocks.size() - 1; i >= 0; i--) {
-                INDArray prev = blocks.get(i).backward(d, tape);
+                INDArray prev = blocks.get(i).backward(d, tape, true); // d is scratch: released next
                 Tensors.release(d);
                 d = prev;
             }
             INDArray dr3 = stemPool.backward(d, tape);
             Tensors.release(d);
-            INDArray dr2 = convBnReluBackward(conv3, bn3, relu3, dr3, tape);
+            INDArray dr2 = convBnReluBackward(conv3, bn3, relu3, dr3, tape); // each dy is scratch
             INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape);
             INDArray dx = convBnReluBackward(conv1, bn1, relu1, dr1, tape); // image gradient: not needed
             Tensors.release(dr3, dr2, dr1, dx);
         }
     }
 
-    /** conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}. */
+    /**
+     * conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}.
+     * BN (without a tape) and ReLU run in place.
+     */
     private static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape,
                                        List<INDArray> kept) {
+        if (tape == null && !bn.isTraining()) { // inference: the BatchNorm folded into the convolution
+            INDArray[] affine = bn.inferenceAffine();
+            INDArray y = relu.forwardInPlace(conv.forwardAffine(x, affine[0], affine[1]), null);
+            Tensors.release(affine);
+            return y;
+        }
         INDArray c = conv.forward(x, tape);
-        INDArray b = bn.forward(c, tape);       // references c in training
-        INDArray r = relu.forward(b, tape);     // references r in training
-        Tensors.release(b);
+        INDArray b = bn.forward(c, tape, true);      // references c in training; c itself without a tape
+        INDArray r = relu.forwardInPlace(b, tape);   // references r in training
         if (tape != null) {
             kept.add(c);
             kept.add(r);
-        } else {
+        } else if (r != c) {
             Tensors.release(c);
         }
         return r;
     }
 
+    /** Backward of {@link #convBnRelu}; dy (owned by the caller, released after) is used as scratch. */
     private static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape) {
-        INDArray db = relu.backward(dy, tape);
-        INDArray dc = bn.backward(db, tape);
-        Tensors.release(db);
+        INDArray db = relu.backward(dy, tape, true);
+        INDArray dc = bn.backward(db, tape, true);
         INDArray dx = conv.backward(dc, tape);
-        Tensors.release(dc);
+        if (db != dy) Tensors.release(db);
+        if (dc != db && dc != dy) Tensors.release(dc);
         return dx;
     }
 

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * loss and every stored gradient (float32, BatchNorm in eval mode as the fixture).
  */
 class RnTinyFixtureTest {
-    private static ClipModel model;
-    private static SafetensorsFile expected;
+    static ClipModel model;
+    static SafetensorsFile expected;
 
     @BeforeAll
     static void load() {

@@ -84,8 +84,10 @@ public final class AttentionPool2d extends Module {
             throw new IllegalArgumentException(name() + ": expected [N, " + embed + ", H, W] with H·W = "
                     + (tokens - 1) + ", got " + Arrays.toString(x.shape()));
         }
-        INDArray dense = Tensors.isRowMajorContiguous(x) ? x : x.dup('c');
-        INDArray spatial = dense.reshape('c', n, embed, hw).permute(0, 2, 1); // [N, HW, C] view
+        boolean last = Tensors.isChannelsLast(x);
+        INDArray dense = Tensors.isRowMajorContiguous(x) || last ? x : x.dup('c');
+        INDArray spatial = last ? Tensors.dense(x).reshape('c', n, hw, embed)  // [N, HW, C] view
+                : dense.reshape('c', n, embed, hw).permute(0, 2, 1);
         INDArray t = Nd4j.create(x.dataType(), n, l, embed);                  // tokens [N, HW+1, C]
         t.get(all(), interval(1, l), all()).assign(spatial);
         INDArray mean = spatial.mean(1);                                       // [N, C], the spatial mean token
@@ -109,14 +111,15 @@ public final class AttentionPool2d extends Module {
         INDArray y = cProj.forward(o.reshape('c', n, embed), tape);            // [N, output]
         if (tape != null) {
             // t, t0 and o are referenced by the projections' frames; q (scaled), kh, vh, p are needed here.
-            tape.push(this).keep(t).keep(t0).keep(q).keep(kh).keep(vh).keep(p).keep(o).value(new long[] {h, w});
+            tape.push(this).keep(t).keep(t0).keep(q).keep(kh).keep(vh).keep(p).keep(o).value(new long[] {h, w})
+                    .value(last);
         } else {
             Tensors.release(t, t0, q, kh, vh, p, o);
         }
         return y;
     }
 
-    /** {@code dy}: [N, output] → new dx [N, C, H, W]. */
+    /** {@code dy}: [N, output] → new dx [N, C, H, W], channels last if the forward input was. */
     public INDArray backward(INDArray dy, Tape tape) {
         try (Tape.Frame f = tape.pop(this)) {
             INDArray q = f.array(2), kh = f.array(3), vh = f.array(4), p = f.array(5);
@@ -151,11 +154,18 @@ public final class AttentionPool2d extends Module {
             Tensors.release(dPos);
 
             // Token i ≥ 1 is pixel i−1; token 0 is the mean of all pixels, so each pixel also gets 1/HW of it.
-            INDArray dx = Nd4j.create(dy.dataType(), n, embed, hw2[0], hw2[1]);
-            INDArray dx3 = dx.reshape('c', n, embed, hw);                      // view of dx
-            dx3.assign(dt.get(all(), interval(1, l), all()).permute(0, 2, 1));
+            boolean last = f.get(8);                                           // dx in the layout of x
+            INDArray dx = Tensors.create4(dy.dataType(), last, n, embed, hw2[0], hw2[1]);
             INDArray meanPart = first.mul(1.0 / hw);                           // [N, C]
-            dx3.addi(meanPart.reshape('c', n, embed, 1));                      // broadcast over HW
+            if (last) {
+                INDArray dx3 = Tensors.dense(dx).reshape('c', n, hw, embed);   // [N, HW, C] view of dx
+                dx3.assign(dt.get(all(), interval(1, l), all()));
+                dx3.addi(meanPart.reshape('c', n, 1, embed));                  // broadcast over HW
+            } else {
+                INDArray dx3 = dx.reshape('c', n, embed, hw);                  // view of dx
+                dx3.assign(dt.get(all(), interval(1, l), all()).permute(0, 2, 1));
+                dx3.addi(meanPart.reshape('c', n, embed, 1));                  // broadcast over HW
+            }
             Tensors.release(meanPart, dt);
             return dx;
         }

@@ -28,11 +28,24 @@ public final class AvgPool2d {
         return s;
     }
 
-    /** {@code x}: [N, C, H, W] (borrowed, not kept) → new [N, C, H/s, W/s]. */
+    /**
+     * {@code x}: [N, C, H, W] (borrowed, not kept) → new [N, C, H/s, W/s], channels last if x is (and H, W are
+     * multiples of s), else C-contiguous.
+     */
     public INDArray forward(INDArray x, Tape tape) {
         long[] shape = x.shape().clone();
         if (shape.length != 4) throw new IllegalArgumentException("expected [N, C, H, W], got " + Arrays.toString(shape));
         long n = shape[0], c = shape[1], ho = shape[2] / s, wo = shape[3] / s;
+        if (tape != null) tape.push(this).value(shape);
+        if (Tensors.isChannelsLast(x) && ho * s == shape[2] && wo * s == shape[3]) { // blocks of [N, H, W, C]
+            INDArray m = Tensors.dense(x).reshape('c', n, ho, s, wo, s, c).mean(2, 4); // [N, H/s, W/s, C]
+            if (!Tensors.isRowMajorContiguous(m)) {
+                INDArray d = m.dup('c');
+                Tensors.release(m);
+                m = d;
+            }
+            return m.permute(0, 3, 1, 2);                                             // channels last
+        }
         INDArray dense = x;
         if (ho * s != shape[2] || wo * s != shape[3]) {
             dense = x.get(all(), all(), interval(0, ho * s), interval(0, wo * s)).dup('c'); // floor mode: crop
@@ -46,7 +59,6 @@ public final class AvgPool2d {
             Tensors.release(y);
             y = d;
         }
-        if (tape != null) tape.push(this).value(shape);
         return y;
     }
 
@@ -55,6 +67,13 @@ public final class AvgPool2d {
         try (Tape.Frame f = tape.pop(this)) {
             long[] shape = f.get(0);
             long n = shape[0], c = shape[1], ho = dy.size(2), wo = dy.size(3);
+            if (Tensors.isChannelsLast(dy) && ho * s == shape[2] && wo * s == shape[3]) {
+                INDArray blocks = Nd4j.zeros(dy.dataType(), n, ho * s, wo * s, c);   // [N, H, W, C]
+                INDArray g = Tensors.dense(dy).mul(1.0 / (s * s));                  // [N, H/s, W/s, C]
+                blocks.reshape('c', n, ho, s, wo, s, c).addi(g.reshape('c', n, ho, 1, wo, 1, c));
+                Tensors.release(g);
+                return blocks.permute(0, 3, 1, 2);                                  // channels last, like dy
+            }
             INDArray blocks = Nd4j.zeros(dy.dataType(), n, c, ho * s, wo * s);
             INDArray g = dy.mul(1.0 / (s * s));
             blocks.reshape('c', n, c, ho, s, wo, s).addi(g.reshape('c', n, c, ho, 1, wo, 1)); // broadcast over s, s

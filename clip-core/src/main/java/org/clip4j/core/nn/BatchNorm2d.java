@@ -2,6 +2,7 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -91,38 +92,80 @@ public final class BatchNorm2d extends Module {
 
     /**
      * {@code x}: [N, C, H, W] (borrowed; kept by reference for backward, so the caller keeps it alive) → new
-     * [N, C, H, W], computed as {@code x · s + t} per channel with {@code s = weight · rstd},
-     * {@code t = bias − mean · s}: two passes over the activations instead of materialising x̂.
+     * [N, C, H, W].
      */
     public INDArray forward(INDArray x, Tape tape) {
+        return forward(x, tape, false);
+    }
+
+    /**
+     * As {@link #forward(INDArray, Tape)}; with {@code overwrite} and no tape, the result is written into x
+     * (which the caller owns and no longer needs) and x is returned. With a tape x is needed by backward, so
+     * the result is always new.
+     *
+     * <p>One pass over the activations: libnd4j's {@code batchnorm} op (oneDNN's in the oneDNN builds) computes
+     * {@code (x − mean) · weight / sqrt(var + eps) + bias} per channel.
+     */
+    public INDArray forward(INDArray x, Tape tape, boolean overwrite) {
         if (x.rank() != 4 || x.size(1) != channels) {
             throw new IllegalArgumentException(name() + ": expected [N, " + channels + ", H, W], got "
                     + Arrays.toString(x.shape()));
         }
-        INDArray mean, rstd; // [C] each
+        boolean last = Tensors.isChannelsLast(x);
+        INDArray src = Tensors.isRowMajorContiguous(x) || last ? x : x.dup('c');
+        INDArray mean, var; // [C] each; the running buffers themselves in inference
         if (training) {
             long m = x.length() / channels; // values per channel
             if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
-            mean = x.mean(0, 2, 3);
-            INDArray var = x.var(false, 0, 2, 3); // biased: used to normalise
+            INDArray d = Tensors.dense(src);         // statistics over every axis but the channel one
+            mean = last ? d.mean(0, 1, 2) : d.mean(0, 2, 3);
+            var = last ? d.var(false, 0, 1, 2) : d.var(false, 0, 2, 3); // biased: used to normalise
             // Only a forward that records for backward updates the running statistics: feature caching's first,
             // tape-less pass over a micro-batch must not count it twice.
             if (tape != null) updateRunningStatistics(mean, var, m);
-            rstd = Transforms.pow(var.addi(EPS), -0.5, false);
         } else {
-            mean = runningMean.value().dup();
-            rstd = Transforms.pow(runningVar.value().add(EPS), -0.5, false);
+            mean = runningMean.value();
+            var = runningVar.value();
         }
-        INDArray s = rstd.mul(weight.value());        // [C]
-        INDArray t = mean.mul(s).rsubi(bias.value()); // [C]
-        INDArray y = Channels.add(Channels.scaled(x, s), t);
-        Tensors.release(t);
+        INDArray y = overwrite && tape == null ? src
+                : Tensors.create4(x.dataType(), last, x.size(0), channels, x.size(2), x.size(3));
+        // Channels last: the op runs on the dense [N, H, W, C] views with the channel axis 3.
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                .addInputs(Tensors.dense(src), mean, var, weight.value(), bias.value()).addOutputs(Tensors.dense(y))
+                .addIntegerArguments(1, 1, last ? 3 : 1) // apply weight, apply bias, channel axis
+                .addFloatingPointArguments(EPS).build());
+        if (y == src && src != x) { // overwrite requested on a non-contiguous x: write back
+            x.assign(src);
+            Tensors.release(src);
+            y = x;
+        }
         if (tape != null) {
-            tape.push(this).ref(x).keep(mean).keep(rstd).keep(s).value(training);
+            INDArray rstd = Transforms.pow(var.add(EPS), -0.5, false);
+            INDArray s = rstd.mul(weight.value());
+            Tape.Frame f = tape.push(this);
+            if (src != x) f.keep(src);
+            else f.ref(src);
+            if (training) f.keep(mean);
+            else f.ref(mean);
+            f.keep(rstd).keep(s).value(training);
         } else {
-            Tensors.release(mean, rstd, s);
+            if (src != x && y != src) Tensors.release(src);
+            if (training) Tensors.release(mean);
         }
+        if (training) Tensors.release(var);
         return y;
+    }
+
+    /**
+     * Inference mode only: new [C] arrays {scale, shift} with {@code forward(x) = x · scale + shift} per channel
+     * (scale = weight / sqrt(running_var + eps), shift = bias − running_mean · scale), to fold this layer into
+     * the preceding convolution ({@link Conv2d#forwardAffine}).
+     */
+    public INDArray[] inferenceAffine() {
+        if (training) throw new IllegalStateException(name() + ": training mode uses batch statistics");
+        INDArray scale = Transforms.pow(runningVar.value().add(EPS), -0.5, false).muli(weight.value());
+        INDArray shift = runningMean.value().mul(scale).rsubi(bias.value());
+        return new INDArray[] {scale, shift};
     }
 
     /**
@@ -139,31 +182,41 @@ public final class BatchNorm2d extends Module {
     }
 
     /**
-     * {@code dy}: [N, C, H, W] → new dx. With x̂ = (x − mean)·rstd and sums over N, H, W:
+     * {@code dy}: [N, C, H, W] (borrowed) → new dx. With x̂ = (x − mean)·rstd and sums over N, H, W:
      * dbias = Σ dy, dweight = Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy). In inference the statistics are constants:
      * {@code dx = dy · s}. In training they depend on x, which gives
      * {@code dx = s · (dy − dbias/M − x̂ · dweight/M)}, applied as {@code dy·s + x·a + c} per channel.
      */
     public INDArray backward(INDArray dy, Tape tape) {
+        return backward(dy, tape, false);
+    }
+
+    /**
+     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy (which the caller owns and no longer
+     * needs) may be used for the result: the return value is then dy itself or, if dy's layout differs from the
+     * forward input's, a new array. dx has the layout of the forward input.
+     */
+    public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
         try (Tape.Frame f = tape.pop(this)) {
             INDArray x = f.array(0), mean = f.array(1), rstd = f.array(2), s = f.array(3);
             boolean trained = f.get(4);
-            INDArray dyx = dy.mul(x);
-            INDArray sumDyX = Channels.sum(dyx);
-            Tensors.release(dyx);
-            INDArray db = Channels.sum(dy);
+            // Work in x's layout: dy in another one (or not dense) is copied into it first.
+            INDArray g = Tensors.sameLayout(dy, x) ? dy : Tensors.copy4Like(dy, x);
+            INDArray db = Channels.sum(g);
+            INDArray sumDyX = Channels.dot(g, x);
             INDArray meanDb = mean.mul(db);
             INDArray dw = sumDyX.subi(meanDb).muli(rstd); // Σ dy·x̂
             Tensors.release(meanDb);
-            INDArray dx = Channels.scaled(dy, s);         // dy · s
+            INDArray dx = overwrite || g != dy ? g : Tensors.copy4(g);
+            Channels.mulInPlace(dx, s);                   // dy · s
             if (trained) {
-                double m = dy.length() / (double) channels;
+                double m = g.length() / (double) channels;
                 INDArray a = s.mul(rstd).muli(dw).muli(-1.0 / m);        // −s·rstd·dweight/M
                 INDArray sdb = s.mul(db).muli(1.0 / m);
                 INDArray c = a.mul(mean).negi().subi(sdb);                // −a·mean − s·dbias/M
-                INDArray xa = Channels.scaled(x, a);
-                dx.addi(xa);
-                Channels.add(dx, c);
+                INDArray xa = Channels.mul(x, a);
+                Tensors.addInPlace(dx, xa);
+                Channels.addInPlace(dx, c);
                 Tensors.release(a, sdb, c, xa);
             }
             weight.accumulate(dw);

@@ -102,13 +102,12 @@ public final class Bottleneck extends Module {
             }
             INDArray identity = convBn(downConv, downBn, px, tape, kept);
             if (tape == null && px != x) Tensors.release(px);
-            out.addi(identity);
+            Tensors.addInPlace(out, identity);
             Tensors.release(identity);
         } else {
-            out.addi(x);
+            Tensors.addInPlace(out, x);
         }
-        INDArray y = relu3.forward(out, tape);
-        Tensors.release(out);
+        INDArray y = relu3.forwardInPlace(out, tape);
         if (tape != null) {
             Tape.Frame f = tape.push(this);
             for (INDArray a : kept) f.keep(a);
@@ -116,31 +115,40 @@ public final class Bottleneck extends Module {
         return y;
     }
 
-    /** {@code dy}: [N, 4·planes, H/s, W/s] → new dx [N, inplanes, H, W]. */
+    /** {@code dy}: [N, 4·planes, H/s, W/s] (borrowed) → new dx [N, inplanes, H, W]. */
     public INDArray backward(INDArray dy, Tape tape) {
+        return backward(dy, tape, false);
+    }
+
+    /**
+     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy (owned by the caller, no longer needed,
+     * C-contiguous) is used as scratch and its contents are lost.
+     */
+    public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
         try (Tape.Frame ignored = tape.pop(this)) {
-            INDArray dOut = relu3.backward(dy, tape);
+            INDArray dOut = relu3.backward(dy, tape, overwrite); // dy itself when overwriting
             // Reverse order of the forward calls: the downsample branch was run last.
-            INDArray dx;
+            INDArray dx, dp2;
             if (downConv != null) {
-                INDArray dpx = convBnBackward(downConv, downBn, dOut, tape);
+                INDArray dpx = convBnBackward(downConv, downBn, dOut, tape, false);
                 dx = downPool != null ? downPool.backward(dpx, tape) : dpx;
                 if (dx != dpx) Tensors.release(dpx);
+                dp2 = convBnBackward(conv3, bn3, dOut, tape, true); // last use of dOut: scratch
+                if (dOut != dy) Tensors.release(dOut);
             } else {
-                dx = dOut.dup('c');
+                dp2 = convBnBackward(conv3, bn3, dOut, tape, false);
+                dx = dOut == dy ? Tensors.copy4(dy) : dOut;               // the identity's gradient
             }
-            INDArray dp2 = convBnBackward(conv3, bn3, dOut, tape);
-            Tensors.release(dOut);
             INDArray dr2 = dp2;
             if (pool != null) {
                 dr2 = pool.backward(dp2, tape);
                 Tensors.release(dp2);
             }
-            INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape);
+            INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape, true);
             Tensors.release(dr2);
-            INDArray dx1 = convBnReluBackward(conv1, bn1, relu1, dr1, tape);
+            INDArray dx1 = convBnReluBackward(conv1, bn1, relu1, dr1, tape, true);
             Tensors.release(dr1);
-            dx.addi(dx1);
+            Tensors.addInPlace(dx, dx1);
             Tensors.release(dx1);
             return dx;
         }
@@ -151,35 +159,46 @@ public final class Bottleneck extends Module {
         for (BatchNorm2d bn : batchNorms()) bn.train(on);
     }
 
-    /** conv → BN; in training the conv output, which the BatchNorm references, is added to {@code kept}. */
+    /**
+     * conv → BN; in training the conv output, which the BatchNorm references, is added to {@code kept}. Without
+     * a tape an inference-mode BatchNorm is folded into the convolution, a training-mode one runs in place on
+     * the conv output.
+     */
     static INDArray convBn(Conv2d conv, BatchNorm2d bn, INDArray x, Tape tape, List<INDArray> kept) {
+        if (tape == null && !bn.isTraining()) { // inference: the BatchNorm folded into the convolution
+            INDArray[] affine = bn.inferenceAffine();
+            INDArray y = conv.forwardAffine(x, affine[0], affine[1]);
+            Tensors.release(affine);
+            return y;
+        }
         INDArray c = conv.forward(x, tape);
-        INDArray b = bn.forward(c, tape);
+        INDArray b = bn.forward(c, tape, true);
         if (tape != null) kept.add(c);
-        else Tensors.release(c);
+        else if (b != c) Tensors.release(c);
         return b;
     }
 
-    /** conv → BN → ReLU; in training the conv and ReLU outputs are added to {@code kept}. */
+    /** conv → BN → ReLU (in place on the BatchNorm output); in training the conv and ReLU outputs go to {@code kept}. */
     static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape, List<INDArray> kept) {
-        INDArray b = convBn(conv, bn, x, tape, kept);
-        INDArray r = relu.forward(b, tape);
-        Tensors.release(b);
+        INDArray r = relu.forwardInPlace(convBn(conv, bn, x, tape, kept), tape);
         if (tape != null) kept.add(r);
         return r;
     }
 
-    static INDArray convBnBackward(Conv2d conv, BatchNorm2d bn, INDArray dy, Tape tape) {
-        INDArray dc = bn.backward(dy, tape);
+    /** Backward of {@link #convBn}: new dx; with {@code overwrite} dy (owned by the caller) is used as scratch. */
+    static INDArray convBnBackward(Conv2d conv, BatchNorm2d bn, INDArray dy, Tape tape, boolean overwrite) {
+        INDArray dc = bn.backward(dy, tape, overwrite);
         INDArray dx = conv.backward(dc, tape);
-        Tensors.release(dc);
+        if (dc != dy) Tensors.release(dc);
         return dx;
     }
 
-    static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape) {
-        INDArray db = relu.backward(dy, tape);
-        INDArray dx = convBnBackward(conv, bn, db, tape);
-        Tensors.release(db);
+    /** Backward of {@link #convBnRelu}: new dx; with {@code overwrite} dy (owned by the caller) is used as scratch. */
+    static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape,
+                                       boolean overwrite) {
+        INDArray db = relu.backward(dy, tape, overwrite);
+        INDArray dx = convBnBackward(conv, bn, db, tape, true);
+        if (db != dy) Tensors.release(db);
         return dx;
     }
 }

@@ -1,6 +1,8 @@
 package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -9,20 +11,47 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Backward needs only where the output is positive, so the frame keeps a <em>reference to the returned
  * output</em>: the caller owns it and must keep it alive until this layer's backward has run (in a ResNet it is
  * the input of the next convolution anyway, which needs it too).
+ *
+ * <p>The in-place variants save a new buffer and its first-touch page faults, which cost more than the
+ * element-wise pass itself on activation-sized arrays.
  */
 public final class Relu {
     /** {@code x} (borrowed, not kept) → new {@code max(x, 0)}. */
     public INDArray forward(INDArray x, Tape tape) {
-        INDArray y = Transforms.relu(x, true);
+        INDArray y = Tensors.isChannelsLast(x) ? Transforms.relu(Tensors.copy4(x), false) : Transforms.relu(x, true);
         if (tape != null) tape.push(this).ref(y);
         return y;
     }
 
-    /** {@code dy} → new {@code dx = dy where the output was > 0, else 0}. */
+    /**
+     * {@code x ← max(x, 0)} in place; returns x, which the frame references (the caller owns it and keeps it
+     * alive until backward, as with {@link #forward}).
+     */
+    public INDArray forwardInPlace(INDArray x, Tape tape) {
+        Transforms.relu(Tensors.dense(x), false);
+        if (tape != null) tape.push(this).ref(x);
+        return x;
+    }
+
+    /** {@code dy} (borrowed) → new {@code dx = dy where the output was > 0, else 0}. */
     public INDArray backward(INDArray dy, Tape tape) {
+        return backward(dy, tape, false);
+    }
+
+    /**
+     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} the result is written into dy (which the
+     * caller owns and no longer needs) and dy is returned, unless dy's layout differs from the output's: then
+     * the result is new.
+     */
+    public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
         try (Tape.Frame f = tape.pop(this)) {
-            INDArray mask = Transforms.step(f.array(0), true); // 1 where y > 0, else 0
-            return mask.muli(dy);
+            INDArray y = f.array(0);
+            // Into dy when allowed and laid out as y, else into a copy of dy in y's layout.
+            INDArray dx = overwrite && Tensors.sameLayout(dy, y) ? dy : Tensors.copy4Like(dy, y);
+            // libnd4j's relu_bp: dx = dy where the input is > 0. The output is > 0 exactly where the input is.
+            Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(Tensors.dense(y), Tensors.dense(dx))
+                    .addOutputs(Tensors.dense(dx)).addFloatingPointArguments(0.0).build());
+            return dx;
         }
     }
 }

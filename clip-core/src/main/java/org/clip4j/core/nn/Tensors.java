@@ -2,6 +2,7 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Small array helpers shared by the layers: deterministic release and 2-D views of row-major tensors. */
 public final class Tensors {
@@ -41,6 +42,75 @@ public final class Tensors {
             expect *= shape[i];
         }
         return true;
+    }
+
+    /**
+     * True if the rank-4 {@code x} (logically [N, C, H, W]) is laid out densely in NHWC order ("channels last"):
+     * a {@code permute(0, 3, 1, 2)} view of a C-contiguous [N, H, W, C] array. oneDNN's convolutions work in this
+     * layout, so the ResNet keeps its activations in it and saves a transposing copy before and after every
+     * convolution. False for a C-contiguous array, even where both layouts coincide (C = 1 or H = W = 1).
+     */
+    public static boolean isChannelsLast(INDArray x) {
+        if (x.rank() != 4 || isRowMajorContiguous(x)) return false;
+        long[] s = x.shape(), st = x.stride();
+        return (s[1] == 1 || st[1] == 1) && (s[3] == 1 || st[3] == s[1]) && (s[2] == 1 || st[2] == s[3] * s[1])
+                && (s[0] == 1 || st[0] == s[2] * s[3] * s[1]);
+    }
+
+    /**
+     * The C-contiguous array over the same memory as {@code x}, for element-wise work at full speed: x itself
+     * if it is C-contiguous, the [N, H, W, C] view if it is {@linkplain #isChannelsLast channels last}. Two arrays
+     * may be combined element by element through their dense views only if they have the same layout. The view
+     * shares x's buffer: never release it. Throws for other layouts.
+     */
+    public static INDArray dense(INDArray x) {
+        if (isRowMajorContiguous(x)) return x;
+        if (isChannelsLast(x)) return x.permute(0, 2, 3, 1);
+        throw new IllegalArgumentException("neither C-contiguous nor channels last: shape "
+                + java.util.Arrays.toString(x.shape()) + " strides " + java.util.Arrays.toString(x.stride()));
+    }
+
+    /** True if {@code a} and {@code b} have the same shape and the same dense layout (both NCHW or both NHWC). */
+    public static boolean sameLayout(INDArray a, INDArray b) {
+        return java.util.Arrays.equals(a.shape(), b.shape())
+                && (isRowMajorContiguous(a) ? isRowMajorContiguous(b) : isChannelsLast(a) && isChannelsLast(b));
+    }
+
+    /**
+     * A new zero [n, c, h, w] array, channels last ({@code permute(0, 3, 1, 2)} of a new [n, h, w, c]; releasing
+     * it frees that buffer) or C-contiguous.
+     */
+    public static INDArray create4(DataType type, boolean channelsLast, long n, long c, long h, long w) {
+        return channelsLast ? Nd4j.create(type, n, h, w, c).permute(0, 3, 1, 2) : Nd4j.create(type, n, c, h, w);
+    }
+
+    /** A new copy of the rank-4 {@code x} in the same layout (channels last or C-contiguous). */
+    public static INDArray copy4(INDArray x) {
+        if (!isChannelsLast(x)) return x.dup('c');
+        return dense(x).dup('c').permute(0, 3, 1, 2);
+    }
+
+    /** A new channels-last copy of the rank-4 {@code x} (any layout). */
+    public static INDArray toChannelsLast(INDArray x) {
+        INDArray y = create4(x.dataType(), true, x.size(0), x.size(1), x.size(2), x.size(3));
+        y.permute(0, 2, 3, 1).assign(x.permute(0, 2, 3, 1)); // dense target
+        return y;
+    }
+
+    /** A new copy of {@code x} in the layout of {@code like}: channels last if like is, else C-contiguous. */
+    public static INDArray copy4Like(INDArray x, INDArray like) {
+        boolean last = isChannelsLast(like);
+        return last ? toChannelsLast(x) : x.dup('c');
+    }
+
+    /**
+     * {@code a += b} for rank-4 arrays, through their dense views when the layouts match (otherwise ND4J's
+     * strided path, correct but several times slower). Returns a.
+     */
+    public static INDArray addInPlace(INDArray a, INDArray b) {
+        if (sameLayout(a, b)) dense(a).addi(dense(b));
+        else a.addi(b);
+        return a;
     }
 
     /** The shape of {@code x} with its last dimension replaced by {@code last}. */

@@ -73,6 +73,11 @@ final class GradCheck {
         return worst;
     }
 
+    private static void put(INDArray target, INDArray flat, long[] at, long i, double v) {
+        if (at != null) target.putScalar(at, v);
+        else flat.putScalar(i, v);
+    }
+
     static double objective(Layer layer, INDArray x, INDArray r) {
         INDArray y = layer.forward(x, null);
         double v = y.mul(r).sumNumber().doubleValue();
@@ -103,13 +108,16 @@ final class GradCheck {
             picks.add(n - 1);
             while (picks.size() < samples) picks.add((long) r.nextInt((int) n));
         }
+        // A target that is not C-contiguous (a channels-last activation) has no flat view: reshape would copy.
+        boolean viaIndex = !Tensors.isRowMajorContiguous(target);
         for (long i : picks) {
-            double old = flat.getDouble(i);
-            flat.putScalar(i, old + H);
+            long[] at = viaIndex ? org.nd4j.linalg.api.shape.Shape.ind2subC(target.shape(), i) : null;
+            double old = viaIndex ? target.getDouble(at) : flat.getDouble(i);
+            put(target, flat, at, i, old + H);
             double up = f.getAsDouble();
-            flat.putScalar(i, old - H);
+            put(target, flat, at, i, old - H);
             double down = f.getAsDouble();
-            flat.putScalar(i, old);
+            put(target, flat, at, i, old);
             numeric.putScalar(i, (up - down) / (2 * H));
         }
         INDArray a = analytic.reshape(target.length()).castTo(DataType.DOUBLE);

@@ -66,7 +66,7 @@ class NativeAllocatorTest {
     }
 
     /** The oneDNN build this CPU runs, if its jar is next to the plain nd4j-native jar; else null. */
-    private static String oneDnnExtension() throws IOException {
+    static String oneDnnExtension() throws IOException {
         String flags = Files.readString(Path.of("/proc/cpuinfo"));
         for (String ext : new String[] {"-onednn-avx512", "-onednn-avx2"}) {
             boolean supported = ext.endsWith("avx512") ? flags.contains("avx512bw") : flags.contains(" avx2");
@@ -76,7 +76,7 @@ class NativeAllocatorTest {
     }
 
     /** {@code nd4j-native-V-linux-x86_64<ext>.jar} beside the class path's {@code nd4j-native-V-linux-x86_64.jar}. */
-    private static Path oneDnnJar(String ext) {
+    static Path oneDnnJar(String ext) {
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path p = Path.of(e);
             String name = p.getFileName() == null ? "" : p.getFileName().toString();

@@ -10,6 +10,7 @@ import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Finite-difference gradient checks (double precision) of the ResNet layers, and their forward passes against
@@ -25,19 +26,22 @@ class ResNetLayersGradientTest {
     @Test
     void conv2dGradients() {
         int[][] cases = {{3, 1, 1}, {3, 2, 1}, {1, 1, 0}, {3, 1, 0}, {3, 2, 0}}; // kernel, stride, padding
-        for (int[] c : cases) {
-            Conv2d conv = new Conv2d("conv", 3, 4, c[0], c[1], c[2]);
-            GradCheck.randomize(conv, 1, 0.5);
-            INDArray x = GradCheck.randn(2, 2, 3, 7, 6); // odd/even sides exercise the stride-2 edges
-            GradCheck.check(conv, layer(conv::forward, conv::backward), x, true);
+        for (Conv2d.Algorithm a : Conv2d.Algorithm.values()) {
+            for (int[] c : cases) {
+                Conv2d conv = new Conv2d("conv", 3, 4, c[0], c[1], c[2]).algorithm(a);
+                GradCheck.randomize(conv, 1, 0.5);
+                INDArray x = GradCheck.randn(2, 2, 3, 7, 6); // odd/even sides exercise the stride-2 edges
+                GradCheck.check(conv, layer(conv::forward, conv::backward), x, true);
+            }
         }
     }
 
     @Test
     void conv2dForwardMatchesDefinition() {
-        for (int[] c : new int[][] {{3, 2, 1}, {3, 1, 0}, {1, 1, 0}}) {
+        for (int[] c : new int[][] {{3, 2, 1}, {3, 1, 0}, {1, 1, 0}, {3, 2, 1, 1}, {3, 1, 0, 1}, {1, 1, 0, 1}}) {
             int k = c[0], s = c[1], p = c[2];
-            Conv2d conv = new Conv2d("conv", 3, 5, k, s, p);
+            Conv2d conv = new Conv2d("conv", 3, 5, k, s, p)
+                    .algorithm(c.length > 3 ? Conv2d.Algorithm.NATIVE : Conv2d.Algorithm.IM2COL);
             GradCheck.randomize(conv, 3, 1);
             INDArray x = GradCheck.randn(4, 2, 3, 6, 5);
             INDArray y = conv.forward(x, null);
@@ -68,13 +72,44 @@ class ResNetLayersGradientTest {
 
     @Test
     void conv2dFloatAgreesWithDouble() {
-        Conv2d d = new Conv2d("conv", 4, 6, 3, 1, 1), f = new Conv2d("conv", 4, 6, 3, 1, 1);
-        GradCheck.randomize(d, 5, 0.3);
-        f.weight().set(d.weight().value().castTo(DataType.FLOAT));
-        INDArray x = GradCheck.randn(6, 2, 4, 5, 5);
-        INDArray yd = d.forward(x, null), yf = f.forward(x.castTo(DataType.FLOAT), null);
-        assertEquals(DataType.FLOAT, yf.dataType());
-        assertEquals(0, yd.sub(yf.castTo(DataType.DOUBLE)).amaxNumber().doubleValue(), 1e-5);
+        for (Conv2d.Algorithm a : Conv2d.Algorithm.values()) {
+            Conv2d d = new Conv2d("conv", 4, 6, 3, 1, 1), f = new Conv2d("conv", 4, 6, 3, 1, 1).algorithm(a);
+            GradCheck.randomize(d, 5, 0.3);
+            f.weight().set(d.weight().value().castTo(DataType.FLOAT));
+            INDArray x = GradCheck.randn(6, 2, 4, 5, 5);
+            INDArray yd = d.forward(x, null), yf = f.forward(x.castTo(DataType.FLOAT), null);
+            assertEquals(DataType.FLOAT, yf.dataType());
+            assertEquals(0, yd.sub(yf.castTo(DataType.DOUBLE)).amaxNumber().doubleValue(), 1e-5);
+        }
+    }
+
+    /**
+     * Float forward and backward of both algorithms agree on ResNet-like shapes (stride 2 with padding, 3×3,
+     * 1×1 with many channels), gradients accumulating across calls: the oneDNN kernels of the oneDNN builds
+     * run here only in float, so this is where their wiring is compared with im2col.
+     */
+    @Test
+    void conv2dAlgorithmsAgreeInFloat() {
+        int[][] cases = {{3, 8, 3, 2, 1, 15}, {16, 16, 3, 1, 1, 9}, {64, 32, 1, 1, 0, 6}}; // in, out, k, s, p, H
+        for (int[] c : cases) {
+            Conv2d a = new Conv2d("conv", c[0], c[1], c[2], c[3], c[4]).algorithm(Conv2d.Algorithm.IM2COL);
+            Conv2d b = new Conv2d("conv", c[0], c[1], c[2], c[3], c[4]).algorithm(Conv2d.Algorithm.NATIVE);
+            GradCheck.randomize(a, 11, 0.2);
+            a.weight().set(a.weight().value().castTo(DataType.FLOAT));
+            b.weight().set(a.weight().value().dup());
+            INDArray x = GradCheck.randn(12, 3, c[0], c[5], c[5] + 1).castTo(DataType.FLOAT);
+            for (int step = 0; step < 2; step++) { // the second step checks that dW accumulates
+                Tape ta = new Tape(), tb = new Tape();
+                INDArray ya = a.forward(x, ta), yb = b.forward(x, tb);
+                assertEquals(0, ya.sub(yb).amaxNumber().doubleValue(), 1e-5 * ya.amaxNumber().doubleValue());
+                INDArray dy = GradCheck.randn(13 + step, ya.shape()).castTo(DataType.FLOAT);
+                INDArray dxa = a.backward(dy, ta), dxb = b.backward(dy, tb);
+                assertArrayEquals(x.shape(), dxb.shape());
+                assertEquals(0, dxa.sub(dxb).amaxNumber().doubleValue(), 1e-5 * dxa.amaxNumber().doubleValue());
+                INDArray ga = a.weight().grad(), gb = b.weight().grad();
+                assertEquals(0, ga.sub(gb).amaxNumber().doubleValue(), 1e-5 * ga.amaxNumber().doubleValue());
+            }
+        }
     }
 
     @Test
@@ -234,6 +269,66 @@ class ResNetLayersGradientTest {
         b.train(true);
         INDArray x = GradCheck.randn(23, 2, 3, 4, 4);
         GradCheck.check(b, layer(b::forward, b::backward), x, true, 8);
+    }
+
+    /**
+     * Channels-last activations ({@link Tensors#isChannelsLast}), the layout the ResNet keeps with the native
+     * convolutions: every layer takes them, gives correct gradients and keeps the layout.
+     */
+    @Test
+    void channelsLastLayersGradientsAndLayout() {
+        INDArray x = Tensors.toChannelsLast(GradCheck.randn(30, 2, 4, 4, 6));
+        assertTrue(Tensors.isChannelsLast(x));
+        for (int[] c : new int[][] {{3, 1, 1}, {1, 1, 0}, {3, 2, 1}, {1, 1, 0, 1}}) { // last: 1×1 via im2col's
+            Conv2d conv = new Conv2d("conv", 4, 3, c[0], c[1], c[2])
+                    .algorithm(c.length > 3 ? Conv2d.Algorithm.IM2COL : Conv2d.Algorithm.NATIVE);
+            GradCheck.randomize(conv, 31, 0.5);
+            assertTrue(Tensors.isChannelsLast(conv.forward(x, null)));
+            GradCheck.check(conv, layer(conv::forward, conv::backward), x, true);
+            INDArray dense = x.dup('c');                                 // same values from a C-contiguous x
+            assertEquals(0, conv.forward(x, null).sub(conv.forward(dense, null)).amaxNumber().doubleValue(), 1e-12);
+        }
+        BatchNorm2d bn = new BatchNorm2d("bn", 4);
+        GradCheck.randomize(bn, 32, 0.5);
+        fixStatistics(bn, 32);
+        assertTrue(Tensors.isChannelsLast(bn.forward(x, null)));
+        GradCheck.check(bn, layer(bn::forward, bn::backward), x, true);
+        bn.train(true);
+        GradCheck.check(bn, layer(bn::forward, bn::backward), x, true);
+        AvgPool2d pool = new AvgPool2d(2);
+        assertTrue(Tensors.isChannelsLast(pool.forward(x, null)));
+        GradCheck.check(NONE, layer(pool::forward, pool::backward), x, true);
+        Relu relu = new Relu();
+        GradCheck.check(NONE, layer(relu::forward, relu::backward), x, true);
+        AttentionPool2d attn = new AttentionPool2d("attnpool", 2, 4, 2, 3);
+        GradCheck.randomize(attn, 33, 0.4);
+        INDArray small = Tensors.toChannelsLast(GradCheck.randn(34, 2, 4, 2, 2));
+        INDArray want = attn.forward(small.dup('c'), null);
+        assertEquals(0, attn.forward(small, null).sub(want).amaxNumber().doubleValue(), 1e-12);
+        try (Tape tape = new Tape()) {
+            INDArray y = attn.forward(small, tape);
+            INDArray dx = attn.backward(Nd4j.onesLike(y), tape);
+            assertTrue(Tensors.isChannelsLast(dx));
+        }
+    }
+
+    @Test
+    void channelsLastBottlenecks() {
+        for (boolean training : new boolean[] {false, true}) {
+            Bottleneck b = bottleneck("layer2.0", 4, 2, 2, 35);
+            b.train(training);
+            for (Conv2d c : b.convs()) c.algorithm(Conv2d.Algorithm.NATIVE);
+            INDArray x = Tensors.toChannelsLast(GradCheck.randn(36, 2, 4, 4, 4));
+            INDArray y = b.forward(x, null);
+            assertTrue(Tensors.isChannelsLast(y));
+            assertEquals(0, y.sub(b.forward(x.dup('c'), null)).amaxNumber().doubleValue(), 1e-12);
+            GradCheck.check(b, layer(b::forward, b::backward), x, true, 8);
+            Bottleneck id = bottleneck("layer1.1", 8, 2, 1, 37);
+            id.train(training);
+            for (Conv2d c : id.convs()) c.algorithm(Conv2d.Algorithm.NATIVE);
+            GradCheck.check(id, layer(id::forward, id::backward), Tensors.toChannelsLast(GradCheck.randn(38, 2, 8, 3, 3)),
+                    true, 8);
+        }
     }
 
     private static Bottleneck bottleneck(String name, int in, int planes, int stride, long seed) {
