@@ -51,7 +51,13 @@ class RnNativeMemoryTest {
 
     @Test
     void nothingLeftToTheGarbageCollector() throws Exception {
-        long small = childGrowth(4) / STEPS, large = childGrowth(16) / STEPS;
+        // The figure is noisy upwards only (allocator and thread-local caches; seen 1.5–4.1 MB at batch 16 for the
+        // same code): take the smallest of three runs. A real leak is in every run, so it still shows.
+        long small = Long.MAX_VALUE, large = Long.MAX_VALUE;
+        for (int run = 0; run < 3; run++) {
+            small = Math.min(small, childGrowth(4) / STEPS);
+            large = Math.min(large, childGrowth(16) / STEPS);
+        }
         System.out.printf("  rn_tiny no-GC native growth per step: batch 4 %+,d B, batch 16 %+,d B%n", small, large);
         assertTrue(large - small < (1 << 20), "without garbage collection native memory grows with the batch by "
                 + (large - small) + " bytes per step (batch 16 vs 4): activations or temporaries are not closed");
