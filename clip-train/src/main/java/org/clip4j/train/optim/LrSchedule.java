@@ -8,7 +8,12 @@ package org.clip4j.train.optim;
  */
 public record LrSchedule(Kind kind, double baseLr, long warmup, long totalSteps) {
     /** The shape after warmup. */
-    public enum Kind { COSINE, CONSTANT }
+    public enum Kind {
+        /** Cosine decay from the base rate to 0 over the remaining steps. */
+        COSINE,
+        /** The base rate until the end. */
+        CONSTANT
+    }
 
     public LrSchedule {
         if (baseLr < 0 || warmup < 0 || totalSteps < 1) {
