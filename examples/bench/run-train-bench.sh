@@ -12,21 +12,8 @@ export CLIP_REPO="${1:?usage: run-train-bench.sh CLIP_REPO [ROW...]}"
 shift
 rows=("$@")
 ((${#rows[@]})) || rows=(tiny-64 vit-b32-32)
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
-if ! /usr/bin/python3 -c 'import torch, torchvision, PIL, regex, packaging, tqdm' 2>/dev/null; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    python3-torch python3-torchvision python3-pil python3-regex python3-packaging python3-tqdm libopenblas0-pthread
-fi
-mvn -q -B -DskipTests install
-mvn -q -B -pl examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
-cp="examples/target/classes:$(cat examples/target/classpath.txt):$(ls clip-cli/target/lib/nd4j-native-*-onednn-*.jar | tr '\n' ':')"
-case "${CLIP4J_ND4J_BUILD:-auto}" in
-  plain) ext="" ;;
-  avx2) ext="-onednn-avx2" ;;
-  avx512) ext="-onednn-avx512" ;;
-  auto) if grep -q avx512bw /proc/cpuinfo; then ext="-onednn-avx512"; elif grep -q avx2 /proc/cpuinfo; then ext="-onednn-avx2"; else ext=""; fi ;;
-esac
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, OMP_NUM_THREADS=$OMP_NUM_THREADS; $(date -u +%FT%TZ)"
+# shellcheck source=bench-setup.sh
+source examples/bench/bench-setup.sh
 for row in "${rows[@]}"; do
   steps="${STEPS:-$([[ $row == tiny* ]] && echo 50 || echo 5)}"
   java -Xmx4g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
