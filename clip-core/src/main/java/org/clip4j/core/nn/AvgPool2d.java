@@ -68,7 +68,7 @@ public final class AvgPool2d {
             long[] shape = f.get(0);
             long n = shape[0], c = shape[1], ho = dy.size(2), wo = dy.size(3);
             if (Tensors.isChannelsLast(dy) && ho * s == shape[2] && wo * s == shape[3]) {
-                INDArray blocks = Nd4j.zeros(dy.dataType(), n, ho * s, wo * s, c);   // [N, H, W, C]
+                INDArray blocks = BufferPool.zeros(dy.dataType(), n, ho * s, wo * s, c); // [N, H, W, C]
                 INDArray g = Tensors.dense(dy).mul(1.0 / (s * s));                  // [N, H/s, W/s, C]
                 blocks.reshape('c', n, ho, s, wo, s, c).addi(g.reshape('c', n, ho, 1, wo, 1, c));
                 Tensors.release(g);

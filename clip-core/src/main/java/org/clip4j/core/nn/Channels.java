@@ -1,7 +1,10 @@
 package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Square;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -42,7 +45,8 @@ final class Channels {
     static INDArray dot(INDArray a, INDArray b) {
         if (!Tensors.sameLayout(a, b)) throw new IllegalArgumentException("layouts differ");
         if (Tensors.isChannelsLast(a)) {
-            INDArray prod = matrix(a).mul(matrix(b)); // [N·H·W, C]
+            INDArray prod = BufferPool.create(a.dataType(), a.size(0) * a.size(2) * a.size(3), a.size(1)); // [N·H·W, C]
+            matrix(a).mul(matrix(b), prod);
             INDArray s = columnSums(prod);
             Tensors.release(prod);
             return s;
@@ -51,6 +55,24 @@ final class Channels {
         INDArray s = rows.reshape('c', a.size(0), a.size(1)).sum(0);
         Tensors.release(rows);
         return s;
+    }
+
+    /**
+     * New [C] arrays {mean, biased variance} over N, H, W of a channels-last x, in two passes (the variance of
+     * the centred values, not E[x²] − mean², which loses digits when |mean| ≫ std): column sums as BLAS
+     * products, every element-wise step on the dense [N·H·W, C] matrix.
+     */
+    static INDArray[] meanAndVariance(INDArray x) {
+        if (!Tensors.isChannelsLast(x)) throw new IllegalArgumentException("expected a channels-last array");
+        INDArray m = matrix(x);                                                    // [R, C]
+        double r = m.size(0);
+        INDArray mean = columnSums(m).divi(r);                                     // [C]
+        INDArray centred = BufferPool.create(m.dataType(), m.size(0), m.size(1)); // [R, C]
+        Nd4j.exec(new BroadcastSubOp(m, mean, centred, 1));                        // x − mean, one pass
+        Nd4j.exec(new Square(centred, centred));                                   // (x·x in place is 4× slower)
+        INDArray var = columnSums(centred).divi(r);
+        Tensors.release(centred);
+        return new INDArray[] {mean, var};
     }
 
     /** {@code x[n, c, h, w] ·= v[c]} in place; returns x. */
@@ -79,18 +101,24 @@ final class Channels {
         return x;
     }
 
-    /** New {@code x · v} per channel, in x's layout. */
+    /** New {@code x · v} per channel, in x's layout (one pass for a channels-last x). */
     static INDArray mul(INDArray x, INDArray v) {
-        INDArray y = Tensors.copy4(x);
-        return mulInPlace(y, v);
+        if (!Tensors.isChannelsLast(x)) return mulInPlace(Tensors.copy4(x), v);
+        INDArray y = Tensors.create4(x.dataType(), true, x.size(0), x.size(1), x.size(2), x.size(3));
+        Nd4j.exec(new BroadcastMulOp(matrix(x), v, matrix(y), 1));
+        return y;
     }
 
-    /** New [C]: the column sums of a [R, C] matrix, as the product of a row of R ones with it (BLAS gemv). */
+    /**
+     * New [C]: the column sums of a C-ordered [R, C] matrix, as the product of a row of R ones with it (one BLAS
+     * call straight into the result; {@code mmul} would allocate and copy around it).
+     */
     private static INDArray columnSums(INDArray m) {
-        INDArray ones = Nd4j.ones(m.dataType(), 1, m.size(0));
-        INDArray s = ones.mmul(m);                    // [1, C]
-        INDArray out = s.reshape(s.length()).dup();   // [C], owned
-        Tensors.release(ones, s);
+        INDArray ones = BufferPool.create(m.dataType(), 1, m.size(0));
+        ones.assign(1);
+        INDArray out = Nd4j.create(m.dataType(), m.size(1));                    // [C], owned
+        Nd4j.gemm(ones, m, out.reshape(1, m.size(1)), false, false, 1.0, 0.0);
+        Tensors.release(ones);
         return out;
     }
 }

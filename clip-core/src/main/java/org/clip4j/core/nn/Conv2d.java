@@ -134,7 +134,7 @@ public final class Conv2d extends Module {
         if (pointwise() && Tensors.isChannelsLast(x)) {
             // Channels last, a 1×1 conv is one product of the [N·H·W, in] pixel matrix with Wᵀ, written
             // straight into the [N·H·W, out] matrix of a channels-last y: no copies, one BLAS call.
-            INDArray base = Nd4j.create(x.dataType(), n, x.size(2), x.size(3), out);   // y as [N, H, W, out]
+            INDArray base = BufferPool.create(x.dataType(), n, x.size(2), x.size(3), out); // y as [N, H, W, out]
             Nd4j.gemm(pixels(x), weight.value().reshape('c', out, in), base.reshape('c', n * ohw, out), false,
                     true, 1.0, 0.0);
             if (tape != null) tape.push(this).ref(x);
@@ -230,7 +230,7 @@ public final class Conv2d extends Module {
         INDArray g = Tensors.isChannelsLast(dy) ? dy : Tensors.toChannelsLast(dy);
         INDArray dy2 = pixels(g);                                                     // [N·H·W, out]
         Nd4j.gemm(dy2, pixels(x), weight.grad().reshape('c', out, in), true, false, 1.0, 1.0);
-        INDArray base = Nd4j.create(x.dataType(), n, h, w, in);                       // dx as [N, H, W, in]
+        INDArray base = BufferPool.create(x.dataType(), n, h, w, in);                 // dx as [N, H, W, in]
         Nd4j.gemm(dy2, weight.value().reshape('c', out, in), base.reshape('c', n * h * w, in), false, false,
                 1.0, 0.0);
         if (g != dy) Tensors.release(g);
@@ -248,7 +248,7 @@ public final class Conv2d extends Module {
      */
     private INDArray nativeBackward(INDArray x, INDArray dy) {
         INDArray dx = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), in, x.size(2), x.size(3));
-        INDArray dw = Nd4j.create(x.dataType(), out, in, kernel, kernel);
+        INDArray dw = BufferPool.create(x.dataType(), out, in, kernel, kernel);
         Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, weight.value(), dy).addOutputs(dx, dw)
                 .addIntegerArguments(nativeArgs()).build());
         weight.accumulate(dw);

@@ -16,7 +16,8 @@ public final class Tensors {
      */
     public static void release(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a != null && !a.wasClosed() && a.closeable()) a.close();
+            if (a == null || a.wasClosed() || BufferPool.recycle(a)) continue;
+            if (a.closeable()) a.close();
         }
     }
 
@@ -77,17 +78,24 @@ public final class Tensors {
     }
 
     /**
-     * A new zero [n, c, h, w] array, channels last ({@code permute(0, 3, 1, 2)} of a new [n, h, w, c]; releasing
-     * it frees that buffer) or C-contiguous.
+     * A new [n, c, h, w] array with <em>undefined contents</em> from the {@link BufferPool}, channels last
+     * ({@code permute(0, 3, 1, 2)} of a new [n, h, w, c]; releasing it releases that buffer) or C-contiguous.
+     * Release it with {@link #release}.
      */
     public static INDArray create4(DataType type, boolean channelsLast, long n, long c, long h, long w) {
-        return channelsLast ? Nd4j.create(type, n, h, w, c).permute(0, 3, 1, 2) : Nd4j.create(type, n, c, h, w);
+        return channelsLast ? BufferPool.create(type, n, h, w, c).permute(0, 3, 1, 2) : BufferPool.create(type, n, c, h, w);
     }
 
-    /** A new copy of the rank-4 {@code x} in the same layout (channels last or C-contiguous). */
+    /**
+     * A new copy of the rank-4 {@code x}: channels last if x is, else C-contiguous (from the {@link BufferPool};
+     * release it with {@link #release}).
+     */
     public static INDArray copy4(INDArray x) {
-        if (!isChannelsLast(x)) return x.dup('c');
-        return dense(x).dup('c').permute(0, 3, 1, 2);
+        boolean last = isChannelsLast(x);
+        INDArray y = create4(x.dataType(), last, x.size(0), x.size(1), x.size(2), x.size(3));
+        if (last) dense(y).assign(dense(x));
+        else y.assign(x);
+        return y;
     }
 
     /** A new channels-last copy of the rank-4 {@code x} (any layout). */
@@ -100,7 +108,10 @@ public final class Tensors {
     /** A new copy of {@code x} in the layout of {@code like}: channels last if like is, else C-contiguous. */
     public static INDArray copy4Like(INDArray x, INDArray like) {
         boolean last = isChannelsLast(like);
-        return last ? toChannelsLast(x) : x.dup('c');
+        if (last) return toChannelsLast(x);
+        INDArray y = create4(x.dataType(), false, x.size(0), x.size(1), x.size(2), x.size(3));
+        y.assign(x);
+        return y;
     }
 
     /**

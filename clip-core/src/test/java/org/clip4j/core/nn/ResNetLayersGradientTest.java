@@ -173,6 +173,28 @@ class ResNetLayersGradientTest {
     }
 
     @Test
+    void channelsLastBatchStatisticsAreTwoPassInFloat() {
+        // Channel 0 holds 10000 + {1, 2, 3, 6} (mean 10003, biased var 3.5): E[x²] − mean² in float would lose
+        // every digit of the variance (x² ≈ 1e8, float spacing 8). Channel 1 holds 0, 0, 4, 4 (var 4).
+        BatchNorm2d bn = new BatchNorm2d("bn", 2);
+        bn.resetParameters(new Init(0, DataType.FLOAT));
+        bn.train(true);
+        INDArray x = Tensors.toChannelsLast(Nd4j.createFromArray(new float[][][][] {
+                {{{10001, 10002}}, {{0, 0}}}, {{{10003, 10006}}, {{4, 4}}}}));
+        try (Tape tape = new Tape()) {
+            INDArray y = bn.forward(x, tape);
+            assertTrue(Tensors.isChannelsLast(y));
+            assertEquals(-2 / Math.sqrt(3.5 + 1e-5), y.getDouble(0, 0, 0, 0), 1e-5);
+            assertEquals(3 / Math.sqrt(3.5 + 1e-5), y.getDouble(1, 0, 0, 1), 1e-5);
+            assertEquals(2 / Math.sqrt(4 + 1e-5), y.getDouble(1, 1, 0, 1), 1e-6);
+            // Running statistics: 0.9·0 + 0.1·mean and 0.9·1 + 0.1·unbiased var (14/3 and 16/3).
+            assertEquals(0.1 * 10003, bn.runningMean().value().getDouble(0), 1e-3);
+            assertEquals(0.9 + 0.1 * 14 / 3.0, bn.runningVar().value().getDouble(0), 1e-5);
+            assertEquals(0.9 + 0.1 * 16 / 3.0, bn.runningVar().value().getDouble(1), 1e-6);
+        }
+    }
+
+    @Test
     void avgPoolGradientsAndValues() {
         AvgPool2d pool = new AvgPool2d(2);
         INDArray x = GradCheck.randn(11, 2, 3, 4, 6);
