@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * Child-JVM probe of {@link OneDnnBuildTest}: on whatever ND4J build it runs, compares Bottleneck blocks with
  * native convolutions on channels-last float inputs (the oneDNN paths: conv2d/conv2d_bp on strided views,
- * batchnorm on axis 3, relu_bp in place, folded inference BatchNorm) with the same blocks on im2col and NCHW.
+ * batchnorm on axis 3, avgpool2d on NHWC, folded inference BatchNorm) with the same blocks on im2col and NCHW.
  * Prints {@code DEFAULT <algorithm>} and {@code MAXREL <largest normwise relative difference>}.
  */
 public final class OneDnnProbeMain {
