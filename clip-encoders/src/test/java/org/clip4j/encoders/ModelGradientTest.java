@@ -41,43 +41,11 @@ class ModelGradientTest {
                     "transformer.resblocks.0.attn.out_proj.bias", "transformer.resblocks.0.ln_1.weight",
                     "ln_final.bias", "text_projection")) {
                 Parameter p = byName.get(name);
-                double err = check(p, () -> loss(m, images, ids));
+                double err = ModelFiniteDifferences.check(p, () -> ModelFiniteDifferences.loss(m, images, ids), 8, false);
                 System.out.printf("  %-50s FD normwise rel. error %.2e%n", name, err);
                 assertTrue(err < 1e-6, name + ": " + err);
             }
         }
-    }
-
-    private static double loss(ClipModel m, INDArray images, INDArray ids) {
-        INDArray img = m.encodeImage(images), txt = m.encodeText(ids);
-        Parameter scale = Parameter.trainable("logit_scale");
-        scale.set(m.logitScale().value().dup());
-        try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
-            Tensors.release(img, txt);
-            scale.release();
-            return r.loss();
-        }
-    }
-
-    /** Normwise error of the accumulated gradient against central differences at up to 8 sampled elements. */
-    private static double check(Parameter p, java.util.function.DoubleSupplier f) {
-        INDArray v = p.value().reshape(p.numel());
-        INDArray g = p.grad().reshape(p.numel());
-        Random r = new Random(p.name().hashCode());
-        double maxErr = 0, maxNum = 1e-12;
-        for (int s = 0; s < Math.min(8, p.numel()); s++) {
-            long i = p.numel() <= 8 ? s : r.nextInt((int) p.numel());
-            double old = v.getDouble(i), h = 1e-6;
-            v.putScalar(i, old + h);
-            double up = f.getAsDouble();
-            v.putScalar(i, old - h);
-            double down = f.getAsDouble();
-            v.putScalar(i, old);
-            double num = (up - down) / (2 * h);
-            maxNum = Math.max(maxNum, Math.abs(num));
-            maxErr = Math.max(maxErr, Math.abs(num - g.getDouble(i)));
-        }
-        return maxErr / Math.max(maxNum, g.amaxNumber().doubleValue());
     }
 
     static INDArray randn(long seed, long... shape) {

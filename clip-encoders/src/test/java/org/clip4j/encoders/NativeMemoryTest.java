@@ -5,12 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,9 +34,9 @@ class NativeMemoryTest {
             Arrays.fill(texts, e.array("text"));
             INDArray image = Nd4j.concat(0, images), text = Nd4j.concat(0, texts); // batch 16
             for (int i = 0; i < 3; i++) LeakProbeMain.step(m, image, text);
-            long before = settled();
+            long before = NativeMemory.settled();
             for (int i = 0; i < STEPS; i++) LeakProbeMain.step(m, image, text);
-            long after = settled();
+            long after = NativeMemory.settled();
             System.out.printf("  retained native growth over %d steps: %+,d B%n", STEPS, after - before);
             // Retaining one step's activations (about 4 MB at batch 16) would add over 100 MB.
             assertTrue(after - before < (24 << 20), "native memory retained across steps: " + (after - before));
@@ -50,40 +45,11 @@ class NativeMemoryTest {
 
     @Test
     void nothingLeftToTheGarbageCollector() throws Exception {
-        long growth = childGrowth(32);
+        long growth = NativeMemory.childGrowth(LeakProbeMain.class, Fixtures.dir().toString(), "32", "3",
+                Integer.toString(STEPS));
         long perStep = growth / STEPS;
         System.out.printf("  no-GC native growth at batch 32: %+,d B per step%n", perStep);
         assertTrue(perStep < (5 << 19), "without garbage collection native memory grows by " + perStep
                 + " bytes per step at batch 32: activations or temporaries are not closed");
-    }
-
-    /** Native bytes in use once collections and ND4J's deallocator threads stop changing the figure. */
-    private static long settled() throws InterruptedException {
-        long last = Long.MAX_VALUE;
-        for (int i = 0; i < 20; i++) {
-            System.gc();
-            Thread.sleep(200);
-            long now = NativeHeap.inUse();
-            if (Math.abs(now - last) < (256 << 10)) return now;
-            last = now;
-        }
-        return last;
-    }
-
-    private static long childGrowth(int batch) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-XX:+UnlockExperimentalVMOptions", "-XX:+UseEpsilonGC", "-Xmx3g",
-                "-cp", System.getProperty("java.class.path"), LeakProbeMain.class.getName(),
-                Fixtures.dir().toString(), Integer.toString(batch), "3", Integer.toString(STEPS));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "probe timed out");
-        for (String line : out.split("\n")) {
-            if (line.startsWith("GROWTH ")) return Long.parseLong(line.substring(7).trim());
-        }
-        throw new AssertionError("probe (exit " + p.exitValue() + ") printed no GROWTH line:\n" + out
-                + "\ncommand: " + Arrays.toString(cmd.toArray()));
     }
 }

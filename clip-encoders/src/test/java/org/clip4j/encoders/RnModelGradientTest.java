@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * End-to-end central finite differences in double precision for a micro ModifiedResNet CLIP: loss → logits →
  * attention pool → four stages → stem, with BatchNorm in inference mode and in training mode (batch statistics).
  */
-@org.junit.jupiter.api.extension.ExtendWith(OneThread.class)
+@org.junit.jupiter.api.extension.ExtendWith(org.clip4j.core.nn.OneThread.class)
 class RnModelGradientTest {
     /** Width 4: stem 2/2/4 channels, stages 16/32/64/128, a 1×1 grid at 32 px, attention pool with 4 heads. */
     static final ClipConfig MICRO_RN = ClipConfig.fromJson("{\"embed_dim\": 6, \"quick_gelu\": true, \"vision_cfg\":"
@@ -56,7 +56,7 @@ class RnModelGradientTest {
             for (String name : CHECKED) {
                 Parameter p = byName.get(name);
                 assertTrue(p.grad().amaxNumber().doubleValue() > 0, name + ": gradient is zero, nothing checked");
-                double err = check(p, () -> loss(m, images, ids));
+                double err = ModelFiniteDifferences.check(p, () -> ModelFiniteDifferences.loss(m, images, ids), 4, true);
                 System.out.printf("  %-8s %-45s FD normwise rel. error %.2e%n", training ? "train" : "eval", name, err);
                 assertTrue(err < 1e-6, name + ": " + err);
             }
@@ -83,37 +83,4 @@ class RnModelGradientTest {
         }
     }
 
-    private static double loss(ClipModel m, INDArray images, INDArray ids) {
-        INDArray img = m.encodeImage(images), txt = m.encodeText(ids);
-        Parameter scale = Parameter.trainable("logit_scale");
-        scale.set(m.logitScale().value().dup());
-        try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
-            Tensors.release(img, txt);
-            scale.release();
-            return r.loss();
-        }
-    }
-
-    /** Normwise error of the accumulated gradient against central differences at up to 4 elements. */
-    private static double check(Parameter p, java.util.function.DoubleSupplier f) {
-        INDArray v = p.value().reshape(p.numel());
-        INDArray g = p.grad().reshape(p.numel());
-        Random r = new Random(p.name().hashCode());
-        double maxErr = 0, maxNum = 1e-12;
-        long top = org.nd4j.linalg.ops.transforms.Transforms.abs(g, true).argMax().getLong(0);
-        for (int s = 0; s < Math.min(4, p.numel()); s++) {
-            // The largest analytic entry first (ReLUs leave many exact zeros), then random ones.
-            long i = p.numel() <= 4 ? s : s == 0 ? top : r.nextInt((int) p.numel());
-            double old = v.getDouble(i), h = 1e-6;
-            v.putScalar(i, old + h);
-            double up = f.getAsDouble();
-            v.putScalar(i, old - h);
-            double down = f.getAsDouble();
-            v.putScalar(i, old);
-            double num = (up - down) / (2 * h);
-            maxNum = Math.max(maxNum, Math.abs(num));
-            maxErr = Math.max(maxErr, Math.abs(num - g.getDouble(i)));
-        }
-        return maxErr / Math.max(maxNum, g.amaxNumber().doubleValue());
-    }
 }

@@ -5,12 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       stem activation alone is 64 KB per image, 0.8 MB per step for the 12 extra images.</li>
  * </ul>
  */
-@org.junit.jupiter.api.extension.ExtendWith(OneThread.class)
+@org.junit.jupiter.api.extension.ExtendWith(org.clip4j.core.nn.OneThread.class)
 class RnNativeMemoryTest {
     private static final int STEPS = 6;
 
@@ -40,9 +35,9 @@ class RnNativeMemoryTest {
             Arrays.fill(texts, e.array("text"));
             INDArray image = Nd4j.concat(0, images), text = Nd4j.concat(0, texts); // batch 8
             for (int i = 0; i < 2; i++) LeakProbeMain.step(m, image, text);
-            long before = settled();
+            long before = NativeMemory.settled();
             for (int i = 0; i < 6; i++) LeakProbeMain.step(m, image, text);
-            long after = settled();
+            long after = NativeMemory.settled();
             System.out.printf("  rn_tiny retained native growth over 6 steps: %+,d B%n", after - before);
             // One step's activations at batch 8 are several MB: keeping them would add far more than this.
             assertTrue(after - before < (8 << 20), "native memory retained across steps: " + (after - before));
@@ -64,33 +59,8 @@ class RnNativeMemoryTest {
         assertTrue(large < (4 << 20), "per-step growth at batch 16: " + large);
     }
 
-    /** Native bytes in use once collections and ND4J's deallocator threads stop changing the figure. */
-    private static long settled() throws InterruptedException {
-        long last = Long.MAX_VALUE;
-        for (int i = 0; i < 20; i++) {
-            System.gc();
-            Thread.sleep(200);
-            long now = NativeHeap.inUse();
-            if (Math.abs(now - last) < (256 << 10)) return now;
-            last = now;
-        }
-        return last;
-    }
-
-    private static long childGrowth(int batch) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-XX:+UnlockExperimentalVMOptions", "-XX:+UseEpsilonGC", "-Xmx3g",
-                "-cp", System.getProperty("java.class.path"), RnLeakProbeMain.class.getName(),
-                Fixtures.dir().toString(), Integer.toString(batch), "2", Integer.toString(STEPS), "true");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "probe timed out");
-        for (String line : out.split("\n")) {
-            if (line.startsWith("GROWTH ")) return Long.parseLong(line.substring(7).trim());
-        }
-        throw new AssertionError("probe (exit " + p.exitValue() + ") printed no GROWTH line:\n" + out
-                + "\ncommand: " + Arrays.toString(cmd.toArray()));
+    private static long childGrowth(int batch) throws Exception {
+        return NativeMemory.childGrowth(RnLeakProbeMain.class, Fixtures.dir().toString(), Integer.toString(batch), "2",
+                Integer.toString(STEPS), "true");
     }
 }

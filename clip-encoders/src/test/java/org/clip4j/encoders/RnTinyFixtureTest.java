@@ -71,29 +71,12 @@ class RnTinyFixtureTest {
 
     @Test
     void lossAndGradients() {
-        model.zeroGrad();
-        double loss = model.forwardBackward(expected.floatArray("image"), expected.array("text"));
-        double want = expected.floats("loss")[0];
-        double err = Math.abs(loss - want) / Math.abs(want);
-        System.out.printf("  rn_tiny loss %.8f vs %.8f: rel. error %.3e%n", loss, want, err);
-        assertTrue(err <= 1e-5, "loss " + loss + " vs " + want);
-        Map<String, Parameter> byName = new HashMap<>();
-        for (Parameter p : model.parameters()) byName.put(p.name(), p);
-        int checked = 0;
-        for (String name : expected.names()) {
-            if (!name.startsWith("grad.")) continue;
-            Parameter p = byName.get(name.substring(5));
-            assertTrue(p != null, "no parameter for " + name);
-            assertArrayEquals(p.shape(), expected.info(name).shape(), name);
-            Fixtures.assertClose("rn_tiny " + name, p.grad(), expected.floatArray(name), 1e-3);
-            checked++;
-        }
+        int checked = Fixtures.assertLossAndGradients("rn_tiny", model, expected);
         assertEquals(11, checked);
         // Eval mode: the running statistics and counters are untouched by a training step.
         for (Parameter p : model.stateDict()) {
             if (p.name().endsWith("num_batches_tracked")) assertEquals(0L, p.value().getLong(0), p.name());
         }
-        model.zeroGrad();
     }
 
     @Test

@@ -101,24 +101,6 @@ class VitTinyFixtureTest {
 
     @Test
     void lossAndGradients() {
-        model.zeroGrad();
-        double loss = model.forwardBackward(expected.floatArray("image"), expected.array("text"));
-        double want = expected.floats("loss")[0];
-        double err = Math.abs(loss - want) / Math.abs(want);
-        System.out.printf("  loss %.8f vs %.8f: rel. error %.3e%n", loss, want, err);
-        assertTrue(err <= 1e-5, "loss " + loss + " vs " + want);
-        Map<String, Parameter> byName = new HashMap<>();
-        for (Parameter p : model.parameters()) byName.put(p.name(), p);
-        int checked = 0;
-        for (String name : expected.names()) {
-            if (!name.startsWith("grad.")) continue;
-            Parameter p = byName.get(name.substring(5));
-            assertTrue(p != null, "no parameter for " + name);
-            assertArrayEquals(p.shape(), expected.info(name).shape(), name);
-            Fixtures.assertClose(name, p.grad(), expected.floatArray(name), 1e-3);
-            checked++;
-        }
-        assertEquals(10, checked);
-        model.zeroGrad();
+        assertEquals(10, Fixtures.assertLossAndGradients("vit_tiny", model, expected));
     }
 }

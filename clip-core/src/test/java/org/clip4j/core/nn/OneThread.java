@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * thousands of tiny ops (finite differences, many small steps) are many times faster this way on a small shared
  * machine, where OpenMP threads waiting for a busy core dominate the run time. Results do not depend on it.
  */
-final class OneThread implements BeforeAllCallback, AfterAllCallback {
+public final class OneThread implements BeforeAllCallback, AfterAllCallback {
     private int threads;
     private int masterThreads;
 

@@ -1,0 +1,51 @@
+package org.clip4j.encoders;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The two measurements of the native-memory tests: settled in-use bytes here, and growth in a no-GC child JVM. */
+final class NativeMemory {
+    private NativeMemory() {
+    }
+
+    /** Native bytes in use once collections and ND4J's deallocator threads stop changing the figure. */
+    static long settled() throws InterruptedException {
+        long last = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            System.gc();
+            Thread.sleep(200);
+            long now = NativeHeap.inUse();
+            if (Math.abs(now - last) < (256 << 10)) return now;
+            last = now;
+        }
+        return last;
+    }
+
+    /**
+     * Runs {@code probe} (a main printing {@code GROWTH <bytes>}) in a child JVM with the Epsilon collector, so
+     * that nothing is ever collected, on one OpenMP thread; returns the bytes it printed.
+     */
+    static long childGrowth(Class<?> probe, String... args) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UnlockExperimentalVMOptions", "-XX:+UseEpsilonGC",
+                "-Xmx3g", "-cp", System.getProperty("java.class.path"), probe.getName()));
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "probe timed out");
+        for (String line : out.split("\n")) {
+            if (line.startsWith("GROWTH ")) return Long.parseLong(line.substring(7).trim());
+        }
+        throw new AssertionError("probe (exit " + p.exitValue() + ") printed no GROWTH line:\n" + out
+                + "\ncommand: " + cmd);
+    }
+}
