@@ -88,6 +88,15 @@ class DataCommandTest {
             assertEquals(16, after.image(i).width());
             assertEquals(16, after.image(i).height());
         }
+        // the copies train, here with samples drawn with replacement
+        Path cfg = tmp.resolve("tiny.json");
+        Files.writeString(cfg, TINY);
+        try (CliRun r = CliRun.of("train", "--model", cfg.toString(), "--data", out.resolve("pairs.txt").toString(),
+                "--csv-img-key", "image", "--csv-caption-key", "text", "--csv-separator", ";", "--dataset-resampled",
+                "--batch-size", "4", "--steps", "2", "--data-threads", "1")) {
+            assertEquals(0, r.exit, r.err());
+            assertTrue(r.out().contains("trained 2 steps (8 samples, 0 skipped)"), r.out());
+        }
         try (CliRun r = CliRun.of("data", "resize", "--manifest", m.toString(), "--out", out.toString(), "--shorter-side", "16")) {
             assertEquals(1, r.exit);
             assertTrue(r.err().contains("pairs.txt: header [image;text] lacks column 'filepath'"), r.err());
