@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fixtures of ManifestResizerTest to src/test/resources/org/clip4j/train/data/resize/: small
 deterministic source images (src_*) in several Pillow modes, and what the former
-examples/openclipart/resize_manifest.py did to each with SIZE = 16 (exp_*.png): shorter side to 16 px with
+examples/openclipart/resize_manifest.py (which clip data resize replaced) did to each with SIZE = 16 (exp_*.png): shorter side to 16 px with
 Image.BICUBIC, sizes rounded by Python's round, never upscaled, saved in the same mode (as PNG here, also for
 the JPEG source).
 Run with Debian's Pillow from clip-train/: /usr/bin/python3 src/test/scripts/resize_reference.py"""

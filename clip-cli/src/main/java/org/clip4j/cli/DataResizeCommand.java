@@ -40,7 +40,7 @@ final class DataResizeCommand implements Callable<Integer> {
         EvalProgress bar = new EvalProgress(System.err, "resize");
         ManifestResizer.Summary s = ManifestResizer.builder(shorterSide).threads(threads).imageKey(imgKey)
                 .separator(DataShardCommand.separatorChar(separator))
-                .progress((done, total, skipped) -> bar.update(skipped > 0 ? "images (" + skipped + " unreadable)" : "images", done, total))
+                .progress((done, total, skipped) -> bar.update(skipped > 0 ? "images (" + skipped + " skipped)" : "images", done, total))
                 .build().run(manifests, out);
         System.out.println(s.line());
         for (Path m : s.manifests()) System.out.println(m);

@@ -68,7 +68,7 @@ public final class ManifestResizer {
                           long rows, long rowsDropped) {
         /** One line for the console. */
         public String line() {
-            return String.format(Locale.ROOT, "%d images: %d resized, %d already small enough, %d skipped (unreadable); "
+            return String.format(Locale.ROOT, "%d images: %d resized, %d already small enough, %d skipped (unreadable or too large); "
                     + "%d rows written, %d left out", images, resized, copied, skipped.size(), rows, rowsDropped);
         }
     }
