@@ -87,6 +87,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle", description = "Batches follow manifest order.")
     boolean noShuffle;
 
+    @Option(names = "--dataset-resampled", description = {"Draw samples with replacement (OpenCLIP's option) instead of",
+            "a permutation per epoch; deterministic for the seed, so resume stays exact."})
+    boolean datasetResampled;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of model init and data order (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -176,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Builder b = Trainer.builder()
                 .data(source(data, imageSize, seed, false))
                 .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
-                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)
+                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).datasetResampled(datasetResampled).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)
                 .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
                 .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
                 .listener(new ProgressBar(System.err)).listener(lastValidation);

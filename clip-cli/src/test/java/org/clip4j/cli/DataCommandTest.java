@@ -14,7 +14,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** {@code clip data shard}, {@code clip data openclipart} and {@code clip train --data SHARDS}. */
+/** {@code clip data shard}, {@code clip data openclipart}, {@code clip data resize} and {@code clip train --data SHARDS}. */
 class DataCommandTest {
     @TempDir
     Path tmp;
@@ -64,6 +64,42 @@ class DataCommandTest {
         try (CliRun r = CliRun.of("train", "--model", cfg.toString(), "--data", out + "/{000000..000003}.tar", "--steps", "1")) {
             assertEquals(1, r.exit);
             assertTrue(r.err().contains("000003.tar: no such shard"), r.err());
+        }
+    }
+
+    @Test
+    void resizeWritesSmallCopiesAndAManifest() throws IOException {
+        Path m = manifest();
+        Path out = tmp.resolve("small");
+        try (CliRun r = CliRun.of("data", "resize", "--manifest", m.toString(), "--out", out.toString(), "--shorter-side", "16",
+                "--threads", "2", "--csv-img-key", "image", "--csv-separator", ";")) {
+            assertEquals(0, r.exit, r.err());
+            assertTrue(r.out().startsWith("12 images: 12 resized, 0 already small enough, 0 skipped (unreadable or too large); 12 rows written, 0 left out"),
+                    r.out());
+            assertTrue(r.out().contains(out.resolve("pairs.txt").toString()), r.out());
+            assertTrue(r.err().contains("images 12/12"), r.err());
+        }
+        CsvManifest before = CsvManifest.read(m, "image", "text", ';');
+        CsvManifest after = CsvManifest.read(out.resolve("pairs.txt"), "image", "text", ';');
+        assertEquals(12, after.size());
+        for (int i = 0; i < 12; i++) {
+            assertEquals(before.caption(i), after.caption(i));
+            assertEquals(out.resolve("images"), after.imagePath(i).getParent());
+            assertEquals(16, after.image(i).width());
+            assertEquals(16, after.image(i).height());
+        }
+        // the copies train, here with samples drawn with replacement
+        Path cfg = tmp.resolve("tiny.json");
+        Files.writeString(cfg, TINY);
+        try (CliRun r = CliRun.of("train", "--model", cfg.toString(), "--data", out.resolve("pairs.txt").toString(),
+                "--csv-img-key", "image", "--csv-caption-key", "text", "--csv-separator", ";", "--dataset-resampled",
+                "--batch-size", "4", "--steps", "2", "--data-threads", "1")) {
+            assertEquals(0, r.exit, r.err());
+            assertTrue(r.out().contains("trained 2 steps (8 samples, 0 skipped)"), r.out());
+        }
+        try (CliRun r = CliRun.of("data", "resize", "--manifest", m.toString(), "--out", out.toString(), "--shorter-side", "16")) {
+            assertEquals(1, r.exit);
+            assertTrue(r.err().contains("pairs.txt: header [image;text] lacks column 'filepath'"), r.err());
         }
     }
 

@@ -12,6 +12,7 @@ import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.data.Batch;
 import org.clip4j.train.data.BatchLoader;
+import org.clip4j.train.data.Sampling;
 import org.clip4j.train.data.ImageTextSource;
 import org.clip4j.train.optim.AdamW;
 import org.clip4j.train.optim.GradientTools;
@@ -122,7 +123,7 @@ public final class Trainer {
                 resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
         // The loader delivers micro-batches; accumFreq consecutive ones form a global batch.
         TrainTransform augment = b.augment ? TrainTransform.builder().size(pre.size()).scale(b.scaleLo, b.scaleHi).build() : null;
-        try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, b.shuffle, seed, position,
+        try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, Sampling.of(b.shuffle, b.resampled), seed, position,
                 b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)));
              BufferedWriter metrics = metricsWriter(step == 0)) {
             for (TrainingListener l : b.listeners) l.onStart(model);
@@ -294,6 +295,7 @@ public final class Trainer {
         private String optimizer = "adamw", schedule = "cosine", resume;
         private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
         private boolean shuffle = true, lockImage, lockText, freezeBnStats, augment = true, recompute;
+        private boolean resampled;
         private double scaleLo = 0.9, scaleHi = 1.0;
         private int unlockedGroups, unlockedLayers;
         private Path checkpointDir;
@@ -324,6 +326,8 @@ public final class Trainer {
         /** Global-norm gradient clipping; 0 (default) disables it. */
         public Builder gradClip(double maxNorm) { this.gradClip = maxNorm; return this; }
         public Builder shuffle(boolean s) { this.shuffle = s; return this; }
+        /** Samples drawn with replacement (OpenCLIP's {@code --dataset-resampled}, {@link Sampling#RESAMPLED}); wins over shuffle. */
+        public Builder datasetResampled(boolean r) { this.resampled = r; return this; }
         /**
          * Training augmentation (default on, as OpenCLIP): RandomResizedCrop of 90–100 % of the area, see
          * {@link TrainTransform}; off = the evaluation transform.

@@ -154,6 +154,7 @@ public final class PillowResize {
         byte[] out = new byte[rows * outW * channels];
         int inStride = width * channels;
         if (channels == 3) return horizontal8Rgb(src, inStride, firstRow, rows, co, k, out);
+        if (channels == 4) return horizontal8Rgba(src, inStride, firstRow, rows, co, k, out);
         int o = 0;
         for (int y = 0; y < rows; y++) {
             int rowStart = (firstRow + y) * inStride;
@@ -195,6 +196,36 @@ public final class PillowResize {
                 out[o + 1] = clip8(g);
                 out[o + 2] = clip8(b);
                 o += 3;
+            }
+        }
+        return out;
+    }
+
+    /** {@link #horizontal8} for 4 interleaved channels (RGBA, CMYK): one walk over the taps feeds all four sums. */
+    private static byte[] horizontal8Rgba(byte[] src, int inStride, int firstRow, int rows, ResampleCoefficients co,
+                                          int[] k, byte[] out) {
+        int outW = co.outSize;
+        int ks = co.kernelSize;
+        int o = 0;
+        for (int y = 0; y < rows; y++) {
+            int rowStart = (firstRow + y) * inStride;
+            for (int x = 0; x < outW; x++) {
+                int p = rowStart + co.min[x] * 4;
+                int n = co.count[x];
+                int kb = x * ks;
+                int s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
+                for (int t = 0; t < n; t++, p += 4) {
+                    int w = k[kb + t];
+                    s0 += (src[p] & 0xff) * w;
+                    s1 += (src[p + 1] & 0xff) * w;
+                    s2 += (src[p + 2] & 0xff) * w;
+                    s3 += (src[p + 3] & 0xff) * w;
+                }
+                out[o] = clip8(s0);
+                out[o + 1] = clip8(s1);
+                out[o + 2] = clip8(s2);
+                out[o + 3] = clip8(s3);
+                o += 4;
             }
         }
         return out;

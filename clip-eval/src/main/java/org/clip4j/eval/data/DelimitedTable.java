@@ -11,28 +11,24 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A UTF-8 table with a header line: tab-separated (no quoting) when the file name ends in {@code .tsv}, else
- * comma-separated with RFC 4180 double quotes. Blank lines are skipped; a line with the wrong number of fields
- * is an error naming the file and line.
+ * A UTF-8 table with a header line: tab-separated when the file name ends in {@code .tsv}, else comma-separated.
+ * Both follow RFC 4180 quoting (a field that starts with a double quote may hold separators, line breaks and
+ * doubled quotes), as pandas' {@code read_csv(sep='\t')} does for OpenCLIP's TSV manifests. Blank lines are
+ * skipped; a line with the wrong number of fields is an error naming the file and line.
+ *
+ * <p>{@link #readRows} and {@link #parse} are the one delimited-text parser of clip4j: clip-train's manifests
+ * read through them too.
  */
 public record DelimitedTable(Path file, List<String> header, List<List<String>> rows) {
-    /** Reads {@code file}. */
+    /** Reads {@code file}; every row must have as many fields as the header (names stripped of blanks). */
     public static DelimitedTable read(Path file) {
         if (!Files.isRegularFile(file)) throw new ClipException(file + ": no such manifest file");
-        boolean tsv = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".tsv");
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ClipException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (text.startsWith("\uFEFF")) text = text.substring(1);
-        List<List<String>> lines = tsv ? splitTsv(text) : splitCsv(text, file);
-        if (lines.isEmpty()) throw new ClipException(file + ": empty (expected a header line, then one row per image)");
+        List<List<String>> lines = readRows(file, null);
         List<String> header = lines.get(0).stream().map(String::strip).toList();
         List<List<String>> rows = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             List<String> r = lines.get(i);
+            if (r.size() == 1 && r.get(0).isBlank()) continue; // a line of blanks
             if (r.size() != header.size()) {
                 throw new ClipException(file + ": row " + (i + 1) + " has " + r.size() + " fields, the header has "
                         + header.size() + " " + header);
@@ -51,25 +47,45 @@ public record DelimitedTable(Path file, List<String> header, List<List<String>> 
                 + "; the header has " + header + ")");
     }
 
-    private static List<List<String>> splitTsv(String text) {
-        List<List<String>> out = new ArrayList<>();
-        for (String line : text.split("\r?\n")) {
-            if (line.isBlank()) continue;
-            out.add(List.of(line.split("\t", -1)));
-        }
-        return out;
+    /** The separator a file name implies: tab for {@code .tsv} (any case), else comma. */
+    public static char defaultSeparator(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".tsv") ? '\t' : ',';
     }
 
-    private static List<List<String>> splitCsv(String text, Path file) {
-        List<List<String>> out = new ArrayList<>();
+    /**
+     * The rows of UTF-8 {@code file} (a leading byte-order mark dropped), the header first, as {@link #parse} splits
+     * them; {@code separator} null means {@link #defaultSeparator}. Rows may differ in length: callers check.
+     * Throws a {@link ClipException} naming the file when it cannot be read, is empty or has an unterminated quote.
+     */
+    public static List<List<String>> readRows(Path file, Character separator) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ClipException(file + ": cannot read manifest: " + e.getMessage(), e);
+        }
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
+        List<List<String>> rows = parse(file, text, separator != null ? separator : defaultSeparator(file));
+        if (rows.isEmpty()) throw new ClipException(file + ": empty manifest (expected a header line, then one row per item)");
+        return rows;
+    }
+
+    /**
+     * RFC 4180 rows of {@code text} separated by {@code sep}: a double quote opens a quoted field only as a
+     * field's first character (elsewhere it is literal, as in Python's csv module); inside one, {@code ""} is a
+     * quote and separators and line breaks are kept. Lines end with LF, CRLF or CR. Blank lines are skipped.
+     * {@code file} only names the source in the error for an unterminated quote.
+     */
+    public static List<List<String>> parse(Path file, String text, char sep) {
+        List<List<String>> rows = new ArrayList<>();
         List<String> row = new ArrayList<>();
         StringBuilder field = new StringBuilder();
-        boolean quoted = false, any = false;
+        boolean quoted = false, fieldStarted = false;
         int line = 1;
         for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
+            char c = text.charAt(i);
             if (quoted) {
-                if (ch == '"') {
+                if (c == '"') {
                     if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
                         field.append('"');
                         i++;
@@ -77,35 +93,37 @@ public record DelimitedTable(Path file, List<String> header, List<List<String>> 
                         quoted = false;
                     }
                 } else {
-                    if (ch == '\n') line++;
-                    field.append(ch);
+                    if (c == '\n') line++;
+                    field.append(c);
                 }
-            } else if (ch == '"') {
+            } else if (c == '"' && !fieldStarted) {
                 quoted = true;
-                any = true;
-            } else if (ch == ',') {
+                fieldStarted = true;
+            } else if (c == sep) {
                 row.add(field.toString());
                 field.setLength(0);
-                any = true;
-            } else if (ch == '\n' || ch == '\r') {
-                if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
-                if (any || field.length() > 0) {
-                    row.add(field.toString());
-                    out.add(row);
-                }
+                fieldStarted = false;
+            } else if (c == '\n' || c == '\r') {
+                if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
+                endRow(rows, row, field, fieldStarted);
                 row = new ArrayList<>();
                 field.setLength(0);
-                any = false;
+                fieldStarted = false;
                 line++;
             } else {
-                field.append(ch);
+                field.append(c);
+                fieldStarted = true;
             }
         }
-        if (quoted) throw new ClipException(file + ": unterminated quoted field (line " + line + ")");
-        if (any || field.length() > 0) {
-            row.add(field.toString());
-            out.add(row);
-        }
-        return out;
+        if (quoted) throw new ClipException(file + ": unterminated quoted field at line " + line);
+        endRow(rows, row, field, fieldStarted);
+        return rows;
+    }
+
+    /** Adds the row ending here unless the line was blank (no separator, no characters, no quotes). */
+    private static void endRow(List<List<String>> rows, List<String> row, StringBuilder field, boolean fieldStarted) {
+        if (row.isEmpty() && !fieldStarted) return;
+        row.add(field.toString());
+        rows.add(row);
     }
 }

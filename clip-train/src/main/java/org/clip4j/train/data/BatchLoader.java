@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ahead of the model, into a bounded queue of ready batches.
  *
  * <p>The sample stream is endless: position p is sample {@code order(p / size)[p % size]}, where the order of
- * epoch e is a permutation drawn from (seed, e) (or the manifest order without shuffling). A batch takes the
+ * epoch e is, by {@link Sampling}, a permutation drawn from (seed, e), draws with replacement from (seed, e), or
+ * the manifest order. A batch takes the
  * next samples of the stream; a sample whose image cannot be read is skipped and counted (logged once per
  * sample), never the end of an epoch. Everything depends only on (source, seed, start position), never on
  * thread timing, so a run resumed at a batch's {@link Batch#positionAfter()} sees exactly the batches that would
@@ -44,7 +44,7 @@ public final class BatchLoader implements AutoCloseable {
     private final TrainTransform augment;   // null: the evaluation transform
     private final ClipTokenizer tokenizer;
     private final int contextLength, batchSize;
-    private final boolean shuffle;
+    private final Sampling sampling;
     private final long seed;
     private final ExecutorService workers;
     private final Thread assembler;
@@ -68,6 +68,18 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
                        int contextLength, int batchSize, boolean shuffle, long seed, long startPosition, int threads,
                        int prefetchBatches) {
+        this(source, pre, augment, tokenizer, contextLength, batchSize, Sampling.of(shuffle, false), seed, startPosition,
+                threads, prefetchBatches);
+    }
+
+    /**
+     * A loader drawing its stream with {@code sampling} (the boolean constructors: {@link Sampling#PERMUTATION} when
+     * shuffling, else {@link Sampling#SEQUENTIAL}); {@code augment} as in the constructor above.
+     */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, Sampling sampling, long seed, long startPosition, int threads,
+                       int prefetchBatches) {
+        java.util.Objects.requireNonNull(sampling, "sampling");
         if (augment != null && augment.size() != pre.size()) {
             throw new IllegalArgumentException("augmentation size " + augment.size() + " != preprocessing size " + pre.size());
         }
@@ -79,7 +91,7 @@ public final class BatchLoader implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.contextLength = contextLength;
         this.batchSize = batchSize;
-        this.shuffle = shuffle;
+        this.sampling = sampling;
         this.seed = seed;
         this.ready = new ArrayBlockingQueue<>(Math.max(1, prefetchBatches));
         AtomicInteger n = new AtomicInteger();
@@ -96,34 +108,8 @@ public final class BatchLoader implements AutoCloseable {
     private record Prepared(float[] pixels, long[] ids) {
     }
 
-    /** The source index at stream position {@code p}. */
-    long indexAt(long p, long[][] cache) {
-        long size = source.size();
-        long epoch = p / size;
-        if (!shuffle) return p % size;
-        if (cache[0] == null || cache[1][0] != epoch) {
-            cache[0] = permutation(size, seed, epoch);
-            cache[1] = new long[]{epoch};
-        }
-        return cache[0][(int) (p % size)];
-    }
-
-    /** Fisher–Yates permutation of [0, size) drawn from (seed, epoch). */
-    static long[] permutation(long size, long seed, long epoch) {
-        long[] perm = new long[Math.toIntExact(size)];
-        for (int i = 0; i < perm.length; i++) perm[i] = i;
-        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + epoch);
-        for (int i = perm.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            long t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        return perm;
-    }
-
     private void assemble(long position) {
-        long[][] cache = new long[2][];
+        SampleOrder order = new SampleOrder(sampling, source.size(), seed);
         Deque<long[]> pendingIdx = new ArrayDeque<>();     // {position, index}
         Deque<Future<Prepared>> pending = new ArrayDeque<>();
         int ahead = batchSize * (ready.remainingCapacity() + 1);
@@ -138,7 +124,7 @@ public final class BatchLoader implements AutoCloseable {
                 long after = position;
                 while (filled < batchSize && !closed) {
                     while (pending.size() < ahead) {
-                        long idx = indexAt(next, cache), pos = next;
+                        long idx = order.indexAt(next), pos = next;
                         pendingIdx.add(new long[]{next, idx});
                         pending.add(workers.submit(() -> prepare(idx, pos)));
                         next++;
@@ -274,7 +260,7 @@ public final class BatchLoader implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "BatchLoader[" + source.describe() + ", batch " + batchSize + ", shuffle " + shuffle + ", seed " + seed
+        return "BatchLoader[" + source.describe() + ", batch " + batchSize + ", sampling " + sampling + ", seed " + seed
                 + ", context " + contextLength + ", image " + pre.size() + "]";
     }
 }

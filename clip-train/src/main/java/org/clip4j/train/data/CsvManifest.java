@@ -3,10 +3,8 @@ package org.clip4j.train.data;
 import org.clip4j.core.ClipException;
 import org.clip4j.core.image.DecodedImage;
 import org.clip4j.core.image.ImageDecoder;
+import org.clip4j.eval.data.DelimitedTable;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +13,8 @@ import java.util.List;
  * A CSV/TSV manifest of image paths and captions, as OpenCLIP's {@code --train-data x.csv}: a header row naming
  * the columns, by default {@code filepath} and {@code title}; image paths relative to the manifest's folder (or
  * absolute). A {@code .tsv} file is tab-separated, anything else comma-separated unless told otherwise. Quoted
- * fields (with doubled quotes, separators and line breaks inside) follow RFC 4180.
+ * fields (with doubled quotes, separators and line breaks inside) follow RFC 4180, in TSV too; parsing is
+ * {@link DelimitedTable#readRows}.
  */
 public final class CsvManifest implements ImageTextSource {
     private final Path file;
@@ -84,68 +83,9 @@ public final class CsvManifest implements ImageTextSource {
         return List.copyOf(values);
     }
 
-    /** The parsed rows of {@code file}, the header first (never empty). */
+    /** The parsed rows of {@code file}, the header first (never empty): clip-eval's one delimited-text parser. */
     private static List<List<String>> rows(Path file, Character separator) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ClipException(file + ": cannot read manifest: " + e.getMessage(), e);
-        }
-        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1); // byte-order mark
-        char sep = separator != null ? separator : file.getFileName().toString().toLowerCase().endsWith(".tsv") ? '\t' : ',';
-        List<List<String>> rows = parse(file, text, sep);
-        if (rows.isEmpty()) throw new ClipException(file + ": empty manifest, expected a header row");
-        return rows;
-    }
-
-    /** RFC 4180 rows: quoted fields may hold separators, doubled quotes and line breaks. */
-    static List<List<String>> parse(Path file, String text, char sep) {
-        List<List<String>> rows = new ArrayList<>();
-        List<String> row = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false, fieldStarted = false;
-        int line = 1;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
-                        field.append('"');
-                        i++;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    if (c == '\n') line++;
-                    field.append(c);
-                }
-            } else if (c == '"' && field.length() == 0 && !fieldStarted) {
-                quoted = true;
-                fieldStarted = true;
-            } else if (c == sep) {
-                row.add(field.toString());
-                field.setLength(0);
-                fieldStarted = false;
-            } else if (c == '\n' || c == '\r') {
-                if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') i++;
-                row.add(field.toString());
-                rows.add(row);
-                row = new ArrayList<>();
-                field.setLength(0);
-                fieldStarted = false;
-                line++;
-            } else {
-                field.append(c);
-                fieldStarted = true;
-            }
-        }
-        if (quoted) throw new ClipException(file + ": unterminated quoted field at line " + line);
-        if (fieldStarted || field.length() > 0 || !row.isEmpty()) {
-            row.add(field.toString());
-            rows.add(row);
-        }
-        return rows;
+        return DelimitedTable.readRows(file, separator);
     }
 
     @Override

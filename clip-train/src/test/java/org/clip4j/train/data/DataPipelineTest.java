@@ -95,7 +95,7 @@ class DataPipelineTest {
 
     @Test
     void shuffleIsADeterministicPermutationPerEpoch() {
-        long[] a = BatchLoader.permutation(100, 7, 0), b = BatchLoader.permutation(100, 7, 0), c = BatchLoader.permutation(100, 7, 1);
+        long[] a = SampleOrder.permutation(100, 7, 0), b = SampleOrder.permutation(100, 7, 0), c = SampleOrder.permutation(100, 7, 1);
         assertArrayEquals(a, b);
         assertFalse(Arrays.equals(a, c));
         long[] sorted = a.clone();
