@@ -56,7 +56,10 @@ public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Summary of a finished run; the caller owns (closes) the model. */
+    /**
+     * Summary of a finished run; the caller owns (closes) the model, which is back in evaluation mode and float32
+     * precision whatever the training precision.
+     */
     public record TrainResult(ClipModel model, TrainingState state, Path lastCheckpoint) {
     }
 
@@ -201,6 +204,7 @@ public final class Trainer {
             opt.close();
         }
         model.train(false);
+        model.setPrecision(Precision.FP32); // the weights are float32: evaluate them exactly (and fast on CPUs)
         return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
                 scaler == null ? null : scaler.state()), last);
     }
