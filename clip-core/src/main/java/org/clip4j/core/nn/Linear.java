@@ -60,11 +60,17 @@ public final class Linear extends Module {
             Nd4j.gemm(Tensors.rows(x), weight.value(), Tensors.rows(y), false, true, 1.0, 0.0);
             if (tape != null) tape.push(this).ref(x);
         } else {
-            INDArray xh = p.cast(Tensors.rows(x));   // [rows, in], half
-            INDArray wh = p.cast(weight.value());    // [out, in], half
+            INDArray x2 = Tensors.rows(x), w = weight.value();
+            INDArray xh = p.cast(x2), wh = p.cast(w); // [rows, in], [out, in] in the half type (new unless already)
             Precision.gemm(xh, wh, Tensors.rows(y), false, true, 1.0, 0.0, p);
-            if (tape != null) tape.push(this).keep(xh).keep(wh);
-            else Tensors.release(xh, wh);
+            if (tape != null) {
+                Tape.Frame f = tape.push(this);
+                if (xh != x2) f.keep(xh); else f.ref(xh);
+                if (wh != w) f.keep(wh); else f.ref(wh);
+            } else {
+                if (xh != x2) Tensors.release(xh);
+                if (wh != w) Tensors.release(wh);
+            }
         }
         if (bias != null) Tensors.rows(y).addiRowVector(bias.value());
         return y;
@@ -85,7 +91,7 @@ public final class Linear extends Module {
                 INDArray dyh = p.cast(dy2);                     // cast once, used by both products
                 Precision.gemm(dyh, xh, weight.grad(), true, false, 1.0, 1.0, p); // float32 accumulation
                 Precision.gemm(dyh, wh, Tensors.rows(dx), false, false, 1.0, 0.0, p);
-                Tensors.release(dyh);
+                if (dyh != dy2) Tensors.release(dyh);
             }
             if (bias != null) {
                 INDArray db = dy2.sum(0); // [out], float32
