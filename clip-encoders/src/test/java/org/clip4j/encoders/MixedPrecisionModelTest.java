@@ -87,7 +87,7 @@ class MixedPrecisionModelTest {
             }
             // Errors follow the significand: bf16 has 3 bits fewer than fp16, about 8× the error.
             double ratio = global.get(Precision.BF16) / global.get(Precision.FP16);
-            assertTrue(ratio > 3 && ratio < 24, "bf16/fp16 gradient error ratio " + ratio);
+            assertTrue(ratio > 2 && ratio < 32, "bf16/fp16 gradient error ratio " + ratio);
             m.setPrecision(Precision.FP32);
             Run again = run(m, Precision.FP32, images, ids);
             assertEquals(fp32.loss, again.loss, 0.0, "FP32 after a half run is the float32 path, bit for bit");

@@ -89,6 +89,10 @@ public final class Trainer {
         // fp16 only: bf16 has float32's exponent range, fp32 needs no scaling.
         LossScaler scaler = b.precision.needsLossScaling() ? b.scaler.build() : null;
         if (scaler != null && state != null && state.lossScaler() != null) scaler.load(state.lossScaler());
+        String savedPrecision = state == null ? null : state.provenance().get("precision");
+        if (savedPrecision != null && !savedPrecision.split(" ")[0].equals(b.precision.cliName())) {
+            LOG.warn("resuming a run saved with precision {} in precision {}", savedPrecision.split(" ")[0], b.precision.cliName());
+        }
         TowerLock lock = b.lock();
         Set<String> frozen = lock.frozen(model);
         model.train(true);

@@ -55,6 +55,7 @@ public final class LossScaler {
         return growthTracker;
     }
 
+    /** The state to save in a checkpoint (see {@link #load}). */
     public State state() {
         return new State(scale, growthTracker);
     }
