@@ -2,6 +2,7 @@ package org.clip4j.cli;
 
 import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
+import org.clip4j.core.nn.Precision;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.CheckpointStore;
 import org.clip4j.train.Trainer;
@@ -84,6 +85,13 @@ final class TrainCommand implements Callable<Integer> {
             "same gradients, less memory, about one extra forward pass."})
     boolean gradCheckpointing;
 
+    @Option(names = "--precision", paramLabel = "fp32|bf16|fp16", defaultValue = "fp32", description = {
+            "Mixed precision: matrix products in bf16 or fp16, float32 master weights,",
+            "optimiser state, LayerNorm, softmax and loss; fp16 adds dynamic loss scaling.",
+            "OpenCLIP's amp_bf16 and amp are accepted for bf16 and fp16. Default ${DEFAULT-VALUE}:",
+            "on CPUs ND4J's half types are slower (docs/training.md)."})
+    String precision;
+
     @Option(names = "--no-shuffle", description = "Batches follow manifest order.")
     boolean noShuffle;
 
@@ -157,6 +165,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Precision prec;
+        try {
+            prec = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage());
+        }
         ClipConfig cfg = null;
         if (resume == null && init == null) {
             if (model == null) throw new IllegalArgumentException("--model NAME|CONFIG.json or --init PATH is required");
@@ -177,7 +191,7 @@ final class TrainCommand implements Callable<Integer> {
                 imageSize = m.config().vision().imageSize();
             }
         }
-        Trainer.Builder b = Trainer.builder()
+        Trainer.Builder b = Trainer.builder().precision(prec)
                 .data(source(data, imageSize, seed, false))
                 .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
                 .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).datasetResampled(datasetResampled).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)

@@ -88,4 +88,20 @@ class TrainCommandTest {
             }
         }
     }
+
+    @Test
+    void precisionOptionAcceptsOpenClipNamesAndRejectsOthers() throws IOException {
+        Path cfg = tmp.resolve("tiny.json");
+        Files.writeString(cfg, TINY);
+        CliRun bad = CliRun.of("train", "--model", cfg.toString(), "--data", "synthetic:16", "--precision", "fp8");
+        assertEquals(1, bad.exit);
+        assertTrue(bad.err().contains("--precision 'fp8': expected fp32, bf16 or fp16"), bad.err());
+        Path dir = tmp.resolve("bf16");
+        CliRun run = CliRun.of("train", "--model", cfg.toString(), "--data", "synthetic:16", "--batch-size", "8",
+                "--steps", "2", "--data-threads", "1", "--precision", "amp_bf16", "--checkpoint-dir", dir.toString());
+        assertEquals(0, run.exit, run.rawErr());
+        JsonNode state = new ObjectMapper().readTree(dir.resolve("step-00000002").resolve("trainer.json").toFile());
+        assertTrue(state.path("provenance").path("precision").asText().startsWith("bf16 (mixed"), state.toString());
+        assertFalse(state.has("loss_scaler"), "bf16 runs without loss scaling");
+    }
 }

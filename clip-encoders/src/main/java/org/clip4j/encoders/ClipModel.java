@@ -6,6 +6,7 @@ import org.clip4j.core.nn.Activation;
 import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Module;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Precision;
 import org.clip4j.core.nn.Probe;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
@@ -158,6 +159,17 @@ public final class ClipModel extends Module implements AutoCloseable {
         text.transformer().setRecompute(on);
     }
 
+    /**
+     * Mixed precision: the matrix products of both towers in {@code p}'s type, everything else (and every
+     * parameter) float32; see {@link Precision}. Applies to evaluation forwards too. Do not switch it between a
+     * forward and its backward.
+     */
+    @Override
+    public void setPrecision(Precision p) {
+        super.setPrecision(p);
+        text.setPrecision(p);
+    }
+
     /** Image features [N, E], not normalised (as the reference {@code encode_image}). */
     public INDArray encodeImage(INDArray images) {
         return visual.forward(images, null);
@@ -215,12 +227,22 @@ public final class ClipModel extends Module implements AutoCloseable {
      * The forward still runs in training mode, so an unfrozen BatchNorm updates its running statistics.
      */
     public double forwardBackward(INDArray images, INDArray ids, boolean imageBackward, boolean textBackward) {
+        return forwardBackward(images, ids, imageBackward, textBackward, 1.0);
+    }
+
+    /**
+     * As {@link #forwardBackward(INDArray, INDArray, boolean, boolean)} with the loss gradient multiplied by
+     * {@code gradScale} before backward (loss scaling for fp16): every gradient accumulated is scaled by it, the
+     * returned loss is not.
+     */
+    public double forwardBackward(INDArray images, INDArray ids, boolean imageBackward, boolean textBackward,
+                                  double gradScale) {
         // One tape per tower, so either backward can be skipped.
         try (Tape imageTape = new Tape(); Tape textTape = new Tape()) {
             INDArray img = visual.forward(images, imageTape);
             INDArray txt = text.forward(ids, textTape);
             double loss;
-            try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, logitScale)) {
+            try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, logitScale, gradScale)) {
                 loss = r.loss();
                 Tensors.release(img, txt);
                 if (textBackward) text.backward(r.textGrad(), textTape);

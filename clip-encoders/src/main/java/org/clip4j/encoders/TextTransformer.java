@@ -8,6 +8,7 @@ import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.LayerNorm;
 import org.clip4j.core.nn.Module;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Precision;
 import org.clip4j.core.nn.ResidualAttentionBlock;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
@@ -125,7 +126,7 @@ public final class TextTransformer extends Module {
         INDArray pooled = Nd4j.create(z.dataType(), n, w);                // [N, W]
         Nd4j.pullRows(Tensors.rows(z), pooled, 1, rowsOfEot);
         Tensors.release(z);
-        INDArray features = Nd4j.gemm(pooled, textProjection.value(), false, false); // [N, E]
+        INDArray features = Precision.gemm(pooled, textProjection.value(), false, false, precision()); // [N, E]
         if (tape != null) {
             tape.push(this).keep(pooled).value(rowsOfEot).value(new long[] {n, c, w});
         } else {
@@ -142,8 +143,9 @@ public final class TextTransformer extends Module {
             long[] shape = f.get(2);
             int c = (int) shape[1];
 
-            Nd4j.gemm(pooled, dFeatures, textProjection.grad(), true, false, 1.0, 1.0);
-            INDArray dPooled = Nd4j.gemm(dFeatures, textProjection.value(), false, true); // [N, W]
+            Precision p = precision();
+            Precision.gemm(pooled, dFeatures, textProjection.grad(), true, false, 1.0, 1.0, p);
+            INDArray dPooled = Precision.gemm(dFeatures, textProjection.value(), false, true, p); // [N, W]
             INDArray dz = Nd4j.zeros(dPooled.dataType(), shape);                            // [N, C, W]
             INDArray dz2 = Tensors.rows(dz);
             for (int i = 0; i < rowsOfEot.length; i++) dz2.getRow(rowsOfEot[i]).assign(dPooled.getRow(i));

@@ -6,6 +6,7 @@ import org.clip4j.core.nn.Activation;
 import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.LayerNorm;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Precision;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.nn.Transformer;
@@ -99,8 +100,8 @@ public final class VisionTransformer extends ImageEncoder {
         if (dense != img) Tensors.release(dense);
         if (img != images) Tensors.release(img);
         INDArray emb = Nd4j.create(type, n, g2, width);                 // [N, g², W]
-        Nd4j.gemm(patches.reshape('c', n * g2, k), conv1.value().reshape('c', width, k), Tensors.rows(emb),
-                false, true, 1.0, 0.0);
+        Precision.gemm(patches.reshape('c', n * g2, k), conv1.value().reshape('c', width, k), Tensors.rows(emb),
+                false, true, 1.0, 0.0, precision());
         emit("visual.conv1", () -> emb.reshape('c', n, grid, grid, width).permute(0, 3, 1, 2)); // NCHW
 
         INDArray x = Nd4j.zeros(type, n, tokens, width);                 // [N, g²+1, W]
@@ -119,7 +120,7 @@ public final class VisionTransformer extends ImageEncoder {
         INDArray c = lnPost.forward(cls, tape);
         Tensors.release(cls);
         emit("visual.ln_post", () -> c);
-        INDArray features = Nd4j.gemm(c, proj.value(), false, false);  // [N, E]
+        INDArray features = Precision.gemm(c, proj.value(), false, false, precision()); // [N, E]
         if (tape != null) {
             tape.push(this).keep(patches).keep(c);
         } else {
@@ -135,8 +136,9 @@ public final class VisionTransformer extends ImageEncoder {
             INDArray c = f.array(1);       // [N, W], ln_post output
             long n = c.size(0), g2 = (long) grid * grid, tokens = g2 + 1, k = 3L * patch * patch;
 
-            Nd4j.gemm(c, dFeatures, proj.grad(), true, false, 1.0, 1.0);   // dproj += cᵀ dF
-            INDArray dc = Nd4j.gemm(dFeatures, proj.value(), false, true);  // [N, W]
+            Precision p = precision();
+            Precision.gemm(c, dFeatures, proj.grad(), true, false, 1.0, 1.0, p);   // dproj += cᵀ dF
+            INDArray dc = Precision.gemm(dFeatures, proj.value(), false, true, p);  // [N, W]
             INDArray dcls = lnPost.backward(dc, tape);
             Tensors.release(dc);
             INDArray dy = Nd4j.zeros(dcls.dataType(), n, tokens, width);  // only the class token has a gradient
@@ -152,8 +154,8 @@ public final class VisionTransformer extends ImageEncoder {
             INDArray dCls = dx.get(all(), point(0), all()).sum(0);
             classEmbedding.accumulate(dCls);
             INDArray dEmb = dx.get(all(), interval(1, tokens), all()).dup('c'); // [N, g², W]
-            Nd4j.gemm(Tensors.rows(dEmb), patches.reshape('c', n * g2, k), conv1.grad().reshape('c', width, k),
-                    true, false, 1.0, 1.0);                                   // dconv += dEmbᵀ patches
+            Precision.gemm(Tensors.rows(dEmb), patches.reshape('c', n * g2, k), conv1.grad().reshape('c', width, k),
+                    true, false, 1.0, 1.0, p);                                // dconv += dEmbᵀ patches
             Tensors.release(dx, dPos, dCls, dEmb);
         }
     }

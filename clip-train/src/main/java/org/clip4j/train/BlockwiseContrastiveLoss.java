@@ -26,6 +26,12 @@ public final class BlockwiseContrastiveLoss {
 
     /** Same contract as {@link ContrastiveLoss#forwardBackward}: accumulates logit_scale's gradient. */
     public static ContrastiveLoss.Result forwardBackward(INDArray image, INDArray text, Parameter logitScale, int block) {
+        return forwardBackward(image, text, logitScale, block, 1.0);
+    }
+
+    /** As {@link ContrastiveLoss#forwardBackward(INDArray, INDArray, Parameter, double)}: gradients of gradScale·loss. */
+    public static ContrastiveLoss.Result forwardBackward(INDArray image, INDArray text, Parameter logitScale, int block,
+                                                         double gradScale) {
         long n = image.size(0);
         if (text.size(0) != n) throw new IllegalArgumentException("contrastive loss needs as many texts as images, got " + n + " and " + text.size(0));
         double s = Math.exp(logitScale.value().getDouble(0));
@@ -85,7 +91,7 @@ public final class BlockwiseContrastiveLoss {
             Transforms.exp(pc, false);                                                 // softmax over columns
             g.addi(pc);
             for (long i = r0; i < r1; i++) g.putScalar(i - r0, i, g.getDouble(i - r0, i) - 2.0);
-            g.muli(1.0 / (2.0 * n));                                                   // ∂loss/∂L for this block
+            g.muli(gradScale / (2.0 * n));                                             // ∂loss/∂L for this block
             INDArray gl = g.mul(logits);
             dScale += gl.sumNumber().doubleValue();                                    // ∂loss/∂ls = Σ G∘L
             INDArray aBlock = a.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());

@@ -7,6 +7,7 @@ import org.clip4j.core.ClipException;
 import org.clip4j.core.safetensors.SafetensorsFile;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.clip4j.encoders.ClipModel;
+import org.clip4j.train.optim.LossScaler;
 import org.clip4j.train.optim.Optimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -34,7 +35,8 @@ import java.util.stream.Stream;
  *   <li>{@code model.safetensors}: the weights with OpenAI names and the config in metadata (what
  *       {@link ClipModel#load} and {@code clip embed --model} read);</li>
  *   <li>{@code optimizer.safetensors}: the optimiser state by parameter name, step count in metadata;</li>
- *   <li>{@code trainer.json}: {@link TrainingState} (step, data position, seed, provenance).</li>
+ *   <li>{@code trainer.json}: {@link TrainingState} (step, data position, seed, provenance, the fp16 loss
+ *       scaler's state).</li>
  * </ul>
  * A checkpoint is written into a temporary sibling folder and renamed into place only when complete, so a crash
  * (even SIGKILL) never leaves a partial checkpoint under a real name; older ones beyond {@code keepLast} are
@@ -130,8 +132,16 @@ public final class CheckpointStore {
             for (String k : new String[]{"step", "samples_seen", "data_position", "skipped", "seed", "last_loss"}) {
                 if (!n.has(k)) throw new ClipException(f + ": missing field '" + k + "'");
             }
+            LossScaler.State scaler = null;
+            JsonNode ls = n.get("loss_scaler");
+            if (ls != null) {
+                if (!ls.has("scale") || !ls.has("growth_tracker")) {
+                    throw new ClipException(f + ": 'loss_scaler' needs 'scale' and 'growth_tracker'");
+                }
+                scaler = new LossScaler.State(ls.get("scale").asDouble(), ls.get("growth_tracker").asInt());
+            }
             return new TrainingState(n.get("step").asLong(), n.get("samples_seen").asLong(), n.get("data_position").asLong(),
-                    n.get("skipped").asLong(), n.get("seed").asLong(), n.get("last_loss").asDouble(), prov);
+                    n.get("skipped").asLong(), n.get("seed").asLong(), n.get("last_loss").asDouble(), prov, scaler);
         } catch (IOException e) {
             throw new ClipException(f + ": cannot read trainer state: " + e.getMessage(), e);
         }
@@ -157,6 +167,11 @@ public final class CheckpointStore {
         n.put("skipped", s.skipped());
         n.put("seed", s.seed());
         n.put("last_loss", s.lastLoss());
+        if (s.lossScaler() != null) {
+            ObjectNode ls = n.putObject("loss_scaler");
+            ls.put("scale", s.lossScaler().scale());
+            ls.put("growth_tracker", s.lossScaler().growthTracker());
+        }
         ObjectNode p = n.putObject("provenance");
         s.provenance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> p.put(e.getKey(), e.getValue()));
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);

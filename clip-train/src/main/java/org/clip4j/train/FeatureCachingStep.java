@@ -94,6 +94,15 @@ public final class FeatureCachingStep {
      * micro-batch, as without locking).
      */
     public static double forwardBackward(ClipModel model, MicroBatches batches, boolean imageBackward, boolean textBackward) {
+        return forwardBackward(model, batches, imageBackward, textBackward, 1.0);
+    }
+
+    /**
+     * As {@link #forwardBackward(ClipModel, MicroBatches, boolean, boolean)} with the loss gradient multiplied by
+     * {@code gradScale} (loss scaling): every accumulated gradient is scaled by it, the returned loss is not.
+     */
+    public static double forwardBackward(ClipModel model, MicroBatches batches, boolean imageBackward, boolean textBackward,
+                                         double gradScale) {
         ImageEncoder visual = model.visual();
         TextTransformer text = model.text();
         int k = batches.count();
@@ -121,8 +130,8 @@ public final class FeatureCachingStep {
         double loss;
         // Beyond 4,096 pairs the N×N logits (and their copies) get large: compute them in blocks of rows.
         try (ContrastiveLoss.Result r = n > DENSE_LIMIT
-                ? BlockwiseContrastiveLoss.forwardBackward(img, txt, model.logitScale(), 1024)
-                : ContrastiveLoss.forwardBackward(img, txt, model.logitScale())) {
+                ? BlockwiseContrastiveLoss.forwardBackward(img, txt, model.logitScale(), 1024, gradScale)
+                : ContrastiveLoss.forwardBackward(img, txt, model.logitScale(), gradScale)) {
             loss = r.loss();
             img.close();
             txt.close();

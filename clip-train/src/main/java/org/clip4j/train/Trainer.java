@@ -8,6 +8,7 @@ import org.clip4j.core.image.TrainTransform;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.model.ContrastiveLoss;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Precision;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.data.Batch;
@@ -16,6 +17,7 @@ import org.clip4j.train.data.Sampling;
 import org.clip4j.train.data.ImageTextSource;
 import org.clip4j.train.optim.AdamW;
 import org.clip4j.train.optim.GradientTools;
+import org.clip4j.train.optim.LossScaler;
 import org.clip4j.train.optim.LrSchedule;
 import org.clip4j.train.optim.Optimizer;
 import org.clip4j.train.optim.Sgd;
@@ -55,7 +57,10 @@ public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Summary of a finished run; the caller owns (closes) the model. */
+    /**
+     * Summary of a finished run; the caller owns (closes) the model, which is back in evaluation mode and float32
+     * precision whatever the training precision.
+     */
     public record TrainResult(ClipModel model, TrainingState state, Path lastCheckpoint) {
     }
 
@@ -81,6 +86,14 @@ public final class Trainer {
                 : ClipModel.create(b.config, seed);
         ClipConfig cfg = model.config();
         model.setActivationRecompute(b.recompute);
+        model.setPrecision(b.precision);
+        // fp16 only: bf16 has float32's exponent range, fp32 needs no scaling.
+        LossScaler scaler = b.precision.needsLossScaling() ? b.scaler.build() : null;
+        if (scaler != null && state != null && state.lossScaler() != null) scaler.load(state.lossScaler());
+        String savedPrecision = state == null ? null : state.provenance().get("precision");
+        if (savedPrecision != null && !savedPrecision.split(" ")[0].equals(b.precision.cliName())) {
+            LOG.warn("resuming a run saved with precision {} in precision {}", savedPrecision.split(" ")[0], b.precision.cliName());
+        }
         TowerLock lock = b.lock();
         Set<String> frozen = lock.frozen(model);
         model.train(true);
@@ -118,8 +131,9 @@ public final class Trainer {
         double lastLoss = state != null ? state.lastLoss() : Double.NaN;
         int badInARow = 0;
         Path last = resumeFrom;
-        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {} lr {} wd {}, seed {}{}",
+        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {} lr {} wd {}, seed {}, precision {}{}{}",
                 cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), b.data.describe(), total, b.batchSize, micro, b.optimizer, b.lr, b.wd, seed,
+                b.precision.cliName(), scaler == null ? "" : " (" + scaler + ")",
                 resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
         // The loader delivers micro-batches; accumFreq consecutive ones form a global batch.
         TrainTransform augment = b.augment ? TrainTransform.builder().size(pre.size()).scale(b.scaleLo, b.scaleHi).build() : null;
@@ -138,16 +152,23 @@ public final class Trainer {
                 Batch lastPart = parts.get(parts.size() - 1);
                 try (GlobalBatch global = new GlobalBatch(parts, loader, b.pixelBudget)) {
                     model.zeroGrad();
-                    loss = parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids(), imageBackward, textBackward)
-                            : FeatureCachingStep.forwardBackward(model, global, imageBackward, textBackward);
+                    double gradScale = scaler == null ? 1.0 : scaler.scale(); // loss gradient × S (fp16)
+                    loss = parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids(), imageBackward, textBackward, gradScale)
+                            : FeatureCachingStep.forwardBackward(model, global, imageBackward, textBackward, gradScale);
                     samplesSeen += lastPart.positionAfter() - position;
                     position = lastPart.positionAfter();
                     for (Batch part : parts) skippedSamples += part.skipped();
                 }
-                skippedStep = !Double.isFinite(loss) || GradientTools.hasNonFinite(params);
+                if (scaler == null) {
+                    skippedStep = !Double.isFinite(loss) || GradientTools.hasNonFinite(params);
+                } else { // GradScaler: unscale before clipping and the step; on overflow skip and back off
+                    skippedStep = scaler.unscale(params) || !Double.isFinite(loss);
+                    scaler.update(skippedStep);
+                }
                 if (skippedStep) {
                     badInARow++;
-                    LOG.warn("step {}: non-finite loss or gradient (loss {}); step skipped ({} in a row)", step + 1, loss, badInARow);
+                    LOG.warn("step {}: non-finite loss or gradient (loss {}); step skipped ({} in a row){}", step + 1, loss, badInARow,
+                            scaler == null ? "" : ", loss scale now " + scaler.scale());
                     if (badInARow >= b.maxBadSteps) {
                         throw new ClipException(badInARow + " consecutive non-finite steps at step " + (step + 1)
                                 + "; stopping. The last good checkpoint is " + (last == null ? "(none)" : last));
@@ -163,7 +184,7 @@ public final class Trainer {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 StepMetrics m = new StepMetrics(step, total, loss, lr, Math.exp(model.logitScale().value().getDouble(0)),
                         b.batchSize / secs, loader.waitSeconds() - wait0, skippedStep);
-                writeMetrics(metrics, m);
+                writeMetrics(metrics, m, scaler);
                 for (TrainingListener l : b.listeners) l.onStep(m);
                 if (b.valData != null && b.valEvery > 0 && (step % b.valEvery == 0 || step == total)) {
                     Map<String, Double> v = validate(model, pre, tok, ctx);
@@ -171,9 +192,12 @@ public final class Trainer {
                     for (TrainingListener l : b.listeners) l.onValidation(step, v);
                     writeValidation(metrics, step, v);
                 }
-                // Only after a good step: a run that ends in a streak of bad steps keeps its last good checkpoint.
-                if (store != null && !skippedStep && (step % b.checkpointEvery == 0 || step == total)) {
-                    TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance);
+                // Only after a good step: a run that ends in a streak of bad steps keeps its last good checkpoint. An
+                // fp16 overflow with a finite loss is routine (the scaler backed off; weights untouched): it saves.
+                boolean goodState = !skippedStep || scaler != null && Double.isFinite(loss);
+                if (store != null && goodState && (step % b.checkpointEvery == 0 || step == total)) {
+                    TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
+                            scaler == null ? null : scaler.state());
                     last = store.save(model, opt, s);
                     for (TrainingListener l : b.listeners) l.onCheckpoint(step, last);
                 }
@@ -185,7 +209,9 @@ public final class Trainer {
             opt.close();
         }
         model.train(false);
-        return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance), last);
+        model.setPrecision(Precision.FP32); // the weights are float32: evaluate them exactly (and fast on CPUs)
+        return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
+                scaler == null ? null : scaler.state()), last);
     }
 
     private static CheckpointStore requireStore(CheckpointStore s) {
@@ -246,6 +272,9 @@ public final class Trainer {
                 + (b.gradClip > 0 ? " grad_clip=" + b.gradClip : ""));
         if (!b.lock().equals(TowerLock.NONE)) p.put("lock", b.lock().toString());
         p.put("augment", b.augment ? "RandomResizedCrop scale " + b.scaleLo + "-" + b.scaleHi : "none (evaluation transform)");
+        p.put("precision", b.precision.cliName() + (b.precision.isHalf()
+                ? " (mixed: " + b.precision.cliName() + " matrix products; float32 master weights, optimiser state, LayerNorm, softmax, loss"
+                + (b.precision.needsLossScaling() ? "; dynamic loss scaling" : "") + ")" : ""));
         p.put("init", b.init == null ? "random (reference initialisation)" : b.init.toString());
         String v = Trainer.class.getPackage().getImplementationVersion();
         p.put("clip4j", v == null ? "development" : v);
@@ -262,7 +291,7 @@ public final class Trainer {
                 fresh ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
 
-    private static void writeMetrics(BufferedWriter w, StepMetrics m) throws IOException {
+    private static void writeMetrics(BufferedWriter w, StepMetrics m, LossScaler scaler) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("step", m.step());
         n.put("loss", m.loss());
@@ -271,6 +300,7 @@ public final class Trainer {
         n.put("samples_per_s", m.samplesPerSecond());
         n.put("data_wait_s", m.dataWaitSeconds());
         if (m.skippedStep()) n.put("skipped_step", true);
+        if (scaler != null) n.put("loss_scale", scaler.scale()); // after this step's update
         w.write(n.toString());
         w.newLine();
         w.flush();
@@ -301,6 +331,8 @@ public final class Trainer {
         private Path checkpointDir;
         private int dataThreads = Math.max(1, Runtime.getRuntime().availableProcessors()), prefetch = 2, maxBadSteps = 10;
         private long pixelBudget = 1L << 30;
+        private Precision precision = Precision.FP32;
+        private LossScaler.Builder scaler = LossScaler.builder();
         private final List<TrainingListener> listeners = new ArrayList<>();
 
         /** Train a new model of this architecture from the reference initialisation. */
@@ -338,6 +370,23 @@ public final class Trainer {
          * about one extra forward pass per step, much less activation memory. Default off.
          */
         public Builder activationRecompute(boolean on) { this.recompute = on; return this; }
+        /**
+         * Mixed precision (OpenCLIP's {@code --precision amp_bf16} / {@code amp}): the models' matrix products in
+         * bf16 or fp16, with float32 master weights, optimiser state, LayerNorm, softmax and loss; fp16 adds
+         * dynamic loss scaling ({@link #lossScaler}). Default {@link Precision#FP32}: on CPUs the half types are
+         * not faster in ND4J (see docs/training.md).
+         */
+        public Builder precision(Precision p) {
+            if (p == null) throw new IllegalArgumentException("precision: expected FP32, BF16 or FP16, got null");
+            this.precision = p;
+            return this;
+        }
+        /** The fp16 loss scaler's options (default PyTorch's GradScaler: 2¹⁶, ×2 after 2,000 clean steps, ×0.5). */
+        public Builder lossScaler(LossScaler.Builder s) {
+            if (s == null) throw new IllegalArgumentException("lossScaler: expected a LossScaler.Builder, got null");
+            this.scaler = s;
+            return this;
+        }
         /** RandomResizedCrop's area range (default 0.9–1.0, OpenCLIP's {@code aug_cfg.scale}). */
         public Builder augmentScale(double lo, double hi) { this.scaleLo = lo; this.scaleHi = hi; return this; }
         public Builder seed(long s) { this.seed = s; return this; }

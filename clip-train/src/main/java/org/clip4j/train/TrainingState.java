@@ -1,5 +1,7 @@
 package org.clip4j.train;
 
+import org.clip4j.train.optim.LossScaler;
+
 import java.util.Map;
 
 /**
@@ -12,11 +14,18 @@ import java.util.Map;
  * @param skipped       samples skipped so far because their image could not be read
  * @param seed          the run's seed (model init, data order; all randomness derives from it and positions)
  * @param lastLoss      loss of the last step
- * @param provenance    config, data description and hash, versions, global batch, optimiser settings
+ * @param provenance    config, data description and hash, versions, global batch, optimiser settings, precision
+ * @param lossScaler    the fp16 loss scaler's state, or null when the run has none (fp32, bf16)
  */
 public record TrainingState(long step, long samplesSeen, long dataPosition, long skipped, long seed, double lastLoss,
-                            Map<String, String> provenance) {
+                            Map<String, String> provenance, LossScaler.State lossScaler) {
     public TrainingState {
         provenance = Map.copyOf(provenance);
+    }
+
+    /** A state without loss scaler. */
+    public TrainingState(long step, long samplesSeen, long dataPosition, long skipped, long seed, double lastLoss,
+                         Map<String, String> provenance) {
+        this(step, samplesSeen, dataPosition, skipped, seed, lastLoss, provenance, null);
     }
 }

@@ -56,6 +56,15 @@ public final class ContrastiveLoss {
      * {@code logit_scale} into {@code logitScale.grad()} and returns the feature gradients.
      */
     public static Result forwardBackward(INDArray image, INDArray text, Parameter logitScale) {
+        return forwardBackward(image, text, logitScale, 1.0);
+    }
+
+    /**
+     * As {@link #forwardBackward(INDArray, INDArray, Parameter)} for the loss multiplied by {@code gradScale}
+     * (loss scaling): the feature gradients and logit_scale's gradient are scaled by it, the returned loss is not.
+     * A power of two scales exactly.
+     */
+    public static Result forwardBackward(INDArray image, INDArray text, Parameter logitScale, double gradScale) {
         long n = image.size(0);
         if (text.size(0) != n) {
             throw new IllegalArgumentException("contrastive loss needs as many texts as images, got " + n + " and "
@@ -80,7 +89,7 @@ public final class ContrastiveLoss {
         INDArray pColT = pCol.transpose().dup('c');
         INDArray dLogits = pRow.addi(pColT);
         for (int i = 0; i < n; i++) dLogits.putScalar(i, i, dLogits.getDouble(i, i) - 2.0);
-        dLogits.muli(1.0 / (2.0 * n));
+        dLogits.muli(gradScale / (2.0 * n));
 
         // logit_scale: logits = exp(ls)·cos, so dL/dls = s · Σ dLogits ∘ cos.
         INDArray dLogitsCos = dLogits.mul(cos);

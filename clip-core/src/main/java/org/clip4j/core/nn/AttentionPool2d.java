@@ -105,9 +105,9 @@ public final class AttentionPool2d extends Module {
         INDArray kh = splitHeads(k, n, l), vh = splitHeads(v, n, l);           // [N, H, L, hd]
         Tensors.release(k, v);
 
-        INDArray p = Nd4j.matmul(qh, kh, null, false, true, false);            // scores [N, H, 1, L]
+        INDArray p = Precision.matmul(qh, kh, null, false, true, precision());            // scores [N, H, 1, L]
         MultiheadAttention.softmaxLastInPlace(p);
-        INDArray o = Nd4j.matmul(p, vh);                                       // [N, H, 1, hd]
+        INDArray o = Precision.matmul(p, vh, null, false, false, precision()); // [N, H, 1, hd]
         INDArray y = cProj.forward(o.reshape('c', n, embed), tape);            // [N, output]
         if (tape != null) {
             // t, t0 and o are referenced by the projections' frames; q (scaled), kh, vh, p are needed here.
@@ -129,13 +129,13 @@ public final class AttentionPool2d extends Module {
 
             INDArray dctx = cProj.backward(dy, tape);                          // [N, C]
             INDArray dO = dctx.reshape('c', n, heads, 1, headDim);
-            INDArray dVh = Nd4j.matmul(p, dO, null, true, false, false);       // Pᵀ dO, [N, H, L, hd]
-            INDArray dS = Nd4j.matmul(dO, vh, null, false, true, false);       // dO Vᵀ, [N, H, 1, L]
+            INDArray dVh = Precision.matmul(p, dO, null, true, false, precision());       // Pᵀ dO, [N, H, L, hd]
+            INDArray dS = Precision.matmul(dO, vh, null, false, true, precision());       // dO Vᵀ, [N, H, 1, L]
             Tensors.release(dctx);
             MultiheadAttention.softmaxBackwardInPlace(p, dS);                  // gradient of the scores
-            INDArray dq = Nd4j.matmul(dS, kh);                                 // [N, H, 1, hd] = [N, C]
+            INDArray dq = Precision.matmul(dS, kh, null, false, false, precision()); // [N, H, 1, hd] = [N, C]
             dq.muli(1.0 / Math.sqrt(headDim));                                 // through the q scaling
-            INDArray dKh = Nd4j.matmul(dS, qh, null, true, false, false);      // dSᵀ q_scaled, [N, H, L, hd]
+            INDArray dKh = Precision.matmul(dS, qh, null, true, false, precision());      // dSᵀ q_scaled, [N, H, L, hd]
             Tensors.release(dS);
             INDArray dv = mergeHeads(dVh, n, l), dk = mergeHeads(dKh, n, l);   // [N, L, C]
             Tensors.release(dVh, dKh);

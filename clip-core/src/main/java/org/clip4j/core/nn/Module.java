@@ -18,6 +18,7 @@ public abstract class Module {
     private final String name;
     private final List<Object> entries = new ArrayList<>(); // Parameter | Module, in state-dict order
     private Probe probe;
+    private volatile Precision precision = Precision.FP32;
 
     protected Module(String name) {
         NativeAllocator.ensureConfigured(); // large buffers freed on close() leave the process at once
@@ -97,6 +98,22 @@ public abstract class Module {
     public void setProbe(Probe p) {
         probe = p;
         for (Object e : entries) if (e instanceof Module m) m.setProbe(p);
+    }
+
+    /**
+     * The type of this module's matrix products, for it and all sub-modules (see {@link Precision}; default
+     * {@link Precision#FP32}). Parameters and activations stay in the model's type whatever the precision. Do not
+     * switch it between a forward and its backward.
+     */
+    public void setPrecision(Precision p) {
+        if (p == null) throw new IllegalArgumentException(name + ": precision must not be null");
+        precision = p;
+        for (Object e : entries) if (e instanceof Module m) m.setPrecision(p);
+    }
+
+    /** The precision of this module's matrix products. */
+    public Precision precision() {
+        return precision;
     }
 
     /** Reports an intermediate to the probe, if one is installed (the supplier is not called otherwise). */

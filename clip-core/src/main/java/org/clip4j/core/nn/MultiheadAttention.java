@@ -58,14 +58,14 @@ public final class MultiheadAttention extends Module {
         // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
         q.muli(1.0 / Math.sqrt(headDim));
 
-        INDArray p = Nd4j.matmul(q, k, null, false, true, false); // scores [B, H, T, T]
+        INDArray p = Precision.matmul(q, k, null, false, true, precision()); // scores [B, H, T, T]
         if (causal) {
             INDArray mask = causalMask(t, p.dataType());
             p.addi(mask); // broadcast over [B, H]
             Tensors.release(mask);
         }
         softmaxLastInPlace(p);                                      // probabilities
-        INDArray o = Nd4j.matmul(p, v);                             // [B, H, T, hd]
+        INDArray o = Precision.matmul(p, v, null, false, false, precision()); // [B, H, T, hd]
         // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
         INDArray ctx = o.permute(0, 2, 1, 3).dup('c');
         Tensors.release(o);
@@ -91,13 +91,13 @@ public final class MultiheadAttention extends Module {
             Tensors.release(dctx);
 
             INDArray dqkvh = Nd4j.create(dy.dataType(), 3, b, heads, t, headDim);
-            Nd4j.matmul(p, dO, dqkvh.get(point(2)), true, false, false); // dV = Pᵀ dO
-            INDArray dS = Nd4j.matmul(dO, v, null, false, true, false); // dP = dO Vᵀ, [B, H, T, T]
+            Precision.matmul(p, dO, dqkvh.get(point(2)), true, false, precision()); // dV = Pᵀ dO
+            INDArray dS = Precision.matmul(dO, v, null, false, true, precision()); // dP = dO Vᵀ, [B, H, T, T]
             Tensors.release(dO);
             softmaxBackwardInPlace(p, dS);                                // dS = P ∘ (dP − Σ dP∘P)
-            Nd4j.matmul(dS, k, dqkvh.get(point(0)), false, false, false); // d(scaled q) = dS K
+            Precision.matmul(dS, k, dqkvh.get(point(0)), false, false, precision()); // d(scaled q) = dS K
             dqkvh.get(point(0)).muli(1.0 / Math.sqrt(headDim));            // chain rule through the q scaling
-            Nd4j.matmul(dS, q, dqkvh.get(point(1)), true, false, false);  // dK = dSᵀ q_scaled
+            Precision.matmul(dS, q, dqkvh.get(point(1)), true, false, precision());  // dK = dSᵀ q_scaled
             Tensors.release(dS);
 
             // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]

@@ -2,9 +2,11 @@ package org.clip4j.examples.bench;
 
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Precision;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.optim.AdamW;
 import org.clip4j.train.optim.GradientTools;
+import org.clip4j.train.optim.LossScaler;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,6 +28,9 @@ import java.util.Random;
  * java ... TrainBenchmark ROW [STEPS]
  *   ROW: tiny-64 (the clip4j-tiny config, batch 64) | vit-b32-32 (ViT-B/32, batch 32)
  * java ... TrainBenchmark ROW STEPS recompute     (the same with activation recompute)
+ * java ... TrainBenchmark ROW STEPS - bf16        (mixed precision: products in bf16 or fp16, see Precision;
+ *                                                  fp16 scales the loss gradient by 2^16 and unscales, as the
+ *                                                  Trainer does; "-" = no recompute)
  * </pre>
  */
 public final class TrainBenchmark {
@@ -35,8 +40,10 @@ public final class TrainBenchmark {
         ClipConfig cfg = ClipConfig.builtin(row.startsWith("tiny") ? "clip4j-tiny" : "ViT-B-32-quickgelu");
         int batch = Integer.parseInt(row.substring(row.lastIndexOf('-') + 1));
         boolean recompute = args.length > 2 && args[2].equals("recompute");
+        Precision precision = args.length > 3 ? Precision.parse(args[3]) : Precision.FP32;
         try (ClipModel m = ClipModel.create(cfg, 0)) {
             m.setActivationRecompute(recompute);
+            m.setPrecision(precision);
             int r = cfg.vision().imageSize(), ctx = cfg.text().contextLength();
             INDArray images = Nd4j.randn(DataType.FLOAT, batch, 3, r, r);                 // [n, 3, R, R]
             Random rnd = new Random(0);
@@ -50,19 +57,22 @@ public final class TrainBenchmark {
             INDArray tokens = Nd4j.createFromArray(ids);
             List<Parameter> params = new ArrayList<>(m.parameters());
             m.train(true);
+            LossScaler scaler = precision.needsLossScaling() ? LossScaler.builder().build() : null;
             try (AdamW opt = AdamW.vitDefaults(params, 0.2)) {
                 Runnable step = () -> {
                     m.zeroGrad();
-                    m.forwardBackward(images, tokens);
-                    opt.step(1e-4);
+                    m.forwardBackward(images, tokens, true, true, scaler == null ? 1.0 : scaler.scale());
+                    boolean overflow = scaler != null && scaler.unscale(params);
+                    if (scaler != null) scaler.update(overflow);
+                    if (!overflow) opt.step(1e-4);
                     GradientTools.clampLogitScale(m.logitScale());
                 };
                 step.run(); // warm-up (allocates the optimiser moments)
                 double median = ModelBenchmark.median(steps, step);
-                System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"recompute\": %b, \"step_s\": %.4f, \"samples_per_s\": %.1f, "
+                System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"recompute\": %b, \"precision\": \"%s\", \"step_s\": %.4f, \"samples_per_s\": %.1f, "
                                 + "\"steps\": %d, \"peak_rss_mb\": %.0f, \"rss_end_mb\": %.0f, \"parameters\": %d, "
                                 + "\"threads\": \"%s\", \"native_build\": \"%s\"}%n",
-                        row, recompute, median, batch / median, steps, ModelBenchmark.rssKb("VmHWM") / 1024.0,
+                        row, recompute, precision.cliName(), median, batch / median, steps, ModelBenchmark.rssKb("VmHWM") / 1024.0,
                         ModelBenchmark.rssKb("VmRSS") / 1024.0, m.parameterCount(),
                         System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
                         System.getProperty("org.bytedeco.javacpp.platform.extension", "plain"));
