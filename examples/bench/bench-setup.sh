@@ -1,4 +1,4 @@
-# Sourced by run-model-bench.sh and run-train-bench.sh (from the project root): installs the PyTorch peer's Debian
+# Sourced by run-model-bench.sh, run-train-bench.sh and run-frontend-bench.sh (from the project root): installs the PyTorch peer's Debian
 # packages if missing (needs root), builds clip4j, and sets
 #   cp   the class path of the examples with the oneDNN ND4J natives,
 #   ext  the JavaCPP platform extension of the ND4J build to load (CLIP4J_ND4J_BUILD=plain|avx2|avx512, default:
