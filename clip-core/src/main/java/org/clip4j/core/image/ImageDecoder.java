@@ -173,6 +173,8 @@ public final class ImageDecoder {
                 throw new ImageDecodeException(name + ": truncated WebP file (RIFF header declares " + (riffSize + 8)
                         + " bytes, the file has " + data.length + ")");
             }
+            // Still lossy files: our own VP8 decoder, bit-exact with libwebp (TwelveMonkeys' is not).
+            if (WebpLossy.isStillLossy(data)) return WebpLossy.decode(data, name);
         }
         String[] format = new String[1];
         BufferedImage image = withReader(data, name, reader -> {
