@@ -260,6 +260,7 @@ final class Vp8Decoder {
     private int[][] mbModes; // [mbW][16]
 
     private final short[] coeffs = new short[384]; // 16 Y, 4 U, 4 V blocks of 16, raster order within a block
+    private final short[] y2 = new short[16];           // the Y2 (luma DC) block of a 16x16 macroblock
     private int nonZeroY, nonZeroUv;
 
     private void parseIntraModeRow() {
@@ -378,7 +379,8 @@ final class Vp8Decoder {
         int first;
         int acType;
         if (!mbIs4x4[x]) {
-            short[] dc = new short[16];
+            short[] dc = y2;
+            java.util.Arrays.fill(dc, (short) 0);
             int ctx = nzDcTop[x] + nzDcLeft;
             int nz = coefficients(tr, 1, ctx, q[2], q[3], 0, dc, 0);
             int flag = nz > 0 ? 1 : 0;
@@ -446,9 +448,11 @@ final class Vp8Decoder {
         return (nonY | nonUv) == 0;
     }
 
+    private final int[] whtTmp = new int[16];
+
     /** Inverse Walsh-Hadamard transform of the Y2 block into the DC of the 16 luma blocks. */
-    private static void inverseWht(short[] in, short[] out) {
-        int[] tmp = new int[16];
+    private void inverseWht(short[] in, short[] out) {
+        int[] tmp = whtTmp;
         for (int i = 0; i < 4; i++) {
             int a0 = in[i] + in[12 + i];
             int a1 = in[4 + i] + in[8 + i];

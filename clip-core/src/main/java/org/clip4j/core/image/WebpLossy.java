@@ -78,21 +78,22 @@ final class WebpLossy {
             int at = (int) q;
             long size = le32(d, at + 4);
             if (tag(d, at, "VP8L")) return null;
-            if (tag(d, at, "VP8 ")) {
-                if (at + 8 + size > end) {
-                    if (name == null) return TRUNCATED;
-                    throw new ImageDecodeException(name + ": truncated WebP: VP8 chunk declares " + size
-                            + " bytes, " + (end - at - 8) + " remain");
-                }
-                return new Layout(at + 8, (int) size, alphOff, alphSize, alphaFlag, canvasW, canvasH);
+            if (at + 8 + size > end) {
+                if (name == null) return TRUNCATED;
+                throw new ImageDecodeException(name + ": truncated WebP: " + new String(d, at, 4,
+                        java.nio.charset.StandardCharsets.ISO_8859_1).strip() + " chunk declares " + size + " bytes, "
+                        + (end - at - 8) + " remain");
             }
-            if (tag(d, at, "ALPH") && alphOff < 0 && at + 8 + size <= end) {
+            if (tag(d, at, "VP8 ")) return new Layout(at + 8, (int) size, alphOff, alphSize, alphaFlag, canvasW, canvasH);
+            if (tag(d, at, "ALPH") && alphOff < 0) {
                 alphOff = at + 8;
                 alphSize = (int) size;
             }
             q = at + 8 + size + (size & 1);
         }
-        return null;
+        // an extended still file without its image chunk
+        if (name == null) return TRUNCATED;
+        throw new ImageDecodeException(name + ": truncated or incomplete WebP: no VP8 or VP8L image chunk after the VP8X header");
     }
 
     /** Decodes a file for which {@link #isStillLossy} is true. */
@@ -211,9 +212,16 @@ final class WebpLossy {
             throw new ImageDecodeException(name + ": lossless alpha plane decoded as " + image.getWidth() + "x"
                     + image.getHeight() + ", expected " + w + "x" + h);
         }
-        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
         byte[] plane = new byte[w * h];
-        for (int i = 0; i < plane.length; i++) plane[i] = (byte) (argb[i] >> 8);
+        java.awt.image.ColorModel cm = image.getColorModel();
+        if (!(cm instanceof java.awt.image.IndexColorModel) && !cm.isAlphaPremultiplied()
+                && image.getRaster().getNumBands() >= 3) {
+            int[] green = image.getRaster().getSamples(0, 0, w, h, 1, (int[]) null); // bands are R, G, B(, A)
+            for (int i = 0; i < plane.length; i++) plane[i] = (byte) green[i];
+        } else {
+            int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+            for (int i = 0; i < plane.length; i++) plane[i] = (byte) (argb[i] >> 8);
+        }
         return plane;
     }
 
