@@ -6,7 +6,7 @@ What it writes, into clip-core/src/test/resources/org/clip4j/core/image/extra/:
     sizes, RGBA with partial and zero alpha, LA, 16-bit gray (Pillow mode I), 16-bit RGB and gray+alpha, 1/4-bit
     gray, palettes with tRNS / 4-bit indices / indices past the palette end, gray and RGB with tRNS, an Adam7
     interlaced PNG, JPEG (4:2:0, 4:4:4 progressive, gray, CMYK, with an ICC profile), GIF, BMP (palette, gray
-    palette, 24-bit) and WebP (lossless and lossy);
+    palette, 24-bit) and WebP (lossless, lossy RGB and lossy RGBA);
   * extra_cases.json: per image the Pillow mode and size, the SHA-256 of the decoded samples, and per resize mode
     (shortest, squash, longest) and size (32, 64, 224, 336) the resized size, window offsets and the SHA-256 of the
     uint8 RGB result;
@@ -40,7 +40,7 @@ from PIL import Image, ImageCms, ImageOps
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'org', 'clip4j', 'core', 'image', 'extra')
 SIZES = [32, 64, 224, 336]
 MODES = ['shortest', 'squash', 'longest']
-FULL = {'webp_lossy_64x48.webp'}   # lossy WebP: arrays up to n=64 stored in full, for readable failure messages
+FULL = {'webp_lossy_64x48.webp', 'webp_lossy_rgba_45x37.webp'}   # lossy WebP: arrays up to n=64 stored in full, for readable failure messages
 
 
 # ---------------------------------------------------------------- PNG writer
@@ -171,6 +171,10 @@ def make_inputs():
     pil('rgb_33x21.bmp', Image.fromarray(smooth(rng, 21, 33, 3).astype(np.uint8)))
     pil('webp_lossless_rgba_24x19.webp', Image.fromarray(smooth(rng, 19, 24, 4).astype(np.uint8), 'RGBA'), lossless=True)
     pil('webp_lossy_64x48.webp', Image.fromarray(smooth(rng, 48, 64, 3, noise=2).astype(np.uint8)), quality=80)
+    # lossy RGBA (VP8 + lossless ALPH), odd size: convert("RGB") drops the alpha after resizing
+    lossy_rgba = smooth(rng, 37, 45, 4, noise=4).astype(np.uint8)
+    lossy_rgba[:, :10, 3] = 0
+    pil('webp_lossy_rgba_45x37.webp', Image.fromarray(lossy_rgba, 'RGBA'), quality=70)
     return files
 
 
