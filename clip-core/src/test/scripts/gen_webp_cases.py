@@ -6,8 +6,10 @@ What it writes, into clip-core/src/test/resources/org/clip4j/core/image/webp/:
     smooth, noisy and hard-edged content; written by Pillow (image.save(..., "WEBP", quality=...)) and by cwebp
     with other encoder settings: simple loop filter (-nostrong), loop filter off (-f 0), sharpness, one to four
     segments, -sharp_yuv, -sns, alpha stored raw (-alpha_method 0) or lossless (1), every alpha filter
-    (none/fast/best), quantised alpha (-alpha_q < 100 turns on the "levels" pre-processing), -exact, and two
-    hand-made VP8X variants (alpha flag without an ALPH chunk; ALPH chunk without the flag);
+    (none/fast/best), quantised alpha (-alpha_q < 100 turns on the "levels" pre-processing), -exact; two files
+    with 2 and 8 DCT-token partitions (libwebp's encoder called through ctypes, as neither Pillow nor cwebp sets
+    that option); hand-made VP8X files (alpha flag without an ALPH chunk, ALPH chunk without the flag, raw and
+    lossless ALPH with each prediction filter);
   * <case>.pixels: Pillow's decoded samples (Image.open(...).tobytes(), row-major [H, W, C]);
   * webp_cases.json: per case its file, Pillow mode, size, the SHA-256 of the samples and how it was made.
 
@@ -16,6 +18,7 @@ Run from anywhere (the .webp files depend on the libwebp encoder version, the pi
     apt-get install python3-pil python3-numpy webp    # Debian bookworm: Pillow 9.4.0, libwebp/cwebp 1.2.4
     /usr/bin/python3 clip-core/src/test/scripts/gen_webp_cases.py
 """
+import ctypes
 import hashlib
 import io
 import json
@@ -116,6 +119,59 @@ def vp8l_stream(plane):
     return d[25:20 + size]
 
 
+class _Config(ctypes.Structure):   # struct WebPConfig of libwebp 1.2.4 (src/webp/encode.h)
+    _fields_ = [(n, ctypes.c_float if n in ('quality', 'target_PSNR') else ctypes.c_int) for n in (
+        'lossless', 'quality', 'method', 'image_hint', 'target_size', 'target_PSNR', 'segments', 'sns_strength',
+        'filter_strength', 'filter_sharpness', 'filter_type', 'autofilter', 'alpha_compression', 'alpha_filtering',
+        'alpha_quality', 'pass', 'show_compressed', 'preprocessing', 'partitions', 'partition_limit',
+        'emulate_jpeg_size', 'thread_level', 'low_memory', 'near_lossless', 'exact', 'use_delta_palette',
+        'use_sharp_yuv', 'qmin', 'qmax')]
+
+
+class _MemoryWriter(ctypes.Structure):
+    _fields_ = [('mem', ctypes.c_void_p), ('size', ctypes.c_size_t), ('max_size', ctypes.c_size_t),
+                ('pad', ctypes.c_uint32 * 1)]
+
+
+class _Picture(ctypes.Structure):   # struct WebPPicture of libwebp 1.2.4
+    _fields_ = [('use_argb', ctypes.c_int), ('colorspace', ctypes.c_int), ('width', ctypes.c_int),
+                ('height', ctypes.c_int), ('y', ctypes.c_void_p), ('u', ctypes.c_void_p), ('v', ctypes.c_void_p),
+                ('y_stride', ctypes.c_int), ('uv_stride', ctypes.c_int), ('a', ctypes.c_void_p),
+                ('a_stride', ctypes.c_int), ('pad1', ctypes.c_uint32 * 2), ('argb', ctypes.c_void_p),
+                ('argb_stride', ctypes.c_int), ('pad2', ctypes.c_uint32 * 3), ('writer', ctypes.c_void_p),
+                ('custom_ptr', ctypes.c_void_p), ('extra_info_type', ctypes.c_int), ('extra_info', ctypes.c_void_p),
+                ('stats', ctypes.c_void_p), ('error_code', ctypes.c_int), ('progress_hook', ctypes.c_void_p),
+                ('user_data', ctypes.c_void_p), ('pad3', ctypes.c_uint32 * 3), ('pad4', ctypes.c_void_p),
+                ('pad5', ctypes.c_void_p), ('pad6', ctypes.c_uint32 * 8), ('memory_', ctypes.c_void_p),
+                ('memory_argb_', ctypes.c_void_p), ('pad7', ctypes.c_void_p * 2)]
+
+
+def encode_with_partitions(rgb, quality, log2_partitions):
+    """Lossy WebP with 2^log2_partitions DCT-token partitions, through libwebp's advanced API (Debian's
+    libwebp.so.7, the same 1.2.4 as Pillow's): neither Pillow nor cwebp sets WebPConfig.partitions."""
+    lib = ctypes.CDLL('libwebp.so.7')
+    abi = 0x020f                                   # WEBP_ENCODER_ABI_VERSION of 1.2.4
+    config, pic, writer = _Config(), _Picture(), _MemoryWriter()
+    assert lib.WebPConfigInitInternal(ctypes.byref(config), 0, ctypes.c_float(quality), abi)
+    config.partitions = log2_partitions
+    config.low_memory = 1   # the token-buffer path (method >= 3 without low_memory) forces one partition
+    assert lib.WebPValidateConfig(ctypes.byref(config))
+    assert lib.WebPPictureInitInternal(ctypes.byref(pic), abi)
+    h, w, _ = rgb.shape
+    pic.width, pic.height = w, h
+    data = np.ascontiguousarray(rgb).tobytes()
+    assert lib.WebPPictureImportRGB(ctypes.byref(pic), data, 3 * w)
+    lib.WebPMemoryWriterInit(ctypes.byref(writer))
+    pic.writer = ctypes.cast(lib.WebPMemoryWrite, ctypes.c_void_p).value
+    pic.custom_ptr = ctypes.addressof(writer)
+    ok = lib.WebPEncode(ctypes.byref(config), ctypes.byref(pic))
+    out = ctypes.string_at(writer.mem, writer.size)
+    lib.WebPPictureFree(ctypes.byref(pic))
+    lib.WebPMemoryWriterClear(ctypes.byref(writer))
+    assert ok, pic.error_code
+    return out
+
+
 def main():
     assert PIL.__version__ == '9.4.0', PIL.__version__
     assert features.version('webp') == '1.2.4', features.version('webp')
@@ -214,6 +270,12 @@ def main():
             'VP8X, raw ALPH with the %s filter' % fname)
         add('vp8x_alph_lossless_%s' % fname, vp8x(simple_bytes, True, bytes([1 | filt << 2]) + vp8l_stream(res)),
             'VP8X, lossless ALPH with the %s filter' % fname)
+
+    # several DCT-token partitions (macroblock row r uses partition r mod 2^k); 9 and 11 macroblock rows
+    add('parts2_40x140_q70', encode_with_partitions(smooth(rng, 140, 40, 3, noise=8), 70, 1),
+        'libwebp WebPEncode, 2 token partitions')
+    add('parts8_37x170_q60', encode_with_partitions(smooth(rng, 170, 37, 3, noise=8), 60, 3),
+        'libwebp WebPEncode, 8 token partitions')
 
     with open(os.path.join(OUT, 'webp_cases.json'), 'w') as f:
         json.dump({'pillow': PIL.__version__, 'libwebp': features.version('webp'), 'cases': cases}, f, indent=1)

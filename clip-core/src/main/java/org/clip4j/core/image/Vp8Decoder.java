@@ -11,8 +11,11 @@ package org.clip4j.core.image;
  * <p>The planes cover whole macroblocks: {@link Frame#yStride} = 16 × macroblock columns, chroma half that.
  */
 final class Vp8Decoder {
-    /** A decoded frame: planes of whole macroblocks, of which the top-left {@code width × height} is the image. */
-    record Frame(int width, int height, byte[] y, byte[] u, byte[] v, int yStride, int uvStride) {
+    /**
+     * A decoded frame: planes of whole macroblocks, of which the top-left {@code width × height} is the image;
+     * {@code partitions} is the number of DCT-token partitions the stream used.
+     */
+    record Frame(int width, int height, byte[] y, byte[] u, byte[] v, int yStride, int uvStride, int partitions) {
     }
 
     // Prediction modes, numbered as in libwebp (and its probability tables).
@@ -562,7 +565,7 @@ final class Vp8Decoder {
                 }
             }
         }
-        return new Frame(width, height, yPlane, uPlane, vPlane, yStride, uvStride);
+        return new Frame(width, height, yPlane, uPlane, vPlane, yStride, uvStride, parts.length);
     }
 
     /** Sets the left column (129) and, on the first row, the row above (127) of the work buffers. */
