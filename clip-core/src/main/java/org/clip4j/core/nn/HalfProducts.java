@@ -160,7 +160,7 @@ public final class HalfProducts {
             }
             return null;
         } catch (RuntimeException e) {
-            return "fails on this CPU (the ND4J error logged just before is this one-time probe's)";
+            return "fails on this CPU (ND4J may have logged this one-time probe's failure just before)";
         } finally {
             Tensors.release(af, bf, want, wantH, ah, bh, got, gotF, a3, b3, got3, got3f);
         }
