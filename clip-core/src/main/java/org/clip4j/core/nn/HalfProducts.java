@@ -9,9 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Where the half-precision matrix products of {@link Precision#gemm} and {@link Precision#matmul} run: in the
@@ -49,8 +47,8 @@ public final class HalfProducts {
         EMULATED
     }
 
-    /** Per half type, the path chosen (probed at most once per process unless {@link #force} resets it). */
-    private static final Map<Precision, Path> CHOSEN = new EnumMap<>(Precision.class);
+    /** The paths chosen for bf16 and fp16 (null until the first product in that type); read without a lock. */
+    private static volatile Path bf16, fp16;
     /** Set by {@link #force}: a mode that wins over the system property; null = use the property. */
     private static String forced;
 
@@ -62,13 +60,19 @@ public final class HalfProducts {
      *
      * @throws IllegalArgumentException for {@link Precision#FP32} or a bad {@value #PROPERTY} value
      */
-    public static synchronized Path path(Precision p) {
+    public static Path path(Precision p) {
         if (!p.isHalf()) throw new IllegalArgumentException("half-precision products: " + p + " is not a half type");
-        Path chosen = CHOSEN.get(p);
-        if (chosen == null) {
-            chosen = choose(p);
-            CHOSEN.put(p, chosen);
-        }
+        Path chosen = p == Precision.BF16 ? bf16 : fp16;
+        return chosen != null ? chosen : choose(p);
+    }
+
+    /** Chooses (probing at most once per type until {@link #force} resets) and remembers the path of p. */
+    private static synchronized Path choose(Precision p) {
+        Path chosen = p == Precision.BF16 ? bf16 : fp16;
+        if (chosen != null) return chosen; // another thread chose while this one waited
+        chosen = decide(p);
+        if (p == Precision.BF16) bf16 = chosen;
+        else fp16 = chosen;
         return chosen;
     }
 
@@ -80,7 +84,8 @@ public final class HalfProducts {
     public static synchronized void force(String mode) {
         if (mode != null) parseMode(mode, "HalfProducts.force");
         forced = mode;
-        CHOSEN.clear();
+        bf16 = null;
+        fp16 = null;
     }
 
     private static String parseMode(String mode, String where) {
@@ -91,7 +96,7 @@ public final class HalfProducts {
         return m;
     }
 
-    private static Path choose(Precision p) {
+    private static Path decide(Precision p) {
         String mode = forced != null ? parseMode(forced, "HalfProducts.force")
                 : parseMode(System.getProperty(PROPERTY, "auto"), "system property " + PROPERTY);
         String type = p.cliName();
