@@ -2,6 +2,7 @@ package org.clip4j.cli;
 
 import org.clip4j.core.image.ImagePreprocessor;
 import org.clip4j.eval.RetrievalMetrics;
+import org.clip4j.eval.Ties;
 import org.clip4j.eval.data.CaptionDataset;
 import org.clip4j.eval.data.DatasetSpec;
 import org.clip4j.encoders.ClipModel;
@@ -38,12 +39,24 @@ final class EvalRetrievalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Also write results.json and results.md here.")
     Path out;
 
+    @Option(names = "--ties", paramLabel = "MODE", defaultValue = "open_clip",
+            description = {"How candidates with exactly the right answer's score rank: open_clip (as",
+                    "torch.argsort(descending=True) orders them, like OpenCLIP's metrics), stable (in",
+                    "index order) or pessimistic (all above it). Default: ${DEFAULT-VALUE}."})
+    String ties;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         if (batch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + ": expected at least 1");
+        Ties tieOrder;
+        try {
+            tieOrder = Ties.parse(ties);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
         CaptionDataset data = DatasetSpec.parse(dataset).openCaptions();
         Map<String, Double> metrics;
         try (ClipModel m = ClipModel.load(model)) {
@@ -73,7 +86,7 @@ final class EvalRetrievalCommand implements Callable<Integer> {
                 ip.update("captions", Math.min(t, s + batch), t);
             }
             try (INDArray a = Nd4j.createFromArray(img); INDArray b = Nd4j.createFromArray(txt)) { // [n, E], [t, E]
-                metrics = RetrievalMetrics.compute(a, b, data.textToImage(), 1, 5, 10);
+                metrics = RetrievalMetrics.compute(a, b, data.textToImage(), tieOrder, 1, 5, 10);
             }
         }
         Map<String, Object> res = new LinkedHashMap<>();
@@ -82,6 +95,7 @@ final class EvalRetrievalCommand implements Callable<Integer> {
         res.put("dataset", data.description());
         res.put("images", data.images().size());
         res.put("captions", data.captions().size());
+        res.put("ties", tieOrder.cliName());
         res.putAll(metrics);
         System.out.println(EvalReport.json(res));
         if (out != null) EvalReport.write(out, "Retrieval: " + data.description(), res, null);

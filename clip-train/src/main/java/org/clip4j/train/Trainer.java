@@ -247,7 +247,8 @@ public final class Trainer {
         Map<String, Double> out = new LinkedHashMap<>();
         int[] pairs = new int[n];
         for (int i = 0; i < n; i++) pairs[i] = i;
-        out.putAll(org.clip4j.eval.RetrievalMetrics.compute(img, txt, pairs, 1, 5, 10));
+        // Ranks as OpenCLIP's validation ranks them (ties in torch.argsort's order), so the numbers compare.
+        out.putAll(org.clip4j.eval.RetrievalMetrics.compute(img, txt, pairs, org.clip4j.eval.Ties.OPEN_CLIP, 1, 5, 10));
         Parameter scale = Parameter.trainable("logit_scale");
         scale.set(model.logitScale().value().dup());
         try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
