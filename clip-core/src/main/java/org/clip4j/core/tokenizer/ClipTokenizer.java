@@ -59,6 +59,8 @@ public final class ClipTokenizer {
     private final Vocabulary vocabulary;
     private final BpeMerges merges;
     private final WordCache cache;
+    /** Whether {@code encode} runs {@link Ftfy#fixText} first, as the reference does. */
+    private final boolean ftfy;
 
     private ClipTokenizer(MergesFiles.Loaded loaded, String source, long startNanos) {
         this(loaded, CACHE_CAPACITY, source, startNanos);
@@ -68,6 +70,7 @@ public final class ClipTokenizer {
         this.vocabulary = loaded.vocabulary();
         this.merges = loaded.merges();
         this.cache = new WordCache(cacheCapacity);
+        this.ftfy = true;
         LOG.debug("Loaded CLIP BPE tokenizer from {}: {} merges, vocabulary size {}, in {} ms", source,
                 merges.size(), vocabulary.size(), (System.nanoTime() - startNanos) / 1_000_000);
     }
@@ -141,6 +144,30 @@ public final class ClipTokenizer {
         }
     }
 
+    private ClipTokenizer(ClipTokenizer other, boolean ftfy) {
+        this.vocabulary = other.vocabulary;
+        this.merges = other.merges;
+        this.cache = other.cache; // pre-token → ids does not depend on the cleaning
+        this.ftfy = ftfy;
+    }
+
+    /**
+     * This tokenizer with ftfy's {@code fix_text} on (the default, as the reference) or off. Off skips the
+     * mojibake and Unicode repairs (see {@link Ftfy}) for speed: text that {@code fix_text} would change then gets
+     * other ids than the reference. Both share the vocabulary and the word cache.
+     *
+     * @param enabled whether {@link #encode} runs {@code ftfy.fix_text} before the HTML unescaping
+     * @return a tokenizer with that setting (this one if it already has it)
+     */
+    public ClipTokenizer withFtfy(boolean enabled) {
+        return enabled == ftfy ? this : new ClipTokenizer(this, enabled);
+    }
+
+    /** Whether {@link #encode} runs ftfy's {@code fix_text} first (true unless turned off by {@link #withFtfy}). */
+    public boolean ftfy() {
+        return ftfy;
+    }
+
     /** A tokenizer with the same vocabulary as this one and its own word cache of the given capacity (for tests). */
     ClipTokenizer withCacheCapacity(int cacheCapacity) {
         return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime());
@@ -181,7 +208,7 @@ public final class ClipTokenizer {
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");
         IntArrayBuilder ids = new IntArrayBuilder(text.length() / 3 + 4);
-        String cleaned = TextCleaner.clean(text);
+        String cleaned = TextCleaner.clean(text, ftfy);
         for (String piece : PreTokenizer.split(cleaned)) {
             if (piece.equals(PreTokenizer.START_OF_TEXT)) {
                 ids.add(vocabulary.sot());
@@ -322,7 +349,7 @@ public final class ClipTokenizer {
 
     @Override
     public String toString() {
-        return "ClipTokenizer[vocabSize=" + vocabulary.size() + ", merges=" + merges.size() + "]";
+        return "ClipTokenizer[vocabSize=" + vocabulary.size() + ", merges=" + merges.size() + ", ftfy=" + ftfy + "]";
     }
 
     /** A growable int array, to avoid boxing. */

@@ -19,12 +19,17 @@ final class TextCleaner {
     private TextCleaner() {
     }
 
-    /** The full cleaning: {@code whitespace_clean(basic_clean(text)).lower()}. */
+    /** The full cleaning: {@code whitespace_clean(basic_clean(text)).lower()}, with ftfy. */
     static String clean(String text) {
-        return PythonCase.lower(whitespaceClean(basicClean(text)));
+        return clean(text, true);
     }
 
-    /** {@code basic_clean}: (identity ftfy), {@code html.unescape} twice, {@code strip()}. */
+    /** The full cleaning, with or without {@code ftfy.fix_text}. */
+    static String clean(String text, boolean ftfy) {
+        return PythonCase.lower(whitespaceClean(basicClean(ftfy ? Ftfy.fixText(text) : text)));
+    }
+
+    /** {@code basic_clean} after {@code fix_text}: {@code html.unescape} twice, {@code strip()}. */
     static String basicClean(String text) {
         return PythonWhitespace.strip(HtmlUnescape.unescape(HtmlUnescape.unescape(text)));
     }
