@@ -52,18 +52,14 @@ final class Ftfy {
     private static final Pattern HTML_ENTITY = Pattern.compile("&#?[0-9A-Za-z]{1,24};");
     private static final Pattern ANSI_ESCAPE = Pattern.compile(
             "\u001b\\[((?:[" + FtfyTables.classBody("py_decimal") + "]|;)*)([a-zA-Z])");
-    private static final Pattern SINGLE_QUOTE = Pattern.compile("[\u02bc\u2018-\u201b]");
-    private static final Pattern DOUBLE_QUOTE = Pattern.compile("[\u201c-\u201f]");
-    private static final Pattern C1_CONTROL = Pattern.compile("[\u0080-\u009f]");
-    /**
-     * Runs of what look like UTF-8 sequences decoded in a single-byte code page, not right after a character
-     * that is almost always such a continuation itself (ftfy's {@code UTF8_DETECTOR_RE}).
-     */
-    private static final Pattern UTF8_DETECTOR = Pattern.compile(FtfyBadness.expand(
-            "(?<![{utf8_continuation_strict}])(?:"
-                    + "[{utf8_first_of_2}][{utf8_continuation}]"
-                    + "|[{utf8_first_of_3}][{utf8_continuation}]{2}"
-                    + "|[{utf8_first_of_4}][{utf8_continuation}]{3})+"), Pattern.UNIX_LINES);
+
+    // ftfy's UTF8_DETECTOR_RE: runs of what look like UTF-8 sequences decoded in a single-byte code page, not
+    // right after a character that is almost always such a continuation itself.
+    private static final CodePointSet UTF8_FIRST_OF_2 = FtfyTables.set("utf8_first_of_2");
+    private static final CodePointSet UTF8_FIRST_OF_3 = FtfyTables.set("utf8_first_of_3");
+    private static final CodePointSet UTF8_FIRST_OF_4 = FtfyTables.set("utf8_first_of_4");
+    private static final CodePointSet UTF8_CONTINUATION = FtfyTables.set("utf8_continuation");
+    private static final CodePointSet UTF8_CONTINUATION_STRICT = FtfyTables.set("utf8_continuation_strict");
 
     private Ftfy() {
     }
@@ -119,7 +115,9 @@ final class Ftfy {
             text = uncurlQuotes(text);
             text = fixLineBreaks(text);
             text = fixSurrogates(text);
-            text = ANSI_ESCAPE.matcher(text).replaceAll("");
+            if (text.indexOf('\u001b') >= 0) {
+                text = ANSI_ESCAPE.matcher(text).replaceAll("");
+            }
             text = removeControlChars(text);
             text = Normalizer.normalize(text, Normalizer.Form.NFC);
             if (text.equals(original)) {
@@ -198,7 +196,7 @@ final class Ftfy {
                 return fixed;
             }
         }
-        if (UTF8_DETECTOR.matcher(text).find()) {
+        if (hasUtf8Run(text)) {
             String fixed = decodeInconsistentUtf8(text);
             if (!fixed.equals(text)) {
                 return fixed;
@@ -212,23 +210,83 @@ final class Ftfy {
                 return fixed;
             }
         }
-        if (C1_CONTROL.matcher(text).find()) {
-            return fixC1Controls(text);
-        }
-        return text;
+        return fixC1Controls(text); // the text itself if it has no C1 control
     }
 
     /** ftfy's {@code decode_inconsistent_utf8}: fixes each UTF-8-looking run that is bad on its own. */
     static String decodeInconsistentUtf8(String text) {
-        Matcher m = UTF8_DETECTOR.matcher(text);
         StringBuilder out = new StringBuilder(text.length());
-        while (m.find()) {
-            String run = m.group();
-            String replacement = run.length() < text.length() && FtfyBadness.isBad(run) ? fixEncoding(run) : run;
-            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        int copied = 0;
+        int pos = 0;
+        while (pos < text.length()) {
+            int end = utf8RunAt(text, pos);
+            if (end < 0) {
+                pos += Character.charCount(text.codePointAt(pos));
+                continue;
+            }
+            String run = text.substring(pos, end);
+            if (run.length() < text.length() && FtfyBadness.isBad(run)) {
+                out.append(text, copied, pos).append(fixEncoding(run));
+                copied = end;
+            }
+            pos = end;
         }
-        m.appendTail(out);
-        return out.toString();
+        return copied == 0 ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /** Whether {@code UTF8_DETECTOR_RE} matches somewhere. */
+    static boolean hasUtf8Run(String text) {
+        for (int pos = 0; pos < text.length(); pos += Character.charCount(text.codePointAt(pos))) {
+            if (utf8RunAt(text, pos) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The end of the {@code UTF8_DETECTOR_RE} match at {@code pos}, or -1: not after a strict continuation
+     * character, then one or more of (first of 2, 1 continuation | first of 3, 2 | first of 4, 3), each time the
+     * first of the three that fits, as the regex engine takes them.
+     */
+    private static int utf8RunAt(String text, int pos) {
+        if (pos > 0 && UTF8_CONTINUATION_STRICT.contains(text.codePointBefore(pos))) {
+            return -1;
+        }
+        int p = pos;
+        while (p < text.length()) {
+            int cp = text.codePointAt(p);
+            int after = p + Character.charCount(cp);
+            int end = -1;
+            if (UTF8_FIRST_OF_2.contains(cp)) {
+                end = continuations(text, after, 1);
+            }
+            if (end < 0 && UTF8_FIRST_OF_3.contains(cp)) {
+                end = continuations(text, after, 2);
+            }
+            if (end < 0 && UTF8_FIRST_OF_4.contains(cp)) {
+                end = continuations(text, after, 3);
+            }
+            if (end < 0) {
+                break;
+            }
+            p = end;
+        }
+        return p > pos ? p : -1;
+    }
+
+    private static int continuations(String text, int pos, int count) {
+        for (int k = 0; k < count; k++) {
+            if (pos >= text.length()) {
+                return -1;
+            }
+            int cp = text.codePointAt(pos);
+            if (!UTF8_CONTINUATION.contains(cp)) {
+                return -1;
+            }
+            pos += Character.charCount(cp);
+        }
+        return pos;
     }
 
     /** ftfy's {@code fix_c1_controls}: U+0080..U+009F become what those bytes are in windows-1252. */
@@ -266,10 +324,24 @@ final class Ftfy {
         return out == null ? text : out.toString();
     }
 
+    /** ftfy's {@code uncurl_quotes}: U+201C..U+201F become {@code "}, U+02BC and U+2018..U+201B {@code '}. */
     static String uncurlQuotes(String text) {
-        return SINGLE_QUOTE.matcher(DOUBLE_QUOTE.matcher(text).replaceAll("\"")).replaceAll("'");
+        char[] chars = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            char straight = c >= '\u201c' && c <= '\u201f' ? '"'
+                    : c == '\u02bc' || (c >= '\u2018' && c <= '\u201b') ? '\'' : 0;
+            if (straight != 0) {
+                if (chars == null) {
+                    chars = text.toCharArray();
+                }
+                chars[i] = straight;
+            }
+        }
+        return chars == null ? text : new String(chars);
     }
 
+    /** ftfy's {@code fix_line_breaks}: CRLF, CR, U+2028, U+2029 and U+0085 become LF. */
     static String fixLineBreaks(String text) {
         return text.replace("\r\n", "\n").replace('\r', '\n').replace('\u2028', '\n').replace('\u2029', '\n')
                 .replace('\u0085', '\n');

@@ -72,7 +72,13 @@ final class FtfyBadness {
         "ā€",
     };
 
-    static final Pattern BADNESS = Pattern.compile(expand(String.join("|", SEQUENCES)), Pattern.UNIX_LINES);
+    /** The sequences as a java.util.regex pattern: slow with these large classes, compiled only for tests. */
+    private static final class Regex {
+        static final Pattern BADNESS = Pattern.compile(expand(String.join("|", SEQUENCES)), Pattern.UNIX_LINES);
+    }
+
+    private static final CharClassPattern BADNESS =
+            CharClassPattern.compile(SEQUENCES, java.util.List.of("py_space", "py_word"));
 
     private FtfyBadness() {
     }
@@ -100,12 +106,17 @@ final class FtfyBadness {
 
     /** ftfy's {@code is_bad}: whether the text contains one of the sequences. */
     static boolean isBad(String text) {
-        return BADNESS.matcher(text).find();
+        return BADNESS.find(text);
     }
 
     /** ftfy's {@code badness}: the number of non-overlapping sequences found, left to right. */
     static int badness(String text) {
-        Matcher m = BADNESS.matcher(text);
+        return BADNESS.count(text);
+    }
+
+    /** {@link #badness} computed with {@code java.util.regex} (for tests). */
+    static int badnessByRegex(String text) {
+        Matcher m = Regex.BADNESS.matcher(text);
         int n = 0;
         while (m.find()) {
             n++;

@@ -87,6 +87,10 @@ class FtfyTest {
             if (got != c.get("badness").intValue()) {
                 bad.add("badness " + show(text) + " = " + got + ", ftfy: " + c.get("badness").intValue());
             }
+            // The same sequences as a java.util.regex pattern agree: the hand-made matcher is the regex.
+            if (FtfyBadness.badnessByRegex(text) != got) {
+                bad.add("badness by regex " + show(text) + " = " + FtfyBadness.badnessByRegex(text) + ", matcher: " + got);
+            }
             if (!text.equals(c.get("fix_text").textValue())) {
                 changed++;
             }
@@ -106,7 +110,7 @@ class FtfyTest {
         assertEquals("ABC 012", Ftfy.fixText("ＡＢＣ　０１２"));
         assertEquals("xãy", Ftfy.fixText("xa\u0303y"));
         assertEquals("red", Ftfy.fixText("\u001b[31mred\u001b[0m"));
-        assertEquals("ab\n", Ftfy.fixText("\ufeffa\u0000b\u0085"));
+        assertEquals("ab…", Ftfy.fixText("\ufeffa\u0000b\u0085")); // U+0085 is a C1 control: windows-1252 …
         assertEquals("\uFFFD", Ftfy.fixText("\ud800"));
     }
 

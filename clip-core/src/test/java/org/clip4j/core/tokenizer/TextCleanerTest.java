@@ -15,6 +15,13 @@ class TextCleanerTest {
     }
 
     @Test
+    void withFtfyEveryLevelIsUnescapedUnlessTheLineHasATag() {
+        // ftfy 6.3.1: fix_text("&amp;amp;amp;") == "&"; with a '<' in the line it leaves entities to html.unescape.
+        assertEquals("&", TextCleaner.clean("&amp;amp;amp;"));
+        assertEquals("<b>&amp;</b>", TextCleaner.clean("<b>&amp;amp;amp;</b>"));
+    }
+
+    @Test
     void entityTableIsPythonsFullHtml5Table() {
         assertEquals(2231, HtmlUnescape.entityCount());
         assertEquals("\u2233", HtmlUnescape.unescape("&CounterClockwiseContourIntegral;"));
