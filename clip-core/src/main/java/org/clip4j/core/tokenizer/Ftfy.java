@@ -47,6 +47,8 @@ final class Ftfy {
     private static final Map<String, String> ENTITIES = FtfyTables.map("entities");
     private static final Map<String, String> LIGATURES = FtfyTables.map("ligatures");
     private static final Map<String, String> WIDTH = FtfyTables.map("width");
+    /** The code points either map replaces, to skip the map lookup for all others. */
+    private static final CodePointSet TRANSLATED = keys(LIGATURES, WIDTH);
     private static final CodePointSet CONTROL_CHARS = FtfyTables.set("control_chars");
 
     private static final Pattern HTML_ENTITY = Pattern.compile("&#?[0-9A-Za-z]{1,24};");
@@ -306,13 +308,26 @@ final class Ftfy {
         return out == null ? text : out.toString();
     }
 
+    private static CodePointSet keys(Map<String, String> a, Map<String, String> b) {
+        java.util.TreeSet<Integer> cps = new java.util.TreeSet<>();
+        a.keySet().forEach(k -> cps.add(k.codePointAt(0)));
+        b.keySet().forEach(k -> cps.add(k.codePointAt(0)));
+        int[] bounds = new int[cps.size() * 2];
+        int i = 0;
+        for (int cp : cps) {
+            bounds[i++] = cp;
+            bounds[i++] = cp;
+        }
+        return new CodePointSet(bounds);
+    }
+
     /** Python's {@code str.translate} with a map from single code points to strings. */
     private static String translate(String text, Map<String, String> table) {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
             int next = i + Character.charCount(cp);
-            String replacement = cp < 0x80 ? null : table.get(text.substring(i, next));
+            String replacement = TRANSLATED.contains(cp) ? table.get(text.substring(i, next)) : null;
             if (replacement != null && out == null) {
                 out = new StringBuilder(text.length()).append(text, 0, i);
             }
