@@ -17,6 +17,9 @@ https://github.com/rspeer/python-ftfy at tag v6.3.1) and writes out only its dat
   ftfy's sloppy codecs define it, ``-`` for a byte the codec cannot decode (strict windows-1252).
 * ``@map NAME``: ``CP<TAB>CP CP...`` translation tables (``ligatures``, ``width``), and ``@map entities``:
   ``&name;<TAB>CP CP...``, ftfy's HTML entity table (HTML5 names with ``;`` and its upper-case forms).
+* ``@map nfc_placeholders``: not ftfy's but Python's Unicode 14.0 data, for NFC on a JVM with older Unicode
+  data: each combining mark added after Unicode 3.2, with a Unicode 3.2 mark of the same combining class that
+  never composes (see ``nfc_placeholders``).
 
 Run from the repository root with Debian 12's /usr/bin/python3 (3.11.2, Unicode 14.0.0):
 
@@ -66,6 +69,36 @@ def stub_wcwidth():
         stub = types.ModuleType("wcwidth")
         stub.wcwidth = stub.wcswidth = lambda *a: (_ for _ in ()).throw(RuntimeError("wcwidth stub"))
         sys.modules["wcwidth"] = stub
+
+
+def nfc_placeholders():
+    """For each combining mark (ccc != 0) added after Unicode 3.2, a mark of Unicode 3.2 with the same combining
+    class that is in no canonical decomposition (so it never composes): Ftfy lets the JVM's NFC see the
+    placeholder instead of a mark the JVM's older Unicode data does not know, then puts the mark back."""
+    old = unicodedata.ucd_3_2_0
+    in_decomposition = set()
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            in_decomposition.update(int(x, 16) for x in d.split())
+    placeholder = {}
+    for cp in range(0x110000):
+        c = chr(cp)
+        ccc = unicodedata.combining(c)
+        if (ccc and ccc not in placeholder and old.combining(c) == ccc and cp not in in_decomposition
+                and not unicodedata.decomposition(c) and not old.decomposition(c)):
+            placeholder[ccc] = cp
+    out = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        ccc = unicodedata.combining(c)
+        if ccc and old.category(c) == "Cn":
+            assert not unicodedata.decomposition(c), "U+%04X" % cp
+            if ccc in placeholder:
+                out.append("%04X\t%04X" % (cp, placeholder[ccc]))
+            else:
+                print("no placeholder for U+%04X (ccc %d)" % (cp, ccc))
+    return out
 
 
 def main():
@@ -130,6 +163,8 @@ def main():
     for name in sorted(chardata.HTML_ENTITIES):
         assert name.isascii() and "\t" not in name
         lines.append("%s\t%s" % (name, " ".join("%04X" % ord(c) for c in chardata.HTML_ENTITIES[name])))
+    lines.append("@map nfc_placeholders")
+    lines.extend(nfc_placeholders())
     with open(OUT, "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(lines) + "\n")
     print("wrote %s: %d lines" % (OUT, len(lines)))

@@ -178,6 +178,21 @@ def own_texts(rnd):
     return texts
 
 
+def nfc_cases(rnd):
+    """NFC of texts with the combining marks new in Unicode 14.0 (unknown to Java 17) among older marks."""
+    new = [0x0898, 0x0899, 0x089C, 0x08CA, 0x08CF, 0x0C3C, 0x1715, 0x1AC1, 0x1AC3, 0x1ACE, 0x1DFA, 0x10F82,
+           0x10F83, 0x11070, 0x1E2AE]
+    old = [0x0301, 0x0300, 0x0302, 0x0303, 0x0308, 0x0323, 0x0327, 0x0328, 0x0331, 0x093C, 0x0C56, 0x0C4D,
+           0x05B0, 0x0650, 0x064B, 0x1DCE, 0x0345]
+    bases = ["a", "e", "o", "A", "O", "\u0928", "\u0c15", "\u0627", "\u1100", "\u1161", " ", "\u0915"]
+    out = []
+    for _ in range(600):
+        s = "".join(rnd.choice(bases) + "".join(chr(rnd.choice(new + old)) for _ in range(rnd.randint(0, 4)))
+                    for _ in range(rnd.randint(1, 3)))
+        out.append({"text": s, "nfc": unicodedata.normalize("NFC", s)})
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ftfy", required=True, help="source tree of ftfy 6.3.1")
@@ -217,6 +232,9 @@ def main():
             seen.add(t)
             rows.append({"text": t, "fix_text": ftfy.fix_text(t), "badness": badness.badness(t)})
     write("ftfy_random_cases.json", {"source": "ftfy 6.3.1 on Python 3.11.2", "cases": rows})
+
+    write("nfc_cases.json", {"source": "unicodedata.normalize('NFC') of Python 3.11.2 (Unicode 14.0.0)",
+                             "cases": nfc_cases(random.Random(14))})
 
     rows = []
     for t in own_texts(random.Random(7)):

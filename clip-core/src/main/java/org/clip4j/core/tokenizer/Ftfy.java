@@ -35,10 +35,11 @@ import java.util.regex.Pattern;
  *
  * <p>The tables (categories, code pages, entity names, width and ligature maps) are ftfy's, generated into
  * {@code ftfy_tables.txt}; Python's {@code \s}, {@code \w} and {@code \d} are taken from Python 3.11 (Unicode
- * 14.0). Two differences remain, both outside what real text contains: NFC uses the JVM's Unicode data (Java 17:
- * Unicode 13.0, Python 3.11: 14.0), so combining marks first assigned in Unicode 14.0 are not reordered; and a
- * Java string cannot hold two separate surrogate code points that form a pair, which Python's {@code str} can
- * (ftfy joins them, so the result is the same).
+ * 14.0), and NFC gives Python's Unicode 14.0 result on an older JVM too ({@link #nfc}). What remains: a text that
+ * holds both a combining mark unknown to the JVM (Java 17: the 40 marks new in Unicode 14.0) and the older mark
+ * used in its place (U+0305, U+0316, U+0ABC, U+094D or U+302A) gets the JVM's own NFC; and a Java string cannot
+ * hold two separate surrogate code points that form a pair, which Python's {@code str} can (ftfy joins them, so
+ * the result is the same).
  */
 final class Ftfy {
     /** ftfy's {@code max_decode_length}: the longest segment fixed at once, in code points. */
@@ -47,6 +48,11 @@ final class Ftfy {
     private static final Map<String, String> ENTITIES = FtfyTables.map("entities");
     private static final Map<String, String> LIGATURES = FtfyTables.map("ligatures");
     private static final Map<String, String> WIDTH = FtfyTables.map("width");
+    /**
+     * Combining marks that this JVM's Unicode data does not know (Java 17: the 40 marks of Unicode 14.0), each with
+     * a known mark of the same combining class that never composes: see {@link #nfc}.
+     */
+    private static final Map<Integer, Integer> NFC_PLACEHOLDERS = unknownMarks();
     /** The code points either map replaces, to skip the map lookup for all others. */
     private static final CodePointSet TRANSLATED = keys(LIGATURES, WIDTH);
     private static final CodePointSet CONTROL_CHARS = FtfyTables.set("control_chars");
@@ -121,7 +127,7 @@ final class Ftfy {
                 text = ANSI_ESCAPE.matcher(text).replaceAll("");
             }
             text = removeControlChars(text);
-            text = Normalizer.normalize(text, Normalizer.Form.NFC);
+            text = nfc(text);
             if (text.equals(original)) {
                 return text;
             }
@@ -319,6 +325,63 @@ final class Ftfy {
             bounds[i++] = cp;
         }
         return new CodePointSet(bounds);
+    }
+
+    private static Map<Integer, Integer> unknownMarks() {
+        Map<Integer, Integer> marks = new java.util.HashMap<>();
+        FtfyTables.map("nfc_placeholders").forEach((mark, placeholder) -> {
+            if (!Character.isDefined(mark.codePointAt(0))) {
+                marks.put(mark.codePointAt(0), placeholder.codePointAt(0));
+            }
+        });
+        return Map.copyOf(marks);
+    }
+
+    /**
+     * NFC as Python 3.11 (Unicode 14.0) computes it. The JVM's {@link Normalizer} treats a combining mark newer than
+     * its Unicode data as a starter (combining class 0), which changes canonical order and composition around it.
+     * Such marks are swapped for a mark of the same class that takes part in no composition, normalized, and put
+     * back (marks of one class keep their relative order under canonical ordering, so the k-th placeholder is the
+     * k-th mark). If the text already holds a placeholder, the JVM's NFC is used as it is.
+     */
+    static String nfc(String text) {
+        if (NFC_PLACEHOLDERS.isEmpty()) {
+            return Normalizer.normalize(text, Normalizer.Form.NFC);
+        }
+        StringBuilder swapped = null;
+        Map<Integer, java.util.ArrayDeque<Integer>> replaced = null;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            Integer placeholder = NFC_PLACEHOLDERS.get(cp);
+            if (placeholder != null) {
+                if (swapped == null) {
+                    swapped = new StringBuilder(text.length()).append(text, 0, i);
+                    replaced = new java.util.HashMap<>();
+                }
+                replaced.computeIfAbsent(placeholder, k -> new java.util.ArrayDeque<>()).add(cp);
+                swapped.appendCodePoint(placeholder);
+            } else if (swapped != null) {
+                swapped.appendCodePoint(cp);
+            }
+            i += Character.charCount(cp);
+        }
+        if (swapped == null) {
+            return Normalizer.normalize(text, Normalizer.Form.NFC);
+        }
+        for (int placeholder : replaced.keySet()) {
+            if (text.indexOf(new String(Character.toChars(placeholder))) >= 0) {
+                return Normalizer.normalize(text, Normalizer.Form.NFC); // cannot tell them apart afterwards
+            }
+        }
+        String normalized = Normalizer.normalize(swapped, Normalizer.Form.NFC);
+        StringBuilder out = new StringBuilder(normalized.length());
+        for (int i = 0; i < normalized.length(); ) {
+            int cp = normalized.codePointAt(i);
+            java.util.ArrayDeque<Integer> originals = replaced.get(cp);
+            out.appendCodePoint(originals != null ? originals.poll() : cp);
+            i += Character.charCount(cp);
+        }
+        return out.toString();
     }
 
     /** Python's {@code str.translate} with a map from single code points to strings. */

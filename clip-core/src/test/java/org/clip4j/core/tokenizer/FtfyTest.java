@@ -100,6 +100,24 @@ class FtfyTest {
     }
 
     @Test
+    void nfcEqualsPythonsUnicode14() {
+        List<JsonNode> cases = cases("nfc_cases.json");
+        List<String> bad = mismatches(cases, "text", "nfc", Ftfy::nfc);
+        int jvmDiffers = 0;
+        for (JsonNode c : cases) {
+            if (!java.text.Normalizer.normalize(c.get("text").textValue(), java.text.Normalizer.Form.NFC)
+                    .equals(c.get("nfc").textValue())) {
+                jvmDiffers++;
+            }
+        }
+        assertTrue(bad.isEmpty(), bad.size() + " differences:\n" + String.join("\n", bad));
+        // On a JVM whose Unicode data predates 14.0 (Java 17: 13.0) its own NFC gets some of these wrong.
+        if (!Character.isDefined(0x1AC1)) {
+            assertTrue(jvmDiffers > 50, "only " + jvmDiffers + " cases where the JVM's NFC differs");
+        }
+    }
+
+    @Test
     void segmentsAndHtmlRule() {
         // '<' in a segment turns HTML unescaping off for it and for every later segment, not for earlier ones.
         assertEquals("&\n<b>&amp;\n&amp;", Ftfy.fixText("&amp;\n<b>&amp;\n&amp;"));
