@@ -171,7 +171,8 @@ public final class ClipTokenizer {
 
     /** A tokenizer with the same vocabulary as this one and its own word cache of the given capacity (for tests). */
     ClipTokenizer withCacheCapacity(int cacheCapacity) {
-        return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime());
+        return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime())
+                .withFtfy(ftfy);
     }
 
     /** Number of words in the cache (for tests). */
