@@ -79,7 +79,7 @@ def main():
                 result[prefix + "bpe_tokens"] = n_tokens
                 result[prefix + "tokens_per_s" + suffix] = round(n_tokens / dt)
                 if not prefix:
-                    result["captions" + suffix] = len(captions)
+                    result["captions"] = len(captions)
                     result["tokenize_s" + suffix] = round(dt, 3)
                     result["captions_per_s" + suffix] = round(len(captions) / dt)
         result["ftfy"] = real_ftfy.__version__ if real_ftfy else "identity (set FTFY_SRC for the real one)"
