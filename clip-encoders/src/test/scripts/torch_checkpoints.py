@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""PyTorch checkpoint fixtures for clip4j's pickle-free reader (TorchCheckpointFixtureTest and friends).
+
+Reads the tiny reference models' weights from testdata/clip-reference/{vit,rn}_tiny.safetensors and writes
+testdata/torch-checkpoints/:
+
+  vit/open_clip_config.json   the tiny ViT's config (text heads cannot be inferred from shapes: width 48)
+  vit/zip_fp32.pt             torch.save(state_dict) (zip format); every float tensor is a view into ONE
+                              shared storage (own offsets), text_projection is a transposed view (strides
+                              [1, 48]), each attn.in_proj_weight is rows of a bigger [4W, W] block
+  vit/legacy_fp16.pt          torch.save(..., _use_new_zipfile_serialization=False) after the reference
+                              convert_weights() (conv/linear/in_proj/projections fp16, the rest fp32); the
+                              in_proj_weight of each block is a slice of one shared fp16 storage
+  vit/openai_jit.pt           torch.jit.save of the reference CLIP traced with torch.jit.trace_module
+                              (forward, encode_image, encode_text) after convert_weights(), as OpenAI builds
+                              its ViT-B-32.pt
+  vit/open_clip_epoch_3.pt    an open_clip training checkpoint: {"epoch", "name", "state_dict" with "module."
+                              prefixes (DDP), "optimizer" (AdamW state of two tensors), "scaler"}
+  rn/open_clip_config.json    the tiny ResNet's config
+  rn/zip_fp16.pt              torch.save of the state dict after convert_weights() (zip format)
+  rn/openai_jit.pt            as vit/openai_jit.pt for the ModifiedResNet model
+  expected.json               for every file: torch.load / torch.jit.load(...).state_dict() keys, dtypes,
+                              shapes, as the reference clip.load(jit=False) passes them to build_model
+  expected_fp16.safetensors   image/text features of the fp16-rounded models computed in float32 (what
+                              clip.load(..., device="cpu") gives: convert_weights() then model.float()),
+                              on the inputs of clip-reference/{vit,rn}_tiny.expected.safetensors
+
+The model code is the reference openai/CLIP clip/model.py (commit d05afc4), imported from the directory given
+as the second argument (not part of clip4j). Run with Debian's python3-torch and python3-numpy:
+
+    git -C CLIP archive HEAD clip | tar -x -C /tmp/openai-clip
+    /usr/bin/python3 clip-encoders/src/test/scripts/torch_checkpoints.py testdata /tmp/openai-clip
+
+CI does not run this script; it reads the stored output.
+"""
+import collections
+import copy
+import importlib.util
+import json
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64, "I32": np.int32,
+          "U8": np.uint8}
+
+
+def read_safetensors(path):
+    """A minimal safetensors reader: returns (tensors dict in header order, metadata)."""
+    raw = Path(path).read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    base = 8 + n
+    out = collections.OrderedDict()
+    for name, e in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+        b, end = e["data_offsets"]
+        arr = np.frombuffer(raw[base + b:base + end], dtype=DTYPES[e["dtype"]]).reshape(e["shape"])
+        out[name] = torch.from_numpy(arr.copy())
+    return out, meta
+
+
+def write_safetensors(path, tensors):
+    header, blobs, off = {}, [], 0
+    for name, t in tensors.items():
+        data = t.contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(data)]}
+        blobs.append(data)
+        off += len(data)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    Path(path).write_bytes(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def build(clip_model, weights_path):
+    sd, meta = read_safetensors(weights_path)
+    cfg = json.loads(meta["clip_config"])
+    torch.manual_seed(0)
+    model = clip_model.CLIP(**cfg)
+    model.load_state_dict(sd)
+    return model.eval(), cfg, sd
+
+
+def shared_fp32(sd):
+    """The state dict rebuilt so that every float tensor is a view into one shared flat storage."""
+    floats = [(k, v) for k, v in sd.items() if v.dtype == torch.float32]
+    extra = 0
+    for k, v in floats:
+        if k.endswith("attn.in_proj_weight"):
+            extra += v.shape[1] * v.shape[1]  # room for a fourth block of rows
+    flat = torch.empty(sum(v.numel() for _, v in floats) + extra + 7, dtype=torch.float32)
+    out, off = collections.OrderedDict(), 7  # a non-zero first offset
+    for k, v in sd.items():
+        if v.dtype != torch.float32:
+            out[k] = v.clone()
+            continue
+        n = v.numel()
+        if k == "text_projection":  # stored transposed: a non-contiguous view
+            block = flat[off:off + n].view(v.shape[1], v.shape[0])
+            block.copy_(v.t())
+            out[k] = block.t()
+        elif k.endswith("attn.in_proj_weight"):
+            w = v.shape[1]
+            block = flat[off:off + n + w * w].view(v.shape[0] + w, w)
+            block[w:].copy_(v)
+            out[k] = block[w:]  # rows w..4w of a [4W, W] block: storage offset inside the block
+            n += w * w
+        else:
+            out[k] = flat[off:off + n].view(v.shape)
+            out[k].copy_(v)
+        off += n
+    for k, v in sd.items():
+        assert torch.equal(out[k], v), k
+    return out
+
+
+def fp16_state(clip_model, model):
+    m = copy.deepcopy(model)
+    clip_model.convert_weights(m)
+    return m
+
+
+def describe(sd):
+    return [{"name": k, "dtype": str(v.dtype).replace("torch.", ""), "shape": list(v.shape)}
+            for k, v in sd.items()]
+
+
+def trace(model, cfg):
+    r = cfg["image_resolution"]
+    image = torch.zeros(1, 3, r, r)
+    text = torch.zeros(1, cfg["context_length"], dtype=torch.long)
+    text[0, 1] = cfg["vocab_size"] - 1
+    return torch.jit.trace_module(model, {"forward": (image, text), "encode_image": (image,),
+                                          "encode_text": (text,)}, check_trace=False)
+
+
+def open_clip_config(cfg, heads):
+    vision = {"image_size": cfg["image_resolution"], "layers": cfg["vision_layers"], "width": cfg["vision_width"]}
+    if cfg["vision_patch_size"] is not None:
+        vision["patch_size"] = cfg["vision_patch_size"]
+    return {"model_cfg": {"embed_dim": cfg["embed_dim"], "quick_gelu": True, "vision_cfg": vision,
+                          "text_cfg": {"context_length": cfg["context_length"], "vocab_size": cfg["vocab_size"],
+                                       "width": cfg["transformer_width"], "heads": heads,
+                                       "layers": cfg["transformer_layers"]}}}
+
+
+def main():
+    testdata = Path(sys.argv[1])
+    spec = importlib.util.spec_from_file_location("clip_model", Path(sys.argv[2]) / "clip" / "model.py")
+    clip_model = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(clip_model)
+    torch.set_num_threads(1)
+    out = testdata / "torch-checkpoints"
+    (out / "vit").mkdir(parents=True, exist_ok=True)
+    (out / "rn").mkdir(parents=True, exist_ok=True)
+    expected = {"torch.__version__": torch.__version__, "files": {}}
+    features = collections.OrderedDict()
+
+    for stem, kind in (("vit_tiny", "vit"), ("rn_tiny", "rn")):
+        model, cfg, sd = build(clip_model, testdata / "clip-reference" / f"{stem}.safetensors")
+        (out / kind / "open_clip_config.json").write_text(
+            json.dumps(open_clip_config(cfg, cfg["transformer_heads"]), indent=1) + "\n")
+        half = fp16_state(clip_model, model)
+        half_sd = half.state_dict()
+        files = {}
+        if kind == "vit":
+            files["zip_fp32.pt"] = shared_fp32(sd)
+            legacy = collections.OrderedDict((k, v.clone()) for k, v in half_sd.items())
+            blocks = [k for k in legacy if k.endswith("attn.in_proj_weight")]
+            big = torch.cat([legacy[k].flatten() for k in blocks])  # one fp16 storage for every in_proj_weight
+            off = 0
+            for k in blocks:
+                n = legacy[k].numel()
+                legacy[k] = big[off:off + n].view(legacy[k].shape)
+                off += n
+            files["legacy_fp16.pt"] = legacy
+        else:
+            files["zip_fp16.pt"] = collections.OrderedDict((k, v.clone()) for k, v in half_sd.items())
+        for name, state in files.items():
+            torch.save(state, out / kind / name, _use_new_zipfile_serialization=not name.startswith("legacy"))
+            back = torch.load(out / kind / name)
+            for k in state:
+                assert torch.equal(back[k], state[k]), (name, k)
+            expected["files"][f"{kind}/{name}"] = describe(back)
+
+        # OpenAI-style TorchScript archive: traced in float32, then convert_weights() on the same parameters
+        source = copy.deepcopy(model)
+        traced = trace(source, cfg)
+        clip_model.convert_weights(source)  # the traced module shares these Parameter objects
+        jit_path = out / kind / "openai_jit.pt"
+        torch.jit.save(traced, str(jit_path))
+        loaded = torch.jit.load(str(jit_path), map_location="cpu").eval()
+        jit_sd = loaded.state_dict()
+        for k, v in half_sd.items():
+            assert torch.equal(jit_sd[k], v) and jit_sd[k].dtype == v.dtype, k
+        expected["files"][f"{kind}/openai_jit.pt"] = describe(jit_sd)
+        # what clip.load(jit=False) does with it on the CPU
+        ref_inputs, _ = read_safetensors(testdata / "clip-reference" / f"{stem}.expected.safetensors")
+        m32 = fp16_state(clip_model, model).float().eval()
+        with torch.no_grad():
+            features[f"{kind}.image_features"] = m32.encode_image(ref_inputs["image"])
+            features[f"{kind}.text_features"] = m32.encode_text(ref_inputs["text"])
+
+        if kind == "vit":
+            wrapped = collections.OrderedDict(("module." + k, v.clone()) for k, v in sd.items())
+            params = [sd["logit_scale"].clone().requires_grad_(), sd["visual.proj"].clone().requires_grad_()]
+            opt = torch.optim.AdamW(params, lr=1e-3)
+            sum((p * p).sum() for p in params).backward()
+            opt.step()
+            ckpt = {"epoch": 3, "name": "tiny-run", "state_dict": wrapped, "optimizer": opt.state_dict(),
+                    "scaler": {"scale": 65536.0, "growth_factor": 2.0, "_growth_tracker": 0}}
+            torch.save(ckpt, out / kind / "open_clip_epoch_3.pt")
+            back = torch.load(out / kind / "open_clip_epoch_3.pt")
+            expected["files"][f"{kind}/open_clip_epoch_3.pt"] = describe(
+                collections.OrderedDict((k[len("module."):], v) for k, v in back["state_dict"].items()))
+    write_safetensors(out / "expected_fp16.safetensors", features)
+    (out / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
