@@ -19,6 +19,11 @@ testdata/torch-checkpoints/:
   rn/open_clip_config.json    the tiny ResNet's config
   rn/zip_fp16.pt              torch.save of the state dict after convert_weights() (zip format)
   rn/openai_jit.pt            as vit/openai_jit.pt for the ModifiedResNet model
+  fuzz/state_zip.pt, fuzz/state_legacy.pt, fuzz/module_jit.pt
+                              tiny seeds for TorchCheckpointFuzzTest: a state dict with fp32, fp16, int64 and
+                              bfloat16 tensors, a transposed and an offset view of shared storages (zip and
+                              legacy formats), and a scripted module with a parameter, a buffer, a submodule and
+                              a plain tensor attribute that is not in its state_dict
   expected.json               for every file: torch.load / torch.jit.load(...).state_dict() keys, dtypes,
                               shapes, as the reference clip.load(jit=False) passes them to build_model
   expected_fp16.safetensors   image/text features of the fp16-rounded models computed in float32 (what
@@ -216,8 +221,51 @@ def main():
             back = torch.load(out / kind / "open_clip_epoch_3.pt")
             expected["files"][f"{kind}/open_clip_epoch_3.pt"] = describe(
                 collections.OrderedDict((k[len("module."):], v) for k, v in back["state_dict"].items()))
+    write_fuzz_seeds(out / "fuzz", expected)
     write_safetensors(out / "expected_fp16.safetensors", features)
     (out / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+
+
+class TinyInner(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+        self.register_buffer("count", torch.tensor(7, dtype=torch.long))
+        self.mask = torch.ones(2, 2)  # a plain attribute: not in state_dict
+
+    def forward(self, x):
+        return self.lin(x) + self.mask.sum() + self.count
+
+
+class TinyOuter(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(0.5).half())
+        self.inner = TinyInner()
+
+    def forward(self, x):
+        return self.inner(x) * self.scale.float()
+
+
+def write_fuzz_seeds(out, expected):
+    out.mkdir(parents=True, exist_ok=True)
+    g = torch.Generator().manual_seed(7)
+    base = torch.randn(12, generator=g)
+    state = collections.OrderedDict()
+    state["w"] = base[:6].view(2, 3)
+    state["wt"] = base[:6].view(2, 3).t()  # transposed view of the same storage
+    state["tail"] = base[8:12]  # offset view
+    state["h"] = torch.randn(4, generator=g).half()
+    state["b"] = torch.randn(2, generator=g).bfloat16()
+    state["ids"] = torch.tensor([[49406, 1, 49407]])
+    state["s"] = torch.tensor(2.5, dtype=torch.float64)
+    for name, zipped in (("state_zip.pt", True), ("state_legacy.pt", False)):
+        torch.save(state, out / name, _use_new_zipfile_serialization=zipped)
+        expected["files"]["fuzz/" + name] = describe(torch.load(out / name))
+    torch.manual_seed(3)
+    m = torch.jit.script(TinyOuter())
+    torch.jit.save(m, str(out / "module_jit.pt"))
+    expected["files"]["fuzz/module_jit.pt"] = describe(torch.jit.load(str(out / "module_jit.pt")).state_dict())
 
 
 if __name__ == "__main__":
