@@ -16,6 +16,10 @@ testdata/torch-checkpoints/:
                               its ViT-B-32.pt
   vit/open_clip_epoch_3.pt    an open_clip training checkpoint: {"epoch", "name", "state_dict" with "module."
                               prefixes (DDP), "optimizer" (AdamW state of two tensors), "scaler"}
+  vit/hf/pytorch_model.bin    the tiny ViT in Hugging Face CLIPModel names, as transformers saves it: q/k/v
+                              projections are row slices of the packed in_proj tensors (views of one storage),
+                              the projections transposed views, plus the int64 position_ids buffers (the test
+                              puts a config.json written by clip4j's exportHuggingFace beside it)
   rn/open_clip_config.json    the tiny ResNet's config
   rn/zip_fp16.pt              torch.save of the state dict after convert_weights() (zip format)
   rn/openai_jit.pt            as vit/openai_jit.pt for the ModifiedResNet model
@@ -221,9 +225,62 @@ def main():
             back = torch.load(out / kind / "open_clip_epoch_3.pt")
             expected["files"][f"{kind}/open_clip_epoch_3.pt"] = describe(
                 collections.OrderedDict((k[len("module."):], v) for k, v in back["state_dict"].items()))
+    write_hf(out / "vit" / "hf", testdata, expected)
     write_fuzz_seeds(out / "fuzz", expected)
     write_safetensors(out / "expected_fp16.safetensors", features)
     (out / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+
+
+def hf_names(sd):
+    """OpenAI CLIP names -> Hugging Face CLIPModel names (ViT only), values as views of the originals."""
+    plain = {"token_embedding.weight": "text_model.embeddings.token_embedding.weight",
+             "positional_embedding": "text_model.embeddings.position_embedding.weight",
+             "ln_final.weight": "text_model.final_layer_norm.weight",
+             "ln_final.bias": "text_model.final_layer_norm.bias", "logit_scale": "logit_scale",
+             "visual.class_embedding": "vision_model.embeddings.class_embedding",
+             "visual.positional_embedding": "vision_model.embeddings.position_embedding.weight",
+             "visual.conv1.weight": "vision_model.embeddings.patch_embedding.weight",
+             "visual.ln_pre.weight": "vision_model.pre_layrnorm.weight",
+             "visual.ln_pre.bias": "vision_model.pre_layrnorm.bias",
+             "visual.ln_post.weight": "vision_model.post_layernorm.weight",
+             "visual.ln_post.bias": "vision_model.post_layernorm.bias"}
+    block = {"attn.out_proj": "self_attn.out_proj", "ln_1": "layer_norm1", "ln_2": "layer_norm2",
+             "mlp.c_fc": "mlp.fc1", "mlp.c_proj": "mlp.fc2"}
+    out = collections.OrderedDict()
+    for k, v in sd.items():
+        if k in plain:
+            out[plain[k]] = v
+        elif k == "text_projection":
+            out["text_projection.weight"] = v.t()
+        elif k == "visual.proj":
+            out["visual_projection.weight"] = v.t()
+        else:
+            parts = k.split(".")
+            tower = "vision_model" if parts[0] == "visual" else "text_model"
+            if parts[0] == "visual":
+                parts = parts[1:]
+            i, rest = parts[2], ".".join(parts[3:])
+            prefix = f"{tower}.encoder.layers.{i}."
+            if rest in ("attn.in_proj_weight", "attn.in_proj_bias"):
+                wb = rest.split("_")[-1]
+                for j, (q) in enumerate(v.chunk(3)):
+                    out[prefix + f"self_attn.{'qkv'[j]}_proj.{wb}"] = q
+            else:
+                mod, wb = rest.rsplit(".", 1)
+                out[prefix + block[mod] + "." + wb] = v
+    return out
+
+
+def write_hf(out, testdata, expected):
+    out.mkdir(parents=True, exist_ok=True)
+    sd, meta = read_safetensors(testdata / "clip-reference" / "vit_tiny.safetensors")
+    cfg = json.loads(meta["clip_config"])
+    hf = hf_names(sd)
+    hf["text_model.embeddings.position_ids"] = torch.arange(cfg["context_length"]).unsqueeze(0)
+    grid = cfg["image_resolution"] // cfg["vision_patch_size"]
+    hf["vision_model.embeddings.position_ids"] = torch.arange(grid * grid + 1).unsqueeze(0)
+    torch.save(hf, out / "pytorch_model.bin")
+    expected["files"]["vit/hf/pytorch_model.bin"] = describe(torch.load(out / "pytorch_model.bin"))
 
 
 class TinyInner(torch.nn.Module):
