@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 "Weights are stored as float32."})
 final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
 
     @Option(names = "--to", paramLabel = "FORMAT", required = true, description = "safetensors or hf.")

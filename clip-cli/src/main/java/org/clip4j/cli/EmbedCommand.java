@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                 "Inference mode (BatchNorm uses its running statistics)."})
 final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
 
     @Option(names = "--images", paramLabel = "IMG", arity = "1..*",

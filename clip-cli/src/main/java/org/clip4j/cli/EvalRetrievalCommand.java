@@ -26,7 +26,7 @@ import java.util.stream.IntStream;
                 "image several captions): recall@1/5/10, mean and median rank both ways."})
 final class EvalRetrievalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
 
     @Option(names = "--dataset", paramLabel = "SPEC", required = true, description = "csv:FILE, tsv:FILE or openclipart:FILE.")

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                 "embeddings; logits = 100 * cos(image, class)."})
 final class EvalZeroshotCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
 
     @Option(names = "--dataset", paramLabel = "SPEC", required = true,

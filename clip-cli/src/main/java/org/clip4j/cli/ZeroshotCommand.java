@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
                 "caption), i.e. logits_per_image.softmax(dim=-1) as in the openai/CLIP README."})
 final class ZeroshotCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
 
     @Option(names = "--labels", paramLabel = "L1,L2,...", hideParamSyntax = true, required = true, split = ",",
