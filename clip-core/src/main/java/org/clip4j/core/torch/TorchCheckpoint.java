@@ -60,6 +60,9 @@ public final class TorchCheckpoint implements AutoCloseable {
     /** Largest pickle or code file read into memory (real ones are a few MB at most). */
     private static final long MAX_PICKLE_BYTES = 1L << 30;
     private static final int MAX_DEPTH = 256;
+    /** Module visits allowed while walking a TorchScript tree (a shared-submodule DAG could blow up otherwise). */
+    private static final int MAX_MODULE_VISITS = 1_000_000;
+    private int visits;
 
     private final Path path;
     private final FileChannel channel;
@@ -353,10 +356,18 @@ public final class TorchCheckpoint implements AutoCloseable {
         return out;
     }
 
-    /** Parameters, then buffers, then submodules, as {@code Module.state_dict()} orders them. */
-    private void walk(TorchObject o, String prefix, int depth, Set<TorchObject> seen, Map<String, TorchTensor> out) {
+    /**
+     * Parameters, then buffers, then submodules, as {@code Module.state_dict()} orders them; a submodule shared by
+     * two parents appears under both names, as there. {@code ancestors} holds the modules above, to refuse cycles.
+     */
+    private void walk(TorchObject o, String prefix, int depth, Set<TorchObject> ancestors, Map<String, TorchTensor> out) {
         if (depth > MAX_DEPTH) throw new TorchFormatException(path + ": TorchScript modules nested deeper than " + MAX_DEPTH);
-        if (!seen.add(o)) return; // a module reachable twice is saved once (as state_dict does)
+        if (++visits > MAX_MODULE_VISITS) {
+            throw new TorchFormatException(path + ": more than " + MAX_MODULE_VISITS + " module visits (shared submodules)");
+        }
+        if (!ancestors.add(o)) {
+            throw new TorchFormatException(path + ": TorchScript module '" + prefix + "' contains itself");
+        }
         TorchScriptClasses.Declaration d = classes == null ? null : classes.get(o.className());
         Map<String, Object> attrs = o.attributes();
         if (d != null) {
@@ -369,9 +380,10 @@ public final class TorchCheckpoint implements AutoCloseable {
             }
         }
         for (Map.Entry<String, Object> e : attrs.entrySet()) {
-            if (e.getValue() instanceof TorchObject child) walk(child, prefix + e.getKey() + ".", depth + 1, seen, out);
+            if (e.getValue() instanceof TorchObject child) walk(child, prefix + e.getKey() + ".", depth + 1, ancestors, out);
             else if (d != null && e.getValue() instanceof TorchTensor && !d.declares(e.getKey())) skipped.add(prefix + e.getKey());
         }
+        ancestors.remove(o);
     }
 
     @Override

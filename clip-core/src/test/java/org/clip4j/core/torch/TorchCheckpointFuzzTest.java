@@ -247,4 +247,54 @@ class TorchCheckpointFuzzTest {
         e = assertThrows(TorchFormatException.class, () -> TorchCheckpoint.open(bare).close());
         assertTrue(e.getMessage().contains("'os.system'"), e.getMessage());
     }
+
+    /** Protocol-2 bytes of a short-string opcode argument (SHORT_BINUNICODE). */
+    private static void str(ByteArrayOutputStream o, String s) {
+        byte[] u = s.getBytes(StandardCharsets.UTF_8);
+        o.write(0x8c);
+        o.write(u.length);
+        o.writeBytes(u);
+    }
+
+    /**
+     * A TorchScript-style module pair, built with GLOBAL, NEWOBJ, BUILD and the memo as torch.jit.save writes
+     * it: root object (class A, memo 0) whose attribute "child" is an object of class B (memo 1), whose attribute
+     * "back" is memo entry {@code backTo}: 0 (the root) or 1 (the child itself), a cycle either way.
+     */
+    private static byte[] moduleCycle(int backTo) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(0x80);
+        o.write(2);
+        for (int obj = 0; obj < 2; obj++) {
+            o.writeBytes(("c__torch__.m\n" + (obj == 0 ? "A" : "B") + "\n").getBytes(StandardCharsets.UTF_8));
+            o.write(')');
+            o.write(0x81); // NEWOBJ
+            o.write('q');
+            o.write(obj); // BINPUT
+            o.write('}');
+            str(o, obj == 0 ? "child" : "back");
+        }
+        o.write('h');
+        o.write(backTo); // BINGET
+        o.write('s');
+        o.write('b'); // BUILD the child with {"back": ...}
+        o.write('s');
+        o.write('b'); // BUILD the root with {"child": child}
+        o.write('.');
+        return o.toByteArray();
+    }
+
+    @Test
+    void aModuleThatContainsItselfIsRefused() throws IOException {
+        for (int backTo : new int[]{0, 1}) {
+            Path p = tmp.resolve("cycle.pt");
+            Files.write(p, zipped(moduleCycle(backTo)));
+            TorchFormatException e = assertThrows(TorchFormatException.class, () -> {
+                try (TorchCheckpoint c = TorchCheckpoint.open(p)) {
+                    c.stateDict();
+                }
+            });
+            assertTrue(e.getMessage().contains("contains itself") && e.getMessage().contains("cycle.pt"), e.getMessage());
+        }
+    }
 }
