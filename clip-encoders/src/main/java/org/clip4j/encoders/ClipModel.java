@@ -72,9 +72,12 @@ public final class ClipModel extends Module implements AutoCloseable {
     }
 
     /**
-     * Loads a checkpoint in float32: a {@code .safetensors} file with OpenAI/OpenCLIP names, an OpenCLIP
-     * directory ({@code open_clip_config.json} + {@code open_clip_model.safetensors}) or a Hugging Face
-     * {@code CLIPModel} directory ({@code config.json} + {@code model.safetensors}); see {@link CheckpointLoader}.
+     * Loads a checkpoint in float32: a {@code .safetensors} file with OpenAI/OpenCLIP names; a PyTorch checkpoint
+     * with those names, read without running any pickle code (OpenAI's TorchScript {@code ViT-B-32.pt},
+     * {@code torch.save} state dicts, open_clip training checkpoints; fp16 weights widened exactly); an OpenCLIP
+     * directory ({@code open_clip_config.json} + {@code open_clip_model.safetensors} or
+     * {@code open_clip_pytorch_model.bin}) or a Hugging Face {@code CLIPModel} directory ({@code config.json} +
+     * {@code model.safetensors} or {@code pytorch_model.bin}); see {@link CheckpointLoader}.
      */
     public static ClipModel load(Path safetensors) {
         return load(safetensors, DataType.FLOAT);

@@ -14,8 +14,9 @@ import java.util.Map;
  */
 interface WeightFile extends AutoCloseable {
     /**
-     * Opens {@code path} by its content (a zip archive or a pickle stream is a PyTorch checkpoint) or, for a file
-     * that is neither, by its name ({@code .pt}, {@code .pth}, {@code .bin}, {@code .ckpt}: PyTorch).
+     * Opens {@code path} by its content (a zip archive or a pickle stream is a PyTorch checkpoint, a safetensors
+     * header is safetensors) or, for a file that is neither, by its name ({@code .pt}, {@code .pth}, {@code .bin},
+     * {@code .ckpt}: PyTorch, whose reader then explains what is wrong).
      */
     static WeightFile open(Path path) {
         return isTorch(path) ? new TorchWeights(path) : new SafetensorsWeights(path);
@@ -25,7 +26,20 @@ interface WeightFile extends AutoCloseable {
     static boolean isTorch(Path path) {
         String n = path.getFileName().toString();
         boolean torchName = n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".bin") || n.endsWith(".ckpt");
-        return torchName || TorchCheckpoint.looksLikeTorch(path);
+        return TorchCheckpoint.looksLikeTorch(path) || (torchName && !looksLikeSafetensors(path));
+    }
+
+    /** An 8-byte little-endian header length that fits in the file, followed by '{'. */
+    private static boolean looksLikeSafetensors(Path path) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(9).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // fill
+            }
+            return b.position() == 9 && b.get(8) == '{' && b.getLong(0) >= 2 && b.getLong(0) <= ch.size() - 8;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** The file. */

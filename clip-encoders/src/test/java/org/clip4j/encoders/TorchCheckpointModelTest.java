@@ -138,4 +138,32 @@ class TorchCheckpointModelTest {
         ClipException e = assertThrows(ClipException.class, () -> ClipModel.load(cut));
         assertTrue(e.getMessage().contains("cut.pt"), e.getMessage());
     }
+
+    @Test
+    void formatsAreToldApartByContentNotByName() throws IOException {
+        // a safetensors file whose header length starts with byte 0x80 (as a pickle does), renamed .bin
+        Path st = tmp.resolve("renamed.bin");
+        try (ClipModel ref = ClipModel.load(Fixtures.dir().resolve("vit_tiny.safetensors"))) {
+            ref.save(tmp.resolve("w.safetensors"));
+            Files.copy(tmp.resolve("w.safetensors"), st);
+            try (ClipModel m = ClipModel.load(st)) {
+                assertReferenceWeights("renamed safetensors", m, ref, Map.of());
+            }
+            byte[] pad = new byte[0x80 + 3 * 256]; // a header of 0x380 bytes: first byte 0x80
+            java.util.Arrays.fill(pad, (byte) ' ');
+            pad[0] = '{';
+            pad[1] = '}';
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + pad.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putLong(pad.length).put(pad);
+            Path empty = Files.write(tmp.resolve("empty.safetensors"), b.array());
+            assertTrue(org.clip4j.core.torch.TorchCheckpoint.looksLikeTorch(torchDir().resolve("vit/legacy_fp16.pt")));
+            assertFalse(org.clip4j.core.torch.TorchCheckpoint.looksLikeTorch(empty), "0x80 first byte, but safetensors");
+            // a PyTorch file named .safetensors is still read as PyTorch
+            Path renamed = Files.copy(torchDir().resolve("vit/zip_fp32.pt"), tmp.resolve("zip.safetensors"));
+            Files.copy(torchDir().resolve("vit/open_clip_config.json"), tmp.resolve("open_clip_config.json"));
+            try (ClipModel m = ClipModel.load(renamed)) {
+                assertReferenceWeights("renamed torch", m, ref, Map.of());
+            }
+        }
+    }
 }

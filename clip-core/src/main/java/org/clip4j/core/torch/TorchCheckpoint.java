@@ -81,12 +81,23 @@ public final class TorchCheckpoint implements AutoCloseable {
         this.classes = classes;
     }
 
-    /** True when the file starts like a PyTorch checkpoint (a zip archive or a pickle). */
+    /**
+     * True when the file starts like a PyTorch checkpoint: a zip archive ({@code PK\3\4}) or a pickle stream
+     * (byte 0x80, PROTO), and not like a safetensors file (an 8-byte header length that fits in the file, then
+     * {@code '{'}), whose first byte can be anything.
+     */
     public static boolean looksLikeTorch(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(4);
-            ch.read(b, 0);
-            return b.position() >= 2 && ((b.get(0) == 'P' && b.get(1) == 'K') || (b.get(0) & 0xff) == 0x80);
+            ByteBuffer b = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // fill
+            }
+            if (b.position() < 2) return false;
+            if (b.position() == 9 && b.get(8) == '{') {
+                long n = b.getLong(0);
+                if (n >= 2 && n <= ch.size() - 8) return false; // a safetensors header
+            }
+            return (b.get(0) == 'P' && b.get(1) == 'K') || (b.get(0) & 0xff) == 0x80;
         } catch (IOException e) {
             return false;
         }
