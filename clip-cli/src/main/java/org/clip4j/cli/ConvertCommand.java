@@ -3,6 +3,7 @@ package org.clip4j.cli;
 import org.clip4j.encoders.ClipModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -21,6 +22,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
             description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--to", paramLabel = "FORMAT", required = true, description = "safetensors or hf.")
     String to;
@@ -41,7 +45,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (format.equals("safetensors") && Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": is a directory; give a .safetensors file name");
         }
-        try (ClipModel m = ClipModel.load(model)) {
+        try (ClipModel m = modelConfig.load(model)) {
             if (format.equals("hf")) m.exportHuggingFace(out);
             else m.save(out);
         }

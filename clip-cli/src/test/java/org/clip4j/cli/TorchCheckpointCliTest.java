@@ -61,4 +61,33 @@ class TorchCheckpointCliTest {
                 r.err());
         assertFalse(Files.exists(Path.of("pwned")));
     }
+
+    @Test
+    void configOptionGivesTheArchitectureOfWeightsWithoutOne() throws Exception {
+        // OpenAI-style archive alone: its text width 48 is no multiple of 64, so the reference rule cannot infer
+        // the heads; --config names the architecture instead
+        Path lone = Files.copy(TORCH.resolve("vit/openai_jit.pt"), tmp.resolve("tiny.pt"));
+        Path out = tmp.resolve("e.safetensors");
+        String expected = EmbedCommandTest.EXPECTED;
+        String[] args = {"embed", "--model", lone.toString(), "--pixel-values", expected + "#image", "--tokens",
+                expected + "#text", "--out", out.toString()};
+        CliRun r = CliRun.of(args);
+        assertEquals(1, r.exit);
+        assertTrue(r.err().contains("tiny.pt") && r.err().contains("heads"), r.err());
+        String[] withConfig = java.util.Arrays.copyOf(args, args.length + 2);
+        withConfig[args.length] = "--config";
+        withConfig[args.length + 1] = TORCH.resolve("vit/open_clip_config.json").toString();
+        r = CliRun.of(withConfig);
+        assertEquals(0, r.exit, r.err());
+        try (SafetensorsFile o = SafetensorsFile.open(out);
+             SafetensorsFile e = SafetensorsFile.open(TORCH.resolve("expected_fp16.safetensors"))) {
+            assertTrue(EmbedCommandTest.normwise(o.floatArray("image_features"), e.floatArray("vit.image_features")) <= 1e-4);
+            assertTrue(EmbedCommandTest.normwise(o.floatArray("text_features"), e.floatArray("vit.text_features")) <= 1e-4);
+        }
+        // a wrong architecture is reported against the weights, tensor by tensor
+        withConfig[args.length + 1] = "ViT-B-32";
+        r = CliRun.of(withConfig);
+        assertEquals(1, r.exit);
+        assertTrue(r.err().contains("do not match the model config") && r.err().contains("wrong shape"), r.err());
+    }
 }

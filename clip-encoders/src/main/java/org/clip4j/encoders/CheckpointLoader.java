@@ -53,14 +53,21 @@ final class CheckpointLoader {
     private CheckpointLoader() {
     }
 
-    static ClipModel load(Path path, DataType type) {
+    /** Loads {@code path}; {@code override}, when not null, replaces the stored or inferred config. */
+    static ClipModel load(Path path, DataType type, ClipConfig override) {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("models compute in FLOAT or DOUBLE, not " + type);
         }
         CheckpointSource src = CheckpointSource.resolve(path);
         try (WeightFile f = WeightFile.open(src.weights())) {
             TensorLayout layout = src.layout(f);
-            ClipConfig cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
+            ClipConfig cfg;
+            if (override != null) {
+                LOG.info("{}: config given by the caller: {}", path, override.toJson());
+                cfg = override;
+            } else {
+                cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
+            }
             LOG.info("{}: {} ({}), weights {} ({})", path, src.format(), layout.describe(), src.weights(), f.format());
             ClipModel model = new ClipModel(cfg, type);
             validate(src.weights(), f, model, layout);

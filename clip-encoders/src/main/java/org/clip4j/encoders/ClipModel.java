@@ -85,7 +85,17 @@ public final class ClipModel extends Module implements AutoCloseable {
 
     /** Loads a checkpoint, converting every floating tensor to {@code type} (FLOAT or DOUBLE). */
     public static ClipModel load(Path safetensors, DataType type) {
-        return CheckpointLoader.load(safetensors, type);
+        return CheckpointLoader.load(safetensors, type, null);
+    }
+
+    /**
+     * Loads a checkpoint in float32 with the given architecture instead of the one stored with the weights or
+     * inferred from their shapes: for weights without a config whose architecture the shapes do not fix (an
+     * open_clip training checkpoint of a model trained with exact GELU, a text width that is not a multiple of
+     * 64). The tensors are checked against {@code config} as usual.
+     */
+    public static ClipModel load(Path checkpoint, ClipConfig config) {
+        return CheckpointLoader.load(checkpoint, DataType.FLOAT, java.util.Objects.requireNonNull(config, "config"));
     }
 
     /** Trainable parameter count of a config, computed from shapes without allocating any weights. */
