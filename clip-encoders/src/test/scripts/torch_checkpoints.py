@@ -12,8 +12,9 @@ testdata/torch-checkpoints/:
                               convert_weights() (conv/linear/in_proj/projections fp16, the rest fp32); the
                               in_proj_weight of each block is a slice of one shared fp16 storage
   vit/openai_jit.pt           torch.jit.save of the reference CLIP traced with torch.jit.trace_module
-                              (forward, encode_image, encode_text) after convert_weights(), as OpenAI builds
-                              its ViT-B-32.pt
+                              (forward, encode_image, encode_text) in float32, then convert_weights() applied
+                              to the parameters the traced module shares: a TorchScript archive with OpenAI's
+                              mix of fp16 and fp32 weights, as its ViT-B-32.pt holds
   vit/open_clip_epoch_3.pt    an open_clip training checkpoint: {"epoch", "name", "state_dict" with "module."
                               prefixes (DDP), "optimizer" (AdamW state of two tensors), "scaler"}
   vit/hf/pytorch_model.bin    the tiny ViT in Hugging Face CLIPModel names, as transformers saves it: q/k/v

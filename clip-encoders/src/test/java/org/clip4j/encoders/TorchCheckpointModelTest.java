@@ -166,4 +166,20 @@ class TorchCheckpointModelTest {
             }
         }
     }
+
+    @Test
+    void openClipFolderWithPytorchWeights() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("oc"));
+        Files.copy(torchDir().resolve("vit/open_clip_config.json"), dir.resolve("open_clip_config.json"));
+        Files.copy(torchDir().resolve("vit/open_clip_epoch_3.pt"), dir.resolve("open_clip_pytorch_model.bin"));
+        try (ClipModel m = ClipModel.load(dir);
+             ClipModel ref = ClipModel.load(Fixtures.dir().resolve("vit_tiny.safetensors"))) {
+            assertReferenceWeights("OpenCLIP folder", m, ref, Map.of());
+        }
+        // the config can also be given by the caller (here: the same one, from the fixture)
+        try (ClipModel ref = ClipModel.load(Fixtures.dir().resolve("vit_tiny.safetensors"));
+             ClipModel m = ClipModel.load(torchDir().resolve("vit/openai_jit.pt"), ref.config())) {
+            assertEquals(ref.config(), m.config());
+        }
+    }
 }
