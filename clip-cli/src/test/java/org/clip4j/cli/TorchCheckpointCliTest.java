@@ -90,4 +90,36 @@ class TorchCheckpointCliTest {
         assertEquals(1, r.exit);
         assertTrue(r.err().contains("do not match the model config") && r.err().contains("wrong shape"), r.err());
     }
+
+    @Test
+    void convertKeepsHalfPrecisionWhenAsked() {
+        Path jit = TORCH.resolve("vit/openai_jit.pt"), half = tmp.resolve("half.safetensors");
+        CliRun r = CliRun.of("convert", "--model", jit.toString(), "--to", "safetensors", "--dtype", "f16", "--out",
+                half.toString());
+        assertEquals(0, r.exit, r.err());
+        try (SafetensorsFile f = SafetensorsFile.open(half)) {
+            for (String n : f.names()) assertEquals(org.clip4j.core.safetensors.DType.F16, f.info(n).dtype(), n);
+        }
+        int unchanged = 0;
+        try (org.clip4j.encoders.ClipModel a = org.clip4j.encoders.ClipModel.load(jit);
+             org.clip4j.encoders.ClipModel b = org.clip4j.encoders.ClipModel.load(half)) {
+            assertEquals(a.config(), b.config());
+            for (int i = 0; i < a.stateDict().size(); i++) {
+                float[] x = a.stateDict().get(i).value().dup('c').data().asFloat();
+                float[] y = b.stateDict().get(i).value().dup('c').data().asFloat();
+                boolean same = true;
+                for (int k = 0; k < x.length; k++) {
+                    float rounded = org.clip4j.core.safetensors.HalfFloats.halfToFloat(
+                            org.clip4j.core.safetensors.HalfFloats.floatToHalf(x[k]));
+                    assertEquals(Float.floatToRawIntBits(rounded), Float.floatToRawIntBits(y[k]), a.stateDict().get(i).name());
+                    same &= x[k] == y[k];
+                }
+                if (same) unchanged++;
+            }
+        }
+        assertTrue(unchanged >= 35, "the 35 fp16 weights of the archive are kept exactly: " + unchanged);
+        r = CliRun.of("convert", "--model", jit.toString(), "--to", "safetensors", "--dtype", "f8", "--out",
+                half.toString());
+        assertEquals(2, r.exit);
+    }
 }

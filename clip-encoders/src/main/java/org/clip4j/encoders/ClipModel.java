@@ -10,6 +10,7 @@ import org.clip4j.core.nn.Precision;
 import org.clip4j.core.nn.Probe;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
+import org.clip4j.core.safetensors.DType;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -109,13 +110,32 @@ public final class ClipModel extends Module implements AutoCloseable {
      * {@code vision_heads}). {@code load(save(m))} reproduces the model bit for bit.
      */
     public void save(Path path) {
+        save(path, null);
+    }
+
+    /**
+     * As {@link #save(Path)}, with every floating-point entry stored as {@code floatType} (F32, F16 or BF16;
+     * null keeps the model's own type): F16 keeps OpenAI's half-precision weights at half the size, rounding the
+     * entries that were float32 (LayerNorm, embeddings...) to nearest even. BatchNorm counters stay I64.
+     */
+    public void save(Path path, DType floatType) {
+        if (floatType != null && floatType != DType.F32 && floatType != DType.F16 && floatType != DType.BF16) {
+            throw new IllegalArgumentException("weights are saved as F32, F16 or BF16, not " + floatType);
+        }
         SafetensorsWriter w = new SafetensorsWriter();
         w.metadata("format", "pt");
         w.metadata("open_clip_config", config.toJson());
         w.metadata("clip_config", config.toOpenAiJson());
         w.metadata("transformer_heads", Integer.toString(config.text().heads()));
         w.metadata("vision_heads", Integer.toString(config.vision().heads()));
-        for (Parameter p : stateDict()) w.put(p.name(), p.value());
+        for (Parameter p : stateDict()) {
+            INDArray v = p.value();
+            if (floatType == null || !v.dataType().isFPType()) {
+                w.put(p.name(), v);
+            } else {
+                w.putFloats(p.name(), floatType, v.shape(), v.dup('c').data().asFloat());
+            }
+        }
         try {
             w.write(path);
         } catch (IOException e) {
