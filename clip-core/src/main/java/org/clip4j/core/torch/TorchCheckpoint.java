@@ -57,12 +57,17 @@ public final class TorchCheckpoint implements AutoCloseable {
 
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long LEGACY_PROTOCOL = 1001;
-    /** Largest pickle or code file read into memory (real ones are a few MB at most). */
-    private static final long MAX_PICKLE_BYTES = 1L << 30;
+    /** Largest data.pkl read into memory (ViT-L/14's is about 100 kB; a huge state dict a few MB). */
+    private static final long MAX_PICKLE_BYTES = 256L << 20;
+    /** Largest TorchScript code file searched for declarations, and all of them together. */
+    private static final long MAX_CODE_BYTES = 16L << 20, MAX_ALL_CODE_BYTES = 256L << 20;
     private static final int MAX_DEPTH = 256;
-    /** Module visits allowed while walking a TorchScript tree (a shared-submodule DAG could blow up otherwise). */
-    private static final int MAX_MODULE_VISITS = 1_000_000;
-    private int visits;
+    /**
+     * Module visits plus attributes examined while walking a TorchScript tree: shared submodules could otherwise
+     * blow the walk (and the names it makes) up exponentially. ViT-L/14 takes a few thousand.
+     */
+    private static final int MAX_WALK_STEPS = 2_000_000;
+    private int steps;
 
     private final Path path;
     private final FileChannel channel;
@@ -205,10 +210,15 @@ public final class TorchCheckpoint implements AutoCloseable {
         if (script) {
             classes = new TorchScriptClasses();
             String code = prefix + "code/";
+            long total = 0;
             for (ZipArchive.Entry e : entries.values()) {
                 if (!e.name().startsWith(code) || !e.name().endsWith(".py")) continue;
+                total += e.size();
+                if (total > MAX_ALL_CODE_BYTES) {
+                    throw new TorchFormatException(path + ": more than " + MAX_ALL_CODE_BYTES + " bytes of TorchScript code");
+                }
                 String rel = e.name().substring(code.length(), e.name().length() - 3);
-                classes.add(rel.replace('/', '.'), zip.bytes(e, MAX_PICKLE_BYTES));
+                classes.add(rel.replace('/', '.'), zip.bytes(e, MAX_CODE_BYTES));
             }
         }
         return new TorchCheckpoint(path, ch, script ? Format.TORCHSCRIPT : Format.ZIP, root, classes);
@@ -373,14 +383,13 @@ public final class TorchCheckpoint implements AutoCloseable {
      */
     private void walk(TorchObject o, String prefix, int depth, Set<TorchObject> ancestors, Map<String, TorchTensor> out) {
         if (depth > MAX_DEPTH) throw new TorchFormatException(path + ": TorchScript modules nested deeper than " + MAX_DEPTH);
-        if (++visits > MAX_MODULE_VISITS) {
-            throw new TorchFormatException(path + ": more than " + MAX_MODULE_VISITS + " module visits (shared submodules)");
-        }
+        step();
         if (!ancestors.add(o)) {
             throw new TorchFormatException(path + ": TorchScript module '" + prefix + "' contains itself");
         }
         TorchScriptClasses.Declaration d = classes == null ? null : classes.get(o.className());
         Map<String, Object> attrs = o.attributes();
+        for (int i = 0; i < attrs.size(); i++) step();
         if (d != null) {
             for (List<String> names : List.of(d.parameters(), d.buffers())) {
                 for (String n : names) if (attrs.get(n) instanceof TorchTensor t) out.put(prefix + n, t);
@@ -395,6 +404,13 @@ public final class TorchCheckpoint implements AutoCloseable {
             else if (d != null && e.getValue() instanceof TorchTensor && !d.declares(e.getKey())) skipped.add(prefix + e.getKey());
         }
         ancestors.remove(o);
+    }
+
+    private void step() {
+        if (++steps > MAX_WALK_STEPS) {
+            throw new TorchFormatException(path + ": the TorchScript module tree takes more than " + MAX_WALK_STEPS
+                    + " steps to walk (shared submodules)");
+        }
     }
 
     @Override

@@ -55,6 +55,11 @@ final class Unpickler {
 
     private static final Object MARK = new Object();
     private static final int MAX_KEY_DEPTH = 32;
+    /**
+     * Most values in one dict key or set item (tuples count their elements): keys are hashed and compared, so a
+     * key built as a DAG of shared tuples would cost exponential time otherwise. Real keys are one string or int.
+     */
+    private static final int MAX_KEY_NODES = 64;
 
     private final String source;
     private final ByteBuffer in;
@@ -409,13 +414,21 @@ final class Unpickler {
         }
     }
 
-    /** Python dict keys must be hashable: numbers, strings, bytes, None, tuples of those. */
+    /** Python dict keys must be hashable: numbers, strings, None, tuples of those; and small here. */
     private void hashable(Object k, int depth) {
+        hashable(k, depth, new int[1]);
+    }
+
+    private void hashable(Object k, int depth, int[] nodes) {
         if (depth > MAX_KEY_DEPTH) throw bad("a dict key nested deeper than " + MAX_KEY_DEPTH);
-        if (k == null || k instanceof String || k instanceof Long || k instanceof Double || k instanceof Boolean
-                || k instanceof BigInteger) return;
+        if (++nodes[0] > MAX_KEY_NODES) throw bad("a dict key made of more than " + MAX_KEY_NODES + " values");
+        if (k == null || k instanceof String || k instanceof Long || k instanceof Double || k instanceof Boolean) return;
+        if (k instanceof BigInteger b) {
+            if (b.bitLength() > 4096) throw bad("a dict key is an integer of " + b.bitLength() + " bits");
+            return;
+        }
         if (k instanceof PyTuple t) {
-            for (Object o : t.items()) hashable(o, depth + 1);
+            for (Object o : t.items()) hashable(o, depth + 1, nodes);
             return;
         }
         throw bad("a dict key is a " + typeName(k) + ", which is not hashable");

@@ -34,11 +34,15 @@ final class ZipArchive {
     private final FileChannel ch;
     private final long fileSize;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    /** Bytes inflated so far, and the most this archive may inflate in all (entries may overlap in a bad zip). */
+    private long inflated;
+    private final long maxInflated;
 
     private ZipArchive(Path path, FileChannel ch) throws IOException {
         this.path = path;
         this.ch = ch;
         this.fileSize = ch.size();
+        this.maxInflated = Math.max(16 * fileSize, 256L << 20);
         readCentralDirectory();
     }
 
@@ -166,6 +170,11 @@ final class ZipArchive {
             if (e.compressedSize() > Integer.MAX_VALUE - 8) {
                 throw new TorchFormatException(path + ": deflated entry '" + e.name() + "' is larger than 2 GiB");
             }
+            if (e.size() > maxInflated - inflated) {
+                throw new TorchFormatException(path + ": deflated entries inflate to more than " + maxInflated
+                        + " bytes in all (16 times the archive)");
+            }
+            inflated += e.size();
             ByteBuffer in = read(e.dataOffset(), (int) e.compressedSize());
             byte[] out = new byte[(int) e.size()];
             Inflater inf = new Inflater(true);

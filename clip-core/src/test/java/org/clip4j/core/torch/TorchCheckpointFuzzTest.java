@@ -297,4 +297,71 @@ class TorchCheckpointFuzzTest {
             assertTrue(e.getMessage().contains("contains itself") && e.getMessage().contains("cycle.pt"), e.getMessage());
         }
     }
+
+    /**
+     * A dict whose key is a tuple DAG 24 levels deep (within the depth limit), each level (T, T) of the one
+     * below: 2^24 leaves to hash and compare if nothing stopped it.
+     */
+    private static byte[] exponentialKey() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(0x80);
+        o.write(2);
+        o.write('}');
+        o.write('K');
+        o.write(1);
+        for (int level = 0; level < 24; level++) {
+            o.write('q');
+            o.write(level); // BINPUT level
+            o.write('h');
+            o.write(level); // BINGET level: the stack now holds (x, x)
+            o.write(0x86); // TUPLE2
+        }
+        o.write('K');
+        o.write(7); // the value
+        o.write('s'); // SETITEM: hashes the key
+        o.write('.');
+        return o.toByteArray();
+    }
+
+    /** TorchScript objects 40 levels deep, each with attributes a and b both the object below: 2^40 paths. */
+    private static byte[] exponentialModulesSetitem() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(0x80);
+        o.write(2);
+        for (int level = 0; level < 40; level++) {
+            o.writeBytes("c__torch__.m\nM\n".getBytes(StandardCharsets.UTF_8));
+            o.write(')');
+            o.write(0x81); // NEWOBJ
+            o.write('}');
+            if (level > 0) {
+                for (String attr : new String[]{"a", "b"}) {
+                    str(o, attr);
+                    o.write('h');
+                    o.write(level - 1); // BINGET the object below
+                    o.write('s'); // SETITEM
+                }
+            }
+            o.write('b'); // BUILD with the dict
+            o.write('q');
+            o.write(level); // BINPUT: this level's object
+            if (level < 39) o.write('0'); // POP (kept in the memo)
+        }
+        o.write('.');
+        return o.toByteArray();
+    }
+
+    @Test
+    void exponentialStructuresAreRefusedNotWalked() throws IOException {
+        Path p = tmp.resolve("dag.pt");
+        Files.write(p, zipped(exponentialKey()));
+        TorchFormatException e = assertThrows(TorchFormatException.class, () -> TorchCheckpoint.open(p).close());
+        assertTrue(e.getMessage().contains("more than 64 values"), e.getMessage());
+        Files.write(p, zipped(exponentialModulesSetitem()));
+        e = assertThrows(TorchFormatException.class, () -> {
+            try (TorchCheckpoint c = TorchCheckpoint.open(p)) {
+                c.stateDict();
+            }
+        });
+        assertTrue(e.getMessage().contains("steps to walk"), e.getMessage());
+    }
 }
