@@ -324,7 +324,7 @@ class TorchCheckpointFuzzTest {
     }
 
     /** TorchScript objects 40 levels deep, each with attributes a and b both the object below: 2^40 paths. */
-    private static byte[] exponentialModulesSetitem() {
+    private static byte[] exponentialModules() {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.write(0x80);
         o.write(2);
@@ -356,7 +356,7 @@ class TorchCheckpointFuzzTest {
         Files.write(p, zipped(exponentialKey()));
         TorchFormatException e = assertThrows(TorchFormatException.class, () -> TorchCheckpoint.open(p).close());
         assertTrue(e.getMessage().contains("more than 64 values"), e.getMessage());
-        Files.write(p, zipped(exponentialModulesSetitem()));
+        Files.write(p, zipped(exponentialModules()));
         e = assertThrows(TorchFormatException.class, () -> {
             try (TorchCheckpoint c = TorchCheckpoint.open(p)) {
                 c.stateDict();
