@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -31,8 +32,11 @@ import java.util.concurrent.Callable;
                 "Inference mode (BatchNorm uses its running statistics)."})
 final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--images", paramLabel = "IMG", arity = "1..*",
             description = "Image files, preprocessed as the reference _transform(image size).")
@@ -70,7 +74,7 @@ final class EmbedCommand implements Callable<Integer> {
         boolean wantLoss = loss || gradients;
         if (wantLoss && !(hasImages && hasTexts)) usage("--loss and --gradients need both images and texts");
 
-        try (ClipModel m = ClipModel.load(model)) {
+        try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);
             INDArray px = !hasImages ? null : images != null ? in.images(images)
                     : in.pixelValues(TensorRef.parse(pixelValues, "pixel_values"));

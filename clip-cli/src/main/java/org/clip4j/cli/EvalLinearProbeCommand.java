@@ -12,6 +12,7 @@ import org.clip4j.eval.probe.RegularizationSweep;
 import org.clip4j.encoders.ClipModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -47,6 +48,9 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "PATH", description = "A model whose image tower gives the features.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--dataset", paramLabel = "SPEC",
             description = {"Training images; for fashion-mnist, mnist and cifar without a split, its",
@@ -117,7 +121,7 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
             } else if (tr.hasSplits()) te = tr.withSplit("test");
             else throw usage("--dataset " + dataset + " has no test split: pass --test-dataset SPEC");
             if (tr.hasSplits() && tr.split() == null) tr = tr.withSplit("train");
-            try (ClipModel m = ClipModel.load(model)) {
+            try (ClipModel m = modelConfig.load(model)) {
                 ImageFeatureExtractor x = new ImageFeatureExtractor(m, batch);
                 ClassificationDataset trainSet = tr.open("train");
                 classes = trainSet.classes();

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -27,8 +28,11 @@ import java.util.stream.IntStream;
                 "image several captions): recall@1/5/10, mean and median rank both ways."})
 final class EvalRetrievalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--dataset", paramLabel = "SPEC", required = true, description = "csv:FILE, tsv:FILE or openclipart:FILE.")
     String dataset;
@@ -59,7 +63,7 @@ final class EvalRetrievalCommand implements Callable<Integer> {
         }
         CaptionDataset data = DatasetSpec.parse(dataset).openCaptions();
         Map<String, Double> metrics;
-        try (ClipModel m = ClipModel.load(model)) {
+        try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);
             int r = m.visual().imageSize(), n = data.images().size(), t = data.captions().size();
             ImagePreprocessor pre = ImagePreprocessor.clip(r);

@@ -54,7 +54,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--vocab", paramLabel = "PATH",
             description = {"Vocabulary: a reference merges file (bpe_simple_vocab_16e6.txt.gz or .txt),",
-                    "or a Hugging Face tokenizer folder / vocab.json with merges.txt beside it.",
+                    "or a Hugging Face tokenizer folder / vocab.json with merges.txt beside it / tokenizer.json.",
                     "Default: the bundled OpenAI vocabulary."})
     Path vocab;
 
@@ -154,17 +154,21 @@ final class TokenizeCommand implements Callable<Integer> {
         return sb.append('"').toString();
     }
 
-    /** The bundled tokenizer, a reference merges file, or a Hugging Face vocab.json + merges.txt. */
+    /**
+     * The bundled tokenizer, a reference merges file, a Hugging Face vocab.json + merges.txt, or a Hugging Face
+     * tokenizer.json (in a folder: vocab.json + merges.txt first, else tokenizer.json).
+     */
     static ClipTokenizer loadTokenizer(Path vocab) {
         if (vocab == null) return ClipTokenizer.openai();
         if (Files.isDirectory(vocab)) {
-            Path v = vocab.resolve("vocab.json"), m = vocab.resolve("merges.txt");
-            if (!Files.isRegularFile(v) || !Files.isRegularFile(m)) {
-                throw new ClipException(vocab + ": expected a Hugging Face tokenizer folder with vocab.json and merges.txt");
-            }
-            return ClipTokenizer.fromHuggingFace(v, m);
+            Path v = vocab.resolve("vocab.json"), m = vocab.resolve("merges.txt"), t = vocab.resolve("tokenizer.json");
+            if (Files.isRegularFile(v) && Files.isRegularFile(m)) return ClipTokenizer.fromHuggingFace(v, m);
+            if (Files.isRegularFile(t)) return ClipTokenizer.fromTokenizerJson(t);
+            throw new ClipException(vocab + ": expected a Hugging Face tokenizer folder with vocab.json and merges.txt,"
+                    + " or tokenizer.json");
         }
         if (!Files.isRegularFile(vocab)) throw new ClipException(vocab + ": no such vocabulary file");
+        if (vocab.getFileName().toString().equals("tokenizer.json")) return ClipTokenizer.fromTokenizerJson(vocab);
         if (vocab.getFileName().toString().endsWith(".json")) {
             Path m = vocab.resolveSibling("merges.txt");
             if (!Files.isRegularFile(m)) throw new ClipException(vocab + ": a vocab.json needs merges.txt beside it (" + m + ")");

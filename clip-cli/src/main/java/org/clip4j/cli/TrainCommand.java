@@ -27,10 +27,10 @@ import java.util.concurrent.Callable;
                 "warmup + cosine, temperature clamped at 100). Checkpoints (weights readable by",
                 "'clip embed --model', optimiser state, data position) go to --checkpoint-dir with metrics.jsonl."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "NAME|CONFIG.json", description = "Architecture: a built-in name (clip models) or a config file.")
+    @Option(names = "--model", paramLabel = "NAME|CONFIG.json", description = "Architecture: a built-in name (clip models) or a config file; with --init, that of the weights.")
     String model;
 
-    @Option(names = "--init", paramLabel = "PATH", description = "Start from these weights (fine-tuning); the config comes with them.")
+    @Option(names = "--init", paramLabel = "PATH", description = "Start from these weights (fine-tuning; safetensors or PyTorch .pt/.bin); the config comes with them unless --model gives it.")
     Path init;
 
     @Option(names = "--data", paramLabel = "SPEC", required = true,
@@ -174,9 +174,9 @@ final class TrainCommand implements Callable<Integer> {
         ClipConfig cfg = null;
         if (resume == null && init == null) {
             if (model == null) throw new IllegalArgumentException("--model NAME|CONFIG.json or --init PATH is required");
-            cfg = Files.isRegularFile(Path.of(model)) ? ClipConfig.fromJson(Path.of(model)) : ClipConfig.builtin(model);
+            cfg = ModelConfigOption.resolve(model);
         } else if (model != null && init != null) {
-            throw new IllegalArgumentException("--model and --init exclude each other: the config comes with the weights");
+            cfg = ModelConfigOption.resolve(model); // the architecture of the --init weights (they may carry none)
         }
         // The image size decides how synthetic data is rendered: from the config, the checkpoint or the weights.
         int imageSize;

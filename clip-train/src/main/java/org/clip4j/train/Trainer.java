@@ -82,7 +82,7 @@ public final class Trainer {
         long seed = state != null ? state.seed() : b.seed;
 
         ClipModel model = resumeFrom != null ? ClipModel.load(resumeFrom.resolve("model.safetensors"))
-                : b.init != null ? ClipModel.load(b.init)
+                : b.init != null ? (b.config != null ? ClipModel.load(b.init, b.config) : ClipModel.load(b.init))
                 : ClipModel.create(b.config, seed);
         ClipConfig cfg = model.config();
         model.setActivationRecompute(b.recompute);
@@ -336,9 +336,9 @@ public final class Trainer {
         private LossScaler.Builder scaler = LossScaler.builder();
         private final List<TrainingListener> listeners = new ArrayList<>();
 
-        /** Train a new model of this architecture from the reference initialisation. */
+        /** Train a new model of this architecture from the reference initialisation (with init: their architecture). */
         public Builder model(ClipConfig c) { this.config = c; return this; }
-        /** Start from these weights (fine-tuning); the config comes with them. */
+        /** Start from these weights (fine-tuning); the config comes with them, or from model(config) if given. */
         public Builder init(Path weights) { this.init = weights; return this; }
         public Builder data(ImageTextSource d) { this.data = d; return this; }
         public Builder valData(ImageTextSource d) { this.valData = d; return this; }

@@ -169,6 +169,25 @@ public final class ClipTokenizer {
         return ftfy;
     }
 
+    /**
+     * Loads a Hugging Face fast tokenizer file, {@code tokenizer.json} (its BPE {@code model.vocab} and
+     * {@code model.merges}, merges written as {@code "a b"} strings or {@code ["a", "b"]} pairs): the same
+     * tokenizer as the {@code vocab.json} + {@code merges.txt} it was made from (see {@link #fromHuggingFace}).
+     *
+     * @throws ClipException if the file is missing, unreadable or not a byte-level BPE tokenizer
+     */
+    public static ClipTokenizer fromTokenizerJson(Path tokenizerJson) {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        long start = System.nanoTime();
+        try {
+            return new ClipTokenizer(MergesFiles.readTokenizerJson(tokenizerJson), tokenizerJson.toString(), start);
+        } catch (NoSuchFileException e) {
+            throw new ClipException("Hugging Face tokenizer file not found: " + e.getFile(), e);
+        } catch (IOException e) {
+            throw new ClipException("cannot read Hugging Face tokenizer file " + tokenizerJson + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A tokenizer with the same vocabulary as this one and its own word cache of the given capacity (for tests). */
     ClipTokenizer withCacheCapacity(int cacheCapacity) {
         return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime())
