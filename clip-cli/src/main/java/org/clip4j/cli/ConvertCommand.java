@@ -41,6 +41,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (format.equals("safetensors") && Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": is a directory; give a .safetensors file name");
         }
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
         try (ClipModel m = ClipModel.load(model)) {
             if (format.equals("hf")) m.exportHuggingFace(out);
             else m.save(out);

@@ -30,6 +30,8 @@ record CheckpointSource(String format, Path weights, ClipConfig config, boolean 
     /** OpenCLIP weight file names in order of preference (as on the Hugging Face Hub). */
     static final List<String> OPEN_CLIP_WEIGHTS = List.of("open_clip_model.safetensors",
             "open_clip_pytorch_model.safetensors");
+    /** The file that marks a {@code clip train} checkpoint folder (next to its model.safetensors). */
+    static final String TRAINING_STATE = "trainer.json";
     static final String CONVERT_HINT = "PyTorch pickles (.pt/.bin) are not read; convert one to safetensors in"
             + " Python, see docs/models.md";
 
@@ -62,6 +64,11 @@ record CheckpointSource(String format, Path weights, ClipConfig config, boolean 
     }
 
     private static CheckpointSource directory(Path dir) {
+        if (Files.isRegularFile(dir.resolve(TRAINING_STATE)) && Files.isRegularFile(dir.resolve(HF_WEIGHTS))
+                && !Files.isRegularFile(dir.resolve(HF_CONFIG))) {
+            LOG.info("{}: clip train checkpoint folder, weights {}", dir, HF_WEIGHTS);
+            return new CheckpointSource("clip train checkpoint folder", dir.resolve(HF_WEIGHTS), null, false);
+        }
         Path ocConfig = dir.resolve(OPEN_CLIP_CONFIG);
         if (Files.isRegularFile(ocConfig)) {
             Path w = openClipWeights(dir);
