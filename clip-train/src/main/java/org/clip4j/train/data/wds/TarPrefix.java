@@ -9,7 +9,7 @@ import java.nio.channels.SeekableByteChannel;
 /**
  * The intact part of a tar that was cut short (a copy that stopped, a full disk): {@link #intactLength} walks
  * the 512-byte headers to find the first member that does not fit in the file, and {@link #channel} presents
- * the bytes before it followed by a tar end marker, so that a tar reader lists every complete member and
+ * the bytes before it (zeros where padding was cut off) followed by a tar end marker, so that a tar reader lists every complete member and
  * their offsets, which are those of the real file.
  */
 final class TarPrefix {
@@ -36,7 +36,8 @@ final class TarPrefix {
             if (len < 0 || pos + BLOCK + len > size) return pos; // a garbled header, or data cut short
             pos += BLOCK + (len + BLOCK - 1) / BLOCK * BLOCK;
         }
-        return pos >= size ? -1 : pos; // pos < size: a header cut short
+        // pos < size: a header cut short; pos > size: the last member's padding cut short (its data is whole)
+        return pos == size ? -1 : pos;
     }
 
     /** The member size of a header: octal digits (POSIX) or a big-endian binary number (GNU, first bit set); -1 if garbled. */
@@ -82,8 +83,12 @@ final class TarPrefix {
                     ByteBuffer slice = dst.slice();
                     slice.limit(want);
                     n = ch.read(slice, position);
-                    if (n < 0) return -1;
-                    dst.position(dst.position() + n);
+                    if (n <= 0) { // past the file's end: the cut-off padding of the last whole member
+                        n = want;
+                        for (int i = 0; i < n; i++) dst.put((byte) 0);
+                    } else {
+                        dst.position(dst.position() + n);
+                    }
                 } else {
                     n = (int) Math.min(dst.remaining(), end - position);
                     for (int i = 0; i < n; i++) dst.put((byte) 0);
