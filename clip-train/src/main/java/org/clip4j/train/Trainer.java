@@ -488,9 +488,14 @@ public final class Trainer {
         /** A finite value in [lo, hi]. */
         private static void finite(String option, double v, double lo, double hi) {
             if (!Double.isFinite(v) || v < lo || v > hi) {
-                throw new IllegalArgumentException(option + " " + v + ": expected a finite number"
-                        + (hi == Double.MAX_VALUE ? " >= " + lo : " in [" + lo + ", " + hi + "]"));
+                throw new IllegalArgumentException(option + " " + plain(v) + ": expected a finite number"
+                        + (hi == Double.MAX_VALUE ? " >= " + plain(lo) : " in [" + plain(lo) + ", " + plain(hi) + "]"));
             }
+        }
+
+        /** -1 rather than -1.0, as the option was most likely typed. */
+        private static String plain(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
         }
 
         TowerLock lock() {
@@ -526,8 +531,9 @@ public final class Trainer {
             finite("--momentum", momentum, 0, 1);
             atLeast("--warmup", warmup, 0);
             finite("--grad-clip", gradClip, 0, Double.MAX_VALUE);
-            finite("augmentation scale low", scaleLo, Double.MIN_VALUE, 1);
-            finite("augmentation scale high", scaleHi, scaleLo, 1);
+            if (!(scaleLo > 0 && scaleLo <= scaleHi && scaleHi <= 1)) { // NaN fails too
+                throw new IllegalArgumentException("augmentation scale " + scaleLo + "-" + scaleHi + ": expected 0 < low <= high <= 1");
+            }
             atLeast("--checkpoint-every", checkpointEvery, 1);
             atLeast("--keep-last", keepLast, 1);
             atLeast("--val-every", valEvery, 0);
