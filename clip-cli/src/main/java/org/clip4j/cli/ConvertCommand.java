@@ -62,6 +62,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dtype " + dtype
                     + ": Hugging Face folders are written in float32");
         }
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
         try (ClipModel m = modelConfig.load(model)) {
             if (format.equals("hf")) m.exportHuggingFace(out);
             else m.save(out, type);

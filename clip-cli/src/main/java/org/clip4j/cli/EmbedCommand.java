@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -73,6 +75,14 @@ final class EmbedCommand implements Callable<Integer> {
         if (!hasImages && !hasTexts) usage("nothing to encode: give --images/--pixel-values and/or --texts-file/--tokens");
         boolean wantLoss = loss || gradients;
         if (wantLoss && !(hasImages && hasTexts)) usage("--loss and --gradients need both images and texts");
+        Map<String, List<Path>> inputs = new LinkedHashMap<>();
+        inputs.put("--model", List.of(model));
+        if (images != null) inputs.put("--images", images);
+        if (textsFile != null) inputs.put("--texts-file", List.of(textsFile));
+        if (pixelValues != null) inputs.put("--pixel-values", List.of(TensorRef.parse(pixelValues, "pixel_values").file()));
+        if (tokens != null) inputs.put("--tokens", List.of(TensorRef.parse(tokens, "input_ids").file()));
+        OutputGuard.notAnInput("--out", out, inputs);
+        OutputGuard.writableFileFolder("--out", out);
 
         try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);

@@ -97,6 +97,10 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
         }
         if (c != null && !(c > 0 && Double.isFinite(c))) throw usage("--C " + c + ": expected a finite C > 0");
         if (maxIter < 1) throw usage("--max-iter " + maxIter + ": expected at least 1");
+        if (batch < 1) throw usage("--batch " + batch + ": expected at least 1");
+        if (limit < 0) throw usage("--limit " + limit + ": expected 0 (all) or more");
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
+        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
         FeatureSet train, val = null, test;
         List<String> classes = null;
         String source;

@@ -72,6 +72,9 @@ final class EvalZeroshotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + ": expected at least 1");
+        if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit " + limit + ": expected 0 (all) or more");
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
+        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
         DatasetSpec ds = DatasetSpec.parse(dataset);
         ClassificationDataset data = ds.open("test");
         String builtin = PromptSet.builtinNames().contains(ds.kind()) ? ds.kind() : null;

@@ -60,6 +60,10 @@ final class CheckpointLoader {
         }
         CheckpointSource src = CheckpointSource.resolve(path);
         try (WeightFile f = WeightFile.open(src.weights())) {
+            if (f.metadata().containsKey("optimizer") && f.metadata().containsKey("steps") && !f.contains("logit_scale")) {
+                throw new ClipException(src.weights() + ": this is an optimizer state file (from a clip train checkpoint),"
+                        + " not model weights; give the model.safetensors next to it, or the checkpoint folder");
+            }
             TensorLayout layout = src.layout(f);
             ClipConfig cfg;
             if (override != null) {

@@ -32,6 +32,8 @@ record CheckpointSource(String format, Path weights, ClipConfig config, boolean 
     /** OpenCLIP weight file names in order of preference (as on the Hugging Face Hub). */
     static final List<String> OPEN_CLIP_WEIGHTS = List.of("open_clip_model.safetensors",
             "open_clip_pytorch_model.safetensors", "open_clip_pytorch_model.bin");
+    /** The file that marks a {@code clip train} checkpoint folder (next to its model.safetensors). */
+    static final String TRAINING_STATE = "trainer.json";
 
     /** Classifies {@code path}; throws a {@link ClipException} naming the path when nothing loadable is there. */
     static CheckpointSource resolve(Path path) {
@@ -63,6 +65,11 @@ record CheckpointSource(String format, Path weights, ClipConfig config, boolean 
     }
 
     private static CheckpointSource directory(Path dir) {
+        if (Files.isRegularFile(dir.resolve(TRAINING_STATE)) && Files.isRegularFile(dir.resolve(HF_WEIGHTS))
+                && !Files.isRegularFile(dir.resolve(HF_CONFIG))) {
+            LOG.info("{}: clip train checkpoint folder, weights {}", dir, HF_WEIGHTS);
+            return new CheckpointSource("clip train checkpoint folder", dir.resolve(HF_WEIGHTS), null, false);
+        }
         Path ocConfig = dir.resolve(OPEN_CLIP_CONFIG);
         if (Files.isRegularFile(ocConfig)) {
             Path w = openClipWeights(dir);
