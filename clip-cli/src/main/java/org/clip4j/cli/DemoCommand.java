@@ -38,6 +38,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--ui", description = "Serve a live dashboard of the run while it trains (as 'clip train --ui').")
+    boolean ui;
+
+    @CommandLine.Mixin
+    UiOptions uiOptions = new UiOptions();
+
     @Override
     public Integer call() {
         List<String> args = new ArrayList<>(List.of("--model", "clip4j-tiny", "--data", "synthetic",
@@ -46,6 +52,9 @@ final class DemoCommand implements Callable<Integer> {
                 "--steps", Long.toString(steps), "--seed", Long.toString(seed),
                 "--checkpoint-dir", outDir.toString(), "--checkpoint-every", Long.toString(Math.max(1, steps / 4)),
                 "--keep-last", "1"));
+        if (ui) {
+            args.addAll(List.of("--ui", "--ui-port", Integer.toString(uiOptions.port), "--ui-host", uiOptions.host));
+        }
         System.out.println("clip demo = clip train " + String.join(" ", args));
         TrainCommand train = new TrainCommand();
         new CommandLine(train).parseArgs(args.toArray(String[]::new));
