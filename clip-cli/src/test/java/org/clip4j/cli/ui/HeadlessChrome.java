@@ -16,6 +16,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 final class HeadlessChrome {
     static final Path BROWSER = Path.of("/usr/bin/chromium"), DRIVER = Path.of("/usr/bin/chromedriver");
+    /** Selenium warns that it has no DevTools bindings for this Chromium; the tests use WebDriver only. */
+    private static final java.util.logging.Logger SELENIUM = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
+    static {
+        SELENIUM.setLevel(java.util.logging.Level.SEVERE);
+    }
 
     private HeadlessChrome() {
     }
