@@ -39,7 +39,7 @@ driver=$!
 wd="http://127.0.0.1:$dport"
 for _ in $(seq 100); do curl -sf "$wd/status" >/dev/null && break; sleep 0.2; done
 caps='{"capabilities":{"alwaysMatch":{"goog:chromeOptions":{"binary":"/usr/bin/chromium",
-  "args":["--headless=new","--no-sandbox","--disable-dev-shm-usage","--hide-scrollbars","--window-size=1400,1700"]}}}}'
+  "args":["--headless=new","--no-sandbox","--disable-dev-shm-usage","--hide-scrollbars","--window-size=1400,1400"]}}}}'
 session="$(curl -sf -X POST -H 'Content-Type: application/json' -d "$caps" "$wd/session" \
   | sed -n 's/.*"sessionId" *: *"\([^"]*\)".*/\1/p')"
 [[ -n "$session" ]] || { echo "dashboard-screenshot: chromedriver gave no session:" >&2; cat "$work/driver.log" >&2; exit 1; }

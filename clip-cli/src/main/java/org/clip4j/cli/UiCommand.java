@@ -15,9 +15,9 @@ import java.util.stream.Stream;
 
 /** {@code clip ui}: the training dashboard of finished or running runs, until interrupted. */
 @Command(name = "ui", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves a live dashboard of one or more training runs (the --checkpoint-dir folders of",
-                "'clip train'): loss, learning rate, 1/T, throughput, validation recall, memory, config.",
-                "Follows metrics.jsonl as it grows; several runs are overlaid. Stop it with Ctrl-C."})
+        description = {"Serves a live dashboard of training runs ('clip train --checkpoint-dir' folders):",
+                "loss, learning rate, 1/T, throughput, validation recall, memory, config.",
+                "Follows metrics.jsonl as it grows; several runs are overlaid. Ctrl-C stops it."})
 final class UiCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "1..*", description = "Run folders (each with a metrics.jsonl).")
     List<Path> runs;

@@ -16,8 +16,8 @@ final class UiOptions {
     int port;
 
     @Option(names = "--ui-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-            description = {"Address the dashboard listens on (default ${DEFAULT-VALUE}: this machine only).",
-                    "Anything else lets other machines read it, without a password."})
+            description = {"Address the dashboard listens on (default ${DEFAULT-VALUE}: this machine",
+                    "only). Any other lets other machines read it, without a password."})
     String host;
 
     /** Starts the dashboard of {@code runs}, printing its address (and a warning if it is reachable from outside). */

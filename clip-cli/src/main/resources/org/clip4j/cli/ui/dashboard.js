@@ -98,7 +98,8 @@ function countPoints(arr) { let n = 0; for (const x of arr) if (x !== null) n++;
 function fmt(v) {
   if (v === null || v === undefined) return "–";
   const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : +v.toPrecision(5) + "";
+  // 5e-4 rather than 5.000e-4; 0.0015 and 1.9037 as they are
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3).replace(/\.?0+e/, "e") : +v.toPrecision(5) + "";
 }
 
 function renderPanel(key) {
