@@ -172,7 +172,11 @@ class DashboardBrowserTest {
                 // the line being written is completed, and a step appended: both appear without reload
                 d.executeScript("window.notReloaded = 7");
                 Files.writeString(b.resolve("metrics.jsonl"), "75}\n{\"step\":22,\"loss\":1.9}\n", StandardOpenOption.APPEND);
+                Files.writeString(a.resolve("metrics.jsonl"), "{\"step\":30,\"zeroshot_top1\":0.9,\"zeroshot_heldout_top1\":0.5}\n",
+                        StandardOpenOption.APPEND);
                 await("beta's new steps", () -> points(d, "panel-loss").get("beta") == 22L, p, log);
+                await("alpha's zero-shot accuracy", () -> d.findElement(By.id("panel-zeroshot")).isDisplayed(), p, log);
+                assertEquals(Map.of("alpha", 1L, "beta", 0L), points(d, "panel-zeroshot"));
                 assertEquals(7L, d.executeScript("return window.notReloaded"));
 
                 // unticking a run removes its series
@@ -206,6 +210,14 @@ class DashboardBrowserTest {
             assertTrue(p.waitFor(TIMEOUT_S, TimeUnit.SECONDS), "training did not end; log:\n" + read(log));
             assertEquals(0, p.exitValue(), read(log));
             assertEquals(40, lossLines(dir));
+            // a synthetic run ends with its zero-shot accuracies, which the dashboard draws
+            List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+            com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
+            assertEquals(40, first.get("total_steps").asLong());
+            assertTrue(first.get("heap_mib").asDouble() > 0 && first.get("rss_mib").asDouble() > first.get("heap_mib").asDouble() / 4,
+                    "memory in MiB: " + first);
+            String last = lines.get(lines.size() - 1);
+            assertTrue(last.matches("\\{\"step\":40,\"zeroshot_top1\":[01]\\.[0-9E-]+,\"zeroshot_heldout_top1\":[01]\\.[0-9E-]+}"), last);
             assertTrue(read(log).contains("dashboard stopped; to see the run again: clip ui " + dir), read(log));
         } finally {
             p.destroyForcibly();
