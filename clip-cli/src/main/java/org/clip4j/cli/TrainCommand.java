@@ -174,6 +174,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (ui && checkpointDir == null) {
+            throw new IllegalArgumentException("--ui needs --checkpoint-dir: the dashboard follows DIR/metrics.jsonl");
+        }
         Precision prec;
         try {
             prec = Precision.parse(precision);
@@ -221,9 +224,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
         if (dataThreads != null) b.dataThreads(dataThreads);
-        if (ui && checkpointDir == null) {
-            throw new IllegalArgumentException("--ui needs --checkpoint-dir: the dashboard follows DIR/metrics.jsonl");
-        }
         // The dashboard only reads the files the trainer writes, on its own threads. When distributed training
         // comes, only rank 0 starts it.
         try (Dashboard dashboard = ui ? uiOptions.start(java.util.List.of(checkpointDir), System.out, System.err) : null) {
