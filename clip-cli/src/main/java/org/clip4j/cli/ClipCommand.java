@@ -17,7 +17,7 @@ import java.io.PrintWriter;
         description = "CLIP (Contrastive Language-Image Pre-training) on the JVM.",
         subcommands = {TokenizeCommand.class, PreprocessCommand.class, EmbedCommand.class, ZeroshotCommand.class,
                 ModelsCommand.class, ConvertCommand.class, TrainCommand.class, DemoCommand.class, EvalCommand.class,
-                DataCommand.class,
+                DataCommand.class, UiCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ClipCommand implements Runnable {
     @CommandLine.Spec

@@ -38,6 +38,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--ui", description = "Serve a live dashboard of the run while it trains (as 'clip train --ui').")
+    boolean ui;
+
+    @CommandLine.Mixin
+    UiOptions uiOptions = new UiOptions();
+
     @Override
     public Integer call() {
         List<String> args = new ArrayList<>(List.of("--model", "clip4j-tiny", "--data", "synthetic",
@@ -47,6 +53,9 @@ final class DemoCommand implements Callable<Integer> {
                 "--checkpoint-dir", outDir.toString(), "--checkpoint-every", Long.toString(Math.max(1, steps / 4)),
                 "--keep-last", "1"));
         if (holdsEarlierDemo(outDir)) args.add("--overwrite"); // the demo again in its folder replaces the last one
+        if (ui) {
+            args.addAll(List.of("--ui", "--ui-port", Integer.toString(uiOptions.port), "--ui-host", uiOptions.host));
+        }
         System.out.println("clip demo = clip train " + String.join(" ", args));
 
         TrainCommand train = new TrainCommand();

@@ -1,5 +1,6 @@
 package org.clip4j.cli;
 
+import org.clip4j.cli.ui.Dashboard;
 import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.nn.Precision;
@@ -14,6 +15,7 @@ import org.clip4j.train.data.wds.ShardPattern;
 import org.clip4j.train.data.wds.WebDatasetSource;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -158,6 +160,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-threads", paramLabel = "N", description = "Decoding/preprocessing threads (default: all cores).")
     Integer dataThreads;
 
+    @Option(names = "--ui", description = {"Serve a live dashboard of the run (needs --checkpoint-dir; prints its address;",
+            "stops when training ends: 'clip ui DIR' shows the run afterwards)."})
+    boolean ui;
+
+    @Mixin
+    UiOptions uiOptions = new UiOptions();
+
     /** Keeps the latest validation metrics, printed at the end. */
     private final LastValidation lastValidation = new LastValidation();
 
@@ -174,6 +183,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (ui && checkpointDir == null) {
+            throw new IllegalArgumentException("--ui needs --checkpoint-dir: the dashboard follows DIR/metrics.jsonl");
+        }
         Precision prec;
         try {
             prec = Precision.parse(precision);
@@ -231,7 +243,16 @@ final class TrainCommand implements Callable<Integer> {
         b.overwrite(overwrite).maxConsecutiveBadSamples(maxConsecutiveBad);
         if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
         if (dataThreads != null) b.dataThreads(dataThreads);
-        Trainer.TrainResult r = b.build().run();
+        // The dashboard only reads the files the trainer writes, on its own threads. When distributed training
+        // comes, only rank 0 starts it.
+        try (Dashboard dashboard = ui ? uiOptions.start(java.util.List.of(checkpointDir), System.out, System.err) : null) {
+            report(b.build().run());
+            if (dashboard != null) System.out.println("dashboard stopped; to see the run again: clip ui " + checkpointDir);
+        }
+        return 0;
+    }
+
+    private void report(Trainer.TrainResult r) {
         if (checkpointDir != null && Files.isRegularFile(checkpointDir.resolve("metrics.jsonl"))) {
             Path png = checkpointDir.resolve("loss.png");
             try {
@@ -246,6 +267,7 @@ final class TrainCommand implements Callable<Integer> {
                 SyntheticEvaluation.Result z = SyntheticEvaluation.run(m, r.state().seed(), 480, 160);
                 System.out.println(SyntheticEvaluation.describe(z));
                 if (checkpointDir != null) {
+                    appendZeroShot(checkpointDir.resolve("metrics.jsonl"), r.state().step(), z);
                     Path png = checkpointDir.resolve("confusion.png");
                     try {
                         SyntheticEvaluation.writeConfusionPng(z.confusion(), SyntheticShapes.allLabels(), png);
@@ -267,7 +289,22 @@ final class TrainCommand implements Callable<Integer> {
                     r.state().samplesSeen(), r.state().skipped(), r.state().lastLoss(),
                     r.lastCheckpoint() == null ? "" : "; checkpoint " + r.lastCheckpoint());
         }
-        return 0;
+    }
+
+    private static String jsonNumber(double x) {
+        return Double.isFinite(x) ? Double.toString(x) : "null";
+    }
+
+    /** Adds the final zero-shot accuracies to metrics.jsonl as one more line (the dashboard draws them). */
+    private static void appendZeroShot(Path metrics, long step, SyntheticEvaluation.Result z) {
+        String line = String.format(Locale.ROOT, "{\"step\":%d,\"zeroshot_top1\":%s,\"zeroshot_heldout_top1\":%s}%n",
+                step, jsonNumber(z.seenAccuracy()), jsonNumber(z.heldOutAccuracy()));
+        try {
+            Files.writeString(metrics, line, java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            System.err.println("clip: warning: cannot append to " + metrics + ": " + e.getMessage());
+        }
     }
 
     /** The path as a one-element list when it names an existing file, else empty (synthetic data, shard patterns). */

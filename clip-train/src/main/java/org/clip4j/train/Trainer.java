@@ -359,6 +359,11 @@ public final class Trainer {
         n.put("data_wait_s", m.dataWaitSeconds());
         if (m.skippedStep()) n.put("skipped_step", true);
         if (scaler != null) n.put("loss_scale", scaler.scale()); // after this step's update
+        n.put("total_steps", m.totalSteps());
+        n.put("time", System.currentTimeMillis() / 1000.0); // wall clock, s since the epoch (ETA on the dashboard)
+        n.put("heap_mib", MemoryUse.heapMiB());
+        double rss = MemoryUse.residentMiB();
+        if (Double.isFinite(rss)) n.put("rss_mib", rss);
         w.write(n.toString());
         w.newLine();
         w.flush();
