@@ -89,7 +89,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     /**
      * True when the file starts like a PyTorch checkpoint: a zip archive ({@code PK\3\4}) or a pickle stream
      * (byte 0x80, PROTO), and not like a safetensors file (an 8-byte header length that fits in the file, then
-     * {@code '{'}), whose first byte can be anything.
+     * an opening brace), whose first byte can be anything.
      */
     public static boolean looksLikeTorch(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
