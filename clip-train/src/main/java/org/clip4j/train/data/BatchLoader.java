@@ -46,6 +46,7 @@ public final class BatchLoader implements AutoCloseable {
     private final int contextLength, batchSize;
     private final Sampling sampling;
     private final long seed;
+    private final RankShare share;
     private final ExecutorService workers;
     private final Thread assembler;
     private final BlockingQueue<Batch> ready;
@@ -79,7 +80,20 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
                        int contextLength, int batchSize, Sampling sampling, long seed, long startPosition, int threads,
                        int prefetchBatches) {
+        this(source, pre, augment, tokenizer, contextLength, batchSize, sampling, seed, RankShare.single(), startPosition,
+                threads, prefetchBatches);
+    }
+
+    /**
+     * A loader of one rank's share of the stream (data-parallel training): {@code startPosition} and every
+     * {@link Batch#positionAfter()} are local positions of {@code share}; {@link Batch#positions()} are global stream
+     * positions, which decide the sample and its augmentation, so a sample looks the same whatever the rank count.
+     */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, Sampling sampling, long seed, RankShare share, long startPosition,
+                       int threads, int prefetchBatches) {
         java.util.Objects.requireNonNull(sampling, "sampling");
+        this.share = java.util.Objects.requireNonNull(share, "share");
         if (augment != null && augment.size() != pre.size()) {
             throw new IllegalArgumentException("augmentation size " + augment.size() + " != preprocessing size " + pre.size());
         }
@@ -110,7 +124,7 @@ public final class BatchLoader implements AutoCloseable {
 
     private void assemble(long position) {
         SampleOrder order = new SampleOrder(sampling, source.size(), seed);
-        Deque<long[]> pendingIdx = new ArrayDeque<>();     // {position, index}
+        Deque<long[]> pendingIdx = new ArrayDeque<>();
         Deque<Future<Prepared>> pending = new ArrayDeque<>();
         int ahead = batchSize * (ready.remainingCapacity() + 1);
         long next = position;
@@ -124,8 +138,8 @@ public final class BatchLoader implements AutoCloseable {
                 long after = position;
                 while (filled < batchSize && !closed) {
                     while (pending.size() < ahead) {
-                        long idx = order.indexAt(next), pos = next;
-                        pendingIdx.add(new long[]{next, idx});
+                        long pos = share.global(next), idx = order.indexAt(pos);
+                        pendingIdx.add(new long[]{next, idx, pos}); // {local position, index, global position}
                         pending.add(workers.submit(() -> prepare(idx, pos)));
                         next++;
                     }
@@ -138,12 +152,12 @@ public final class BatchLoader implements AutoCloseable {
                     } catch (ExecutionException e) {
                         skipped++;
                         skippedTotal.incrementAndGet();
-                        LOG.warn("skipping sample {} (stream position {}): {}", pi[1], pi[0], e.getCause().getMessage());
+                        LOG.warn("skipping sample {} (stream position {}): {}", pi[1], pi[2], e.getCause().getMessage());
                         continue;
                     }
                     System.arraycopy(p.pixels, 0, pixels, filled * p.pixels.length, p.pixels.length);
                     System.arraycopy(p.ids, 0, ids, filled * contextLength, contextLength);
-                    positions[filled] = pi[0];
+                    positions[filled] = pi[2];
                     indices[filled++] = pi[1];
                 }
                 if (closed) break;
