@@ -30,6 +30,15 @@ class MpiCollectivesTest {
         }
     }
 
+    @Test
+    void anExceptionOnOneRankAbortsTheWholeJob() throws Exception {
+        // Rank 1 throws and calls MPI_Abort while ranks 0 and 2 wait in an all-reduce: mpirun must end them.
+        MpiLauncher.Result r = MpiLauncher.run(MpiLauncher.command(3, MpiProbe.class.getName(), List.of("fail")), 300);
+        assertNotEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("rank 1 cannot go on"), r.output());
+        assertFalse(r.output().contains("UNEXPECTED"), r.output());
+    }
+
     private void trainAndCompare(String model, int ranks, int accumFreq) throws Exception {
         Path out = tmp.resolve(model + ranks + accumFreq + ".safetensors");
         MpiLauncher.Result r = MpiLauncher.run(MpiLauncher.command(ranks, MpiProbe.class.getName(),

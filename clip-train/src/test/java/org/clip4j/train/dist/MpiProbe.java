@@ -14,6 +14,7 @@ import java.util.Arrays;
  * <ul>
  *   <li>{@code ops}: every collective on small arrays, whole and split into pieces of 3 elements; prints
  *       {@code OK rank} or throws;</li>
+ *   <li>{@code fail}: rank 1 throws while the others wait in a collective (they must not wait forever);</li>
  *   <li>{@code train VIT|RESNET ACCUM OUT}: the five-step run of {@link DataParallelTrainingTest}; rank 0 saves the
  *       weights to OUT.</li>
  * </ul>
@@ -26,6 +27,7 @@ public final class MpiProbe {
         MpiCollectives c = MpiCollectives.init();
         try {
             if (args[0].equals("ops")) ops(c);
+            else if (args[0].equals("fail")) fail(c);
             else train(c, args[1], Integer.parseInt(args[2]), Path.of(args[3]));
         } catch (Throwable t) {
             t.printStackTrace();
@@ -69,6 +71,12 @@ public final class MpiProbe {
             expect(c.allReduceMax(r * 5L) == (n - 1) * 5L, "max");
         }
         System.out.println("OK " + r + " bytes " + c.payloadBytes());
+    }
+
+    private static void fail(MpiCollectives c) {
+        if (c.rank() == 1) throw new IllegalStateException("rank 1 cannot go on");
+        c.allReduceSum(Nd4j.ones(DataType.FLOAT, 4)); // never completes: rank 1 is gone
+        System.out.println("UNEXPECTED " + c.rank());
     }
 
     private static void train(MpiCollectives c, String model, int accumFreq, Path out) {
