@@ -166,7 +166,9 @@ public final class Trainer {
                     long after = dp.globalPosition(share, lastPart.positionAfter()); // agreed by all ranks
                     samplesSeen += after - position;
                     position = after;
-                    for (Batch part : parts) skippedSamples += part.skipped();
+                    long skippedNow = 0;
+                    for (Batch part : parts) skippedNow += part.skipped();
+                    skippedSamples += dp.sumOverRanks(skippedNow);
                 }
                 if (scaler == null) {
                     skippedStep = !Double.isFinite(loss) || GradientTools.hasNonFinite(params);
@@ -403,7 +405,9 @@ public final class Trainer {
         public Builder seed(long s) { this.seed = s; return this; }
         /**
          * Data-parallel training over these ranks (see {@link DataParallel}; null or one rank: a single process). The
-         * batch size stays the global batch; only rank 0 writes checkpoints and metrics and runs validation.
+         * batch size stays the global batch; only rank 0 writes checkpoints and metrics and runs validation. Every
+         * rank calls {@link #run()} with the same options; when it throws on one rank, call
+         * {@link Collectives#abort(int)} there, or the other ranks wait for it forever.
          */
         public Builder collectives(Collectives c) { this.collectives = c; return this; }
         public Builder checkpointDir(Path d) { this.checkpointDir = d; return this; }

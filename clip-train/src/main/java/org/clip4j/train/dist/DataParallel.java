@@ -155,6 +155,11 @@ public final class DataParallel {
         return share.globalResumePosition(active() ? c.allReduceMax(localAfter) : localAfter);
     }
 
+    /** The sum over ranks of a count (for example the samples skipped in this step). */
+    public long sumOverRanks(long v) {
+        return active() ? Math.round(c.allReduceSum((double) v)) : v;
+    }
+
     /** The step count of rank 0 (every rank must run the same number of steps, or one would wait forever). */
     public long agreeSteps(long total) {
         if (!active()) return total;
