@@ -24,7 +24,7 @@ public final class DataParallel {
     private static final Logger LOG = LoggerFactory.getLogger(DataParallel.class);
 
     private final Collectives c;
-    private long bytesBefore;
+    private long lastStepBytes;
 
     private DataParallel(Collectives c) {
         this.c = c;
@@ -123,17 +123,17 @@ public final class DataParallel {
         double loss = DistributedStep.forwardBackward(model, batches, c, imageBackward, textBackward, gradScale);
         DistributedStep.allReduceGradients(params, c);
         long moved = c.payloadBytes() - before;
-        if (bytesBefore == 0 && leader()) {
+        if (lastStepBytes == 0 && leader()) { // the first step: log once
             LOG.info("data-parallel: {} MB handed to collectives per step per rank (features and their gradients, "
                     + "parameter gradients)", String.format("%.2f", moved / 1e6));
         }
-        bytesBefore = moved;
+        lastStepBytes = moved;
         return loss;
     }
 
     /** Payload bytes of the last step's collectives on this rank (0 for one process). */
     public long bytesPerStep() {
-        return bytesBefore;
+        return lastStepBytes;
     }
 
     /**
