@@ -4,8 +4,10 @@
 Preprocessing: torchvision's Resize(224, bicubic) + CenterCrop + RGB + ToTensor + Normalize, which is what the
 reference clip._transform(224) composes (Debian's python3-torchvision and python3-pil).
 Tokenizer: the reference SimpleTokenizer + clip.tokenize, imported from an openai/CLIP checkout named by the
-CLIP_REPO environment variable (skipped when it is not set). ftfy is not packaged by Debian; like the
-reference fixtures, it runs with an identity fix_text.
+CLIP_REPO environment variable (skipped when it is not set), on captions.txt and the web-like
+captions_web.txt, with the real ftfy 6.3.1 when FTFY_SRC names its source tree (ftfy is not packaged by
+Debian: e.g. `git archive v6.3.1` of https://github.com/rspeer/python-ftfy), and with an identity fix_text
+(the "no_ftfy" figures).
 
 Usage: OMP_NUM_THREADS=2 /usr/bin/python3 frontend_peer.py DIR
 """
@@ -52,17 +54,35 @@ def main():
 
     repo = os.environ.get("CLIP_REPO")
     if repo:
-        sys.modules.setdefault("ftfy", types.SimpleNamespace(fix_text=lambda s: s))
+        ftfy_src = os.environ.get("FTFY_SRC")
+        real_ftfy = None
+        if ftfy_src:
+            sys.path.insert(0, ftfy_src)
+            sys.modules.setdefault("wcwidth", types.SimpleNamespace(wcwidth=None, wcswidth=None))  # display only
+            import ftfy as real_ftfy  # noqa: E402
+        switch = types.SimpleNamespace(fix_text=lambda s: s)
+        sys.modules["ftfy"] = switch
         sys.path.insert(0, repo)
         import clip  # noqa: E402  (the reference package, from the checkout)
-        with open(os.path.join(folder, "captions.txt"), encoding="utf-8") as f:
-            captions = f.read().split("\n")[:-1]
         tok = clip.simple_tokenizer.SimpleTokenizer()
-        clip.tokenize(captions[:2000], 77, truncate=True)  # warm-up, same as the Java side
-        n_tokens = sum(len(tok.encode(c)) for c in captions)
-        dt = median(lambda: clip.tokenize(captions, 77, truncate=True))
-        result.update(captions=len(captions), bpe_tokens=n_tokens, tokenize_s=round(dt, 3),
-                      tokens_per_s=round(n_tokens / dt), captions_per_s=round(len(captions) / dt))
+        for name, prefix in (("captions.txt", ""), ("captions_web.txt", "web_")):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                captions = f.read().split("\n")[:-1]
+            modes = [("_no_ftfy", lambda s: s)] + ([("", real_ftfy.fix_text)] if real_ftfy else [])
+            for suffix, fix in modes:
+                switch.fix_text = fix
+                tok = clip.simple_tokenizer.SimpleTokenizer()  # fresh cache for each mode
+                clip.clip._tokenizer = tok
+                clip.tokenize(captions[:2000], 77, truncate=True)  # warm-up, same as the Java side
+                n_tokens = sum(len(tok.encode(c)) for c in captions)
+                dt = median(lambda: clip.tokenize(captions, 77, truncate=True))
+                result[prefix + "bpe_tokens"] = n_tokens
+                result[prefix + "tokens_per_s" + suffix] = round(n_tokens / dt)
+                if not prefix:
+                    result["captions"] = len(captions)
+                    result["tokenize_s" + suffix] = round(dt, 3)
+                    result["captions_per_s" + suffix] = round(len(captions) / dt)
+        result["ftfy"] = real_ftfy.__version__ if real_ftfy else "identity (set FTFY_SRC for the real one)"
 
     img_dir = os.path.join(folder, "images")
     files = sorted(os.path.join(img_dir, f) for f in os.listdir(img_dir))

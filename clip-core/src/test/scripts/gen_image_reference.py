@@ -6,12 +6,12 @@ What it writes, into clip-core/src/test/resources/org/clip4j/core/image/extra/:
     sizes, RGBA with partial and zero alpha, LA, 16-bit gray (Pillow mode I), 16-bit RGB and gray+alpha, 1/4-bit
     gray, palettes with tRNS / 4-bit indices / indices past the palette end, gray and RGB with tRNS, an Adam7
     interlaced PNG, JPEG (4:2:0, 4:4:4 progressive, gray, CMYK, with an ICC profile), GIF, BMP (palette, gray
-    palette, 24-bit) and WebP (lossless and lossy);
+    palette, 24-bit) and WebP (lossless, lossy RGB and lossy RGBA);
   * extra_cases.json: per image the Pillow mode and size, the SHA-256 of the decoded samples, and per resize mode
     (shortest, squash, longest) and size (32, 64, 224, 336) the resized size, window offsets and the SHA-256 of the
     uint8 RGB result;
   * extra_expected.safetensors: decoded samples (small images only) and the shortest-mode n=32 RGB results in
-    full, for readable failure messages and for the lossy cases compared with a tolerance.
+    full, for readable failure messages (the lossy WebP up to n=64 too).
 
 How: the PNGs are written byte by byte below (to control bit depth, tRNS, PLTE length and interlacing); other
 formats are written by Pillow. The expected values come from real Pillow: Image.open, then
@@ -40,7 +40,7 @@ from PIL import Image, ImageCms, ImageOps
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'org', 'clip4j', 'core', 'image', 'extra')
 SIZES = [32, 64, 224, 336]
 MODES = ['shortest', 'squash', 'longest']
-LOSSY = {'webp_lossy_64x48.webp'}   # decoders differ (libwebp vs TwelveMonkeys): compared with a tolerance
+FULL = {'webp_lossy_64x48.webp', 'webp_lossy_rgba_45x37.webp'}   # lossy WebP: arrays up to n=64 stored in full, for readable failure messages
 
 
 # ---------------------------------------------------------------- PNG writer
@@ -171,6 +171,10 @@ def make_inputs():
     pil('rgb_33x21.bmp', Image.fromarray(smooth(rng, 21, 33, 3).astype(np.uint8)))
     pil('webp_lossless_rgba_24x19.webp', Image.fromarray(smooth(rng, 19, 24, 4).astype(np.uint8), 'RGBA'), lossless=True)
     pil('webp_lossy_64x48.webp', Image.fromarray(smooth(rng, 48, 64, 3, noise=2).astype(np.uint8)), quality=80)
+    # lossy RGBA (VP8 + lossless ALPH), odd size: convert("RGB") drops the alpha after resizing
+    lossy_rgba = smooth(rng, 37, 45, 4, noise=4).astype(np.uint8)
+    lossy_rgba[:, :10, 3] = 0
+    pil('webp_lossy_rgba_45x37.webp', Image.fromarray(lossy_rgba, 'RGBA'), quality=70)
     return files
 
 
@@ -264,7 +268,8 @@ def write_safetensors(path, tensors):
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
-        os.remove(os.path.join(OUT, old))
+        if old != 'enhance.json':   # written by pil_enhance.py
+            os.remove(os.path.join(OUT, old))
     files = make_inputs()
     cases, tensors = [], []
     for name in files:
@@ -274,11 +279,9 @@ def main():
         stem = name.rsplit('.', 1)[0]
         case = dict(file=name, mode=im.mode, width=im.size[0], height=im.size[1], decoded_dtype=dtype,
                     decoded_shape=list(dec.shape), decoded_sha256=sha(dec), tolerance=0, outputs={})
-        if name in LOSSY:
-            case['tolerance'] = 'see ExtraReferenceTest'
         if im.mode == 'P':
             case['palette_size'] = len(im.getpalette()) // 3
-        if dec.size <= 8192 or name in LOSSY:
+        if dec.size <= 8192 or name in FULL:
             tensors.append((stem + '.decoded', dec))
         for mode in MODES:
             case['outputs'][mode] = {}
@@ -286,7 +289,7 @@ def main():
                 rgb, geo = transform(im, mode, n)
                 geo['rgb_sha256'] = sha(rgb)
                 case['outputs'][mode][str(n)] = geo
-                if (mode == 'shortest' and n == 32) or (name in LOSSY and n <= 64):
+                if (mode == 'shortest' and n == 32) or (name in FULL and n <= 64):
                     tensors.append(('%s.%s.n%d.rgb_uint8' % (stem, mode, n), rgb))
         cases.append(case)
     write_safetensors(os.path.join(OUT, 'extra_expected.safetensors'), tensors)

@@ -1,6 +1,7 @@
 package org.clip4j.cli;
 
 import org.clip4j.core.ClipException;
+import org.clip4j.core.io.IoErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,8 +46,11 @@ public final class ClipCommand implements Runnable {
     private static int onError(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
         String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        if (!(ex instanceof ClipException) && !(ex instanceof IllegalArgumentException)
-                && !(ex instanceof java.io.IOException)) {
+        if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+            // Java's file-system messages are often the bare path: add the reason ("permission denied", "no space left on device")
+            String reason = IoErrors.reason(ex);
+            if (!msg.toLowerCase(java.util.Locale.ROOT).contains(reason.toLowerCase(java.util.Locale.ROOT))) msg = msg + ": " + reason;
+        } else if (!(ex instanceof ClipException) && !(ex instanceof IllegalArgumentException)) {
             msg = ex.getClass().getSimpleName() + ": " + msg;
         }
         err.println("clip: error: " + msg.replace('\n', ' '));

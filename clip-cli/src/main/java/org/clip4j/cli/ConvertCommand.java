@@ -1,8 +1,10 @@
 package org.clip4j.cli;
 
+import org.clip4j.core.safetensors.DType;
 import org.clip4j.encoders.ClipModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -16,11 +18,14 @@ import java.util.concurrent.Callable;
                 "  safetensors: one file with OpenAI names and the config in __metadata__;",
                 "  hf: a Hugging Face CLIPModel folder, config.json + model.safetensors",
                 "      (Vision Transformer models only; no tokenizer files).",
-                "Weights are stored as float32."})
+                "Weights are stored as float32, or with --dtype f16|bf16 (safetensors only) in half precision."})
 final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--to", paramLabel = "FORMAT", required = true, description = "safetensors or hf.")
     String to;
@@ -28,6 +33,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "PATH", required = true,
             description = "Output file (safetensors) or folder (hf; created, existing files replaced).")
     Path out;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "f32",
+            description = {"Floating-point type of the safetensors weights: f32 (default), f16 (e.g. to keep",
+                    "OpenAI's fp16 weights as they are; float32 entries are rounded) or bf16."})
+    String dtype;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -41,9 +51,21 @@ final class ConvertCommand implements Callable<Integer> {
         if (format.equals("safetensors") && Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": is a directory; give a .safetensors file name");
         }
-        try (ClipModel m = ClipModel.load(model)) {
+        DType type = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "f32", "fp32", "float32" -> DType.F32;
+            case "f16", "fp16", "float16" -> DType.F16;
+            case "bf16", "bfloat16" -> DType.BF16;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--dtype " + dtype
+                    + ": expected f32, f16 or bf16");
+        };
+        if (format.equals("hf") && type != DType.F32) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype " + dtype
+                    + ": Hugging Face folders are written in float32");
+        }
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
+        try (ClipModel m = modelConfig.load(model)) {
             if (format.equals("hf")) m.exportHuggingFace(out);
-            else m.save(out);
+            else m.save(out, type);
         }
         System.err.println("clip: wrote " + (format.equals("hf") ? "Hugging Face CLIPModel folder " : "") + out);
         return 0;

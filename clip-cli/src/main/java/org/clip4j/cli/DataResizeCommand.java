@@ -37,6 +37,11 @@ final class DataResizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (shorterSide < 1) throw new IllegalArgumentException("--shorter-side " + shorterSide + ": expected an integer >= 1");
+        if (threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected an integer >= 1");
+        for (Path m : manifests) {
+            OutputGuard.notAnInput("--out", out.resolve(m.getFileName()), OutputGuard.input("--manifest", m));
+        }
         EvalProgress bar = new EvalProgress(System.err, "resize");
         ManifestResizer.Summary s = ManifestResizer.builder(shorterSide).threads(threads).imageKey(imgKey)
                 .separator(DataShardCommand.separatorChar(separator))

@@ -36,6 +36,8 @@ final class DataShardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (perShard < 1) throw new IllegalArgumentException("--samples-per-shard " + perShard + ": expected an integer >= 1");
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--manifest", manifest));
         CsvManifest m = CsvManifest.read(manifest, imgKey, captionKey, separatorChar(separator));
         ShardWriter.Summary s = ShardWriter.write(m, out, perShard);
         System.out.printf(Locale.ROOT, "wrote %d pairs in %d shard%s to %s (%d skipped)%n", s.samples(), s.shards().size(),

@@ -46,9 +46,26 @@ final class DemoCommand implements Callable<Integer> {
                 "--steps", Long.toString(steps), "--seed", Long.toString(seed),
                 "--checkpoint-dir", outDir.toString(), "--checkpoint-every", Long.toString(Math.max(1, steps / 4)),
                 "--keep-last", "1"));
+        if (holdsEarlierDemo(outDir)) args.add("--overwrite"); // the demo again in its folder replaces the last one
         System.out.println("clip demo = clip train " + String.join(" ", args));
+
         TrainCommand train = new TrainCommand();
         new CommandLine(train).parseArgs(args.toArray(String[]::new));
         return train.call();
+    }
+
+    /**
+     * True when {@code dir}'s newest checkpoint is a run on the synthetic shapes (an earlier demo), which a new
+     * demo may replace; any other run's checkpoints are refused as by {@code clip train}.
+     */
+    static boolean holdsEarlierDemo(Path dir) {
+        var latest = new org.clip4j.train.CheckpointStore(dir, 1).latest();
+        if (latest.isEmpty()) return false;
+        try {
+            String data = org.clip4j.train.CheckpointStore.readState(latest.get()).provenance().getOrDefault("data", "");
+            return data.startsWith("synthetic shapes");
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

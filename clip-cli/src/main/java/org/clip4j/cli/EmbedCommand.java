@@ -9,11 +9,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,8 +34,11 @@ import java.util.concurrent.Callable;
                 "Inference mode (BatchNorm uses its running statistics)."})
 final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--images", paramLabel = "IMG", arity = "1..*",
             description = "Image files, preprocessed as the reference _transform(image size).")
@@ -69,8 +75,16 @@ final class EmbedCommand implements Callable<Integer> {
         if (!hasImages && !hasTexts) usage("nothing to encode: give --images/--pixel-values and/or --texts-file/--tokens");
         boolean wantLoss = loss || gradients;
         if (wantLoss && !(hasImages && hasTexts)) usage("--loss and --gradients need both images and texts");
+        Map<String, List<Path>> inputs = new LinkedHashMap<>();
+        inputs.put("--model", List.of(model));
+        if (images != null) inputs.put("--images", images);
+        if (textsFile != null) inputs.put("--texts-file", List.of(textsFile));
+        if (pixelValues != null) inputs.put("--pixel-values", List.of(TensorRef.parse(pixelValues, "pixel_values").file()));
+        if (tokens != null) inputs.put("--tokens", List.of(TensorRef.parse(tokens, "input_ids").file()));
+        OutputGuard.notAnInput("--out", out, inputs);
+        OutputGuard.writableFileFolder("--out", out);
 
-        try (ClipModel m = ClipModel.load(model)) {
+        try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);
             INDArray px = !hasImages ? null : images != null ? in.images(images)
                     : in.pixelValues(TensorRef.parse(pixelValues, "pixel_values"));

@@ -12,6 +12,7 @@ import org.clip4j.eval.probe.RegularizationSweep;
 import org.clip4j.encoders.ClipModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -47,6 +48,9 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "PATH", description = "A model whose image tower gives the features.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--dataset", paramLabel = "SPEC",
             description = {"Training images; for fashion-mnist, mnist and cifar without a split, its",
@@ -93,6 +97,10 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
         }
         if (c != null && !(c > 0 && Double.isFinite(c))) throw usage("--C " + c + ": expected a finite C > 0");
         if (maxIter < 1) throw usage("--max-iter " + maxIter + ": expected at least 1");
+        if (batch < 1) throw usage("--batch " + batch + ": expected at least 1");
+        if (limit < 0) throw usage("--limit " + limit + ": expected 0 (all) or more");
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
+        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
         FeatureSet train, val = null, test;
         List<String> classes = null;
         String source;
@@ -117,7 +125,7 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
             } else if (tr.hasSplits()) te = tr.withSplit("test");
             else throw usage("--dataset " + dataset + " has no test split: pass --test-dataset SPEC");
             if (tr.hasSplits() && tr.split() == null) tr = tr.withSplit("train");
-            try (ClipModel m = ClipModel.load(model)) {
+            try (ClipModel m = modelConfig.load(model)) {
                 ImageFeatureExtractor x = new ImageFeatureExtractor(m, batch);
                 ClassificationDataset trainSet = tr.open("train");
                 classes = trainSet.classes();

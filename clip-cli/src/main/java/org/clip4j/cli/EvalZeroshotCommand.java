@@ -12,6 +12,7 @@ import org.clip4j.encoders.ClipModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -31,8 +32,11 @@ import java.util.concurrent.Callable;
                 "embeddings; logits = 100 * cos(image, class)."})
 final class EvalZeroshotCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--dataset", paramLabel = "SPEC", required = true,
             description = "The images (split defaults to test), e.g. fashion-mnist, cifar10:test:DIR, imagefolder:DIR.")
@@ -68,6 +72,9 @@ final class EvalZeroshotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + ": expected at least 1");
+        if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit " + limit + ": expected 0 (all) or more");
+        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
+        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
         DatasetSpec ds = DatasetSpec.parse(dataset);
         ClassificationDataset data = ds.open("test");
         String builtin = PromptSet.builtinNames().contains(ds.kind()) ? ds.kind() : null;
@@ -82,7 +89,7 @@ final class EvalZeroshotCommand implements Callable<Integer> {
         PromptSet prompts = new PromptSet(builtin == null ? "custom" : builtin, names, temps);
         int[] idx = ImageFeatureExtractor.spread(data.size(), limit);
         ClassificationReport report;
-        try (ClipModel m = ClipModel.load(model)) {
+        try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);
             java.util.function.Supplier<ZeroShotClassifier> build = () -> {
                 EvalProgress p = new EvalProgress(System.err, "class embeddings");

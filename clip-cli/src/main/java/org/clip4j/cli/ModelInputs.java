@@ -100,11 +100,17 @@ final class ModelInputs {
         }
     }
 
-    /** The tokenizer in a model directory (Hugging Face vocab.json + merges.txt), else the bundled OpenAI one. */
+    /**
+     * The tokenizer in a model directory (Hugging Face vocab.json + merges.txt, or tokenizer.json), else the
+     * bundled OpenAI one.
+     */
     private ClipTokenizer tokenizer() {
         Path dir = modelPath;
         if (Files.isDirectory(dir) && Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) {
             return ClipTokenizer.fromHuggingFace(dir.resolve("vocab.json"), dir.resolve("merges.txt"));
+        }
+        if (Files.isDirectory(dir) && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            return ClipTokenizer.fromTokenizerJson(dir.resolve("tokenizer.json"));
         }
         return ClipTokenizer.openai();
     }

@@ -43,6 +43,8 @@ final class PreprocessCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (size < 1) throw new IllegalArgumentException("--size " + size + ": expected a positive number of pixels");
+        OutputGuard.notAnInput("--out", out, java.util.Map.of("IMAGE", images));
+        OutputGuard.writableFileFolder("--out", out);
         ImagePreprocessor.Builder b = ImagePreprocessor.builder().size(size).resizeMode(parseMode(resizeMode));
         if (mean != null) b.mean(rgb("--mean", mean));
         if (std != null) b.std(rgb("--std", std));

@@ -30,10 +30,10 @@ import java.util.concurrent.Callable;
                 "warmup + cosine, temperature clamped at 100). Checkpoints (weights readable by",
                 "'clip embed --model', optimiser state, data position) go to --checkpoint-dir with metrics.jsonl."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "NAME|CONFIG.json", description = "Architecture: a built-in name (clip models) or a config file.")
+    @Option(names = "--model", paramLabel = "NAME|CONFIG.json", description = "Architecture: a built-in name (clip models) or a config file; with --init, that of the weights.")
     String model;
 
-    @Option(names = "--init", paramLabel = "PATH", description = "Start from these weights (fine-tuning); the config comes with them.")
+    @Option(names = "--init", paramLabel = "PATH", description = "Start from these weights (fine-tuning; safetensors or PyTorch .pt/.bin); the config comes with them unless --model gives it.")
     Path init;
 
     @Option(names = "--data", paramLabel = "SPEC", required = true,
@@ -82,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
     double gradClip;
 
     @Option(names = "--no-augment", description = {"Training transform = evaluation transform (default: RandomResizedCrop",
-            "of 90-100 % of the area, bicubic, as OpenCLIP)."})
+            "of 90-100 %% of the area, bicubic, as OpenCLIP)."})
     boolean noAugment;
 
     @Option(names = "--grad-checkpointing", description = {"Recompute each Transformer block's activations during backward:",
@@ -115,8 +115,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--keep-last", paramLabel = "K", defaultValue = "3", description = "Checkpoints kept (default ${DEFAULT-VALUE}).")
     int keepLast;
 
-    @Option(names = "--resume", paramLabel = "latest|PATH", description = "Continue a run from its latest (or the given) checkpoint.")
+    @Option(names = "--resume", paramLabel = "latest|PATH", description = {"Continue a run from its latest intact (or the given)",
+            "checkpoint; 'latest' in a folder without checkpoints starts a new run."})
     String resume;
+
+    @Option(names = "--overwrite", description = {"Start a new run in a --checkpoint-dir that holds another run's",
+            "checkpoints, deleting them and its metrics.jsonl (refused otherwise)."})
+    boolean overwrite;
+
+    @Option(names = "--max-consecutive-bad-samples", paramLabel = "N", defaultValue = "1000", description = {
+            "Stop with an error after N unusable samples in a row (or a whole epoch", "without a usable one); default ${DEFAULT-VALUE}."})
+    long maxConsecutiveBad;
 
     @Option(names = "--val-every", paramLabel = "N", defaultValue = "0", description = "Validation every N steps and at the end (0: only at the end if --val-data).")
     int valEvery;
@@ -196,21 +205,33 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--" + e.getMessage());
         }
-        ClipConfig cfg = null;
-        if (resume == null && init == null) {
-            if (model == null) throw new IllegalArgumentException("--model NAME|CONFIG.json or --init PATH is required");
-            cfg = Files.isRegularFile(Path.of(model)) ? ClipConfig.fromJson(Path.of(model)) : ClipConfig.builtin(model);
-        } else if (model != null && init != null) {
-            throw new IllegalArgumentException("--model and --init exclude each other: the config comes with the weights");
+        if (resume == null && init == null && model == null) {
+            throw new IllegalArgumentException("--model NAME|CONFIG.json or --init PATH is required");
         }
-        // The image size decides how synthetic data is rendered: from the config, the checkpoint or the weights.
+        if (resume != null && checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        if (checkpointDir != null) {
+            OutputGuard.notAnInput("--checkpoint-dir", checkpointDir, java.util.Map.of("--data", existing(Path.of(data)),
+                    "--init", existing(init), "--val-data", existing(valData == null ? null : Path.of(valData))));
+        }
+        // --model with --resume: checked against the checkpoint's architecture (the Trainer refuses a mismatch).
+        // With --init, --model gives the architecture of the weights (they may carry none).
+        ClipConfig cfg = model == null ? null : ModelConfigOption.resolve(model);
+        // The checkpoint to resume from: the newest intact one for 'latest' (none yet: a new run).
+        Path resumeFrom = null;
+        if (resume != null) {
+            CheckpointStore store = new CheckpointStore(checkpointDir, Math.max(1, keepLast));
+            if (!resume.equals("latest") || !store.list().isEmpty()) resumeFrom = store.resolve(resume);
+            else if (cfg == null && init == null) {
+                throw new ClipException(checkpointDir + ": no checkpoint to resume from (--resume latest), and no --model or"
+                        + " --init to start a new run with");
+            }
+        }
+        // The image size decides how synthetic data is rendered: from the checkpoint, the config or the weights.
         int imageSize;
-        if (cfg != null) {
+        if (resumeFrom != null) {
+            imageSize = ClipConfig.fromJson(CheckpointStore.readState(resumeFrom).provenance().get("config")).vision().imageSize();
+        } else if (cfg != null) {
             imageSize = cfg.vision().imageSize();
-        } else if (resume != null) {
-            if (checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
-            Path ckpt = new CheckpointStore(checkpointDir, Math.max(1, keepLast)).resolve(resume);
-            imageSize = ClipConfig.fromJson(CheckpointStore.readState(ckpt).provenance().get("config")).vision().imageSize();
         } else {
             try (ClipModel m = ClipModel.load(init)) {
                 imageSize = m.config().vision().imageSize();
@@ -232,10 +253,8 @@ final class TrainCommand implements Callable<Integer> {
         if (length != null && length.steps != null) b.steps(length.steps);
         if (length != null && length.epochs != null) b.epochs(length.epochs);
         if (checkpointDir != null) b.checkpointDir(checkpointDir);
-        if (resume != null) {
-            if (checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
-            b.resume(resume);
-        }
+        if (resume != null) b.resume(resumeFrom != null ? resumeFrom.toString() : resume);
+        b.overwrite(overwrite).maxConsecutiveBadSamples(maxConsecutiveBad);
         if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
         if (dataThreads != null) b.dataThreads(dataThreads);
         Trainer.TrainResult r = b.build().run();
@@ -281,10 +300,21 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The path as a one-element list when it names an existing file, else empty (synthetic data, shard patterns). */
+    private static java.util.List<Path> existing(Path p) {
+        return p != null && Files.exists(p) ? java.util.List.of(p) : java.util.List.of();
+    }
+
     private ImageTextSource source(String spec, int imageSize, long seed, boolean validation) {
         String s = spec.toLowerCase(Locale.ROOT);
         if (s.equals("synthetic") || s.startsWith("synthetic:")) {
-            long n = s.contains(":") ? Long.parseLong(s.substring(s.indexOf(':') + 1)) : validation ? 1000 : 50_000;
+            long n;
+            try {
+                n = s.contains(":") ? Long.parseLong(s.substring(s.indexOf(':') + 1)) : validation ? 1000 : 50_000;
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1) throw new IllegalArgumentException((validation ? "--val-data " : "--data ") + spec + ": expected synthetic or synthetic:N with N >= 1");
             // validation: the same combinations, other renderings (another seed)
             return new SyntheticSource(SyntheticShapes.training(validation ? seed + 7919 : seed, imageSize), n);
         }

@@ -5,6 +5,7 @@ import org.clip4j.encoders.ClipModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,8 +31,11 @@ import java.util.concurrent.Callable;
                 "caption), i.e. logits_per_image.softmax(dim=-1) as in the openai/CLIP README."})
 final class ZeroshotCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
+            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
     Path model;
+
+    @Mixin
+    ModelConfigOption modelConfig = new ModelConfigOption();
 
     @Option(names = "--labels", paramLabel = "L1,L2,...", hideParamSyntax = true, required = true, split = ",",
             description = "Class labels, comma-separated.")
@@ -62,7 +66,7 @@ final class ZeroshotCommand implements Callable<Integer> {
         List<String> captions = names.stream().map(l -> template.replace("{}", l)).toList();
 
         double[][] probs;
-        try (ClipModel m = ClipModel.load(model)) {
+        try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);
             INDArray px = in.images(images), ids = in.tokens(captions, "--labels");
             try (ClipModel.Logits logits = m.logits(px, ids)) {

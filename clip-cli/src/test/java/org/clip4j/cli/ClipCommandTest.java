@@ -74,6 +74,54 @@ class ClipCommandTest {
         assertTrue(used.size() > 50);
     }
 
+    /**
+     * A Hugging Face tokenizer.json written from the bundled reference merges (model.vocab as the reference builds
+     * it: byte symbols in bytes_to_unicode order, the same with {@code </w>}, one token per merge, the two special
+     * tokens; merges as ["a", "b"] pairs, as newer tokenizers versions write them).
+     */
+    private static Path tokenizerJson(Path dir) throws Exception {
+        List<String> lines;
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
+                org.clip4j.core.tokenizer.ClipTokenizer.class.getResourceAsStream("bpe_simple_vocab_16e6.txt.gz"))) {
+            lines = List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int b = '!'; b <= '~'; b++) order.add(b);
+        for (int b = 0xA1; b <= 0xAC; b++) order.add(b);
+        for (int b = 0xAE; b <= 0xFF; b++) order.add(b);
+        String[] symbol = new String[256];
+        int extra = 0;
+        for (int b = 0; b < 256; b++) symbol[b] = order.contains(b) ? String.valueOf((char) b) : null;
+        for (int b = 0; b < 256; b++) if (symbol[b] == null) { symbol[b] = String.valueOf((char) (256 + extra++)); order.add(b); }
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode model = root.putObject("model");
+        model.put("type", "BPE").put("end_of_word_suffix", "</w>");
+        com.fasterxml.jackson.databind.node.ObjectNode vocab = model.putObject("vocab");
+        com.fasterxml.jackson.databind.node.ArrayNode merges = model.putArray("merges");
+        int id = 0;
+        for (int b : order) vocab.put(symbol[b], id++);
+        for (int b : order) vocab.put(symbol[b] + "</w>", id++);
+        for (String line : lines.subList(1, 1 + 48894)) {
+            String[] ab = line.split(" ");
+            vocab.put(ab[0] + ab[1], id++);
+            merges.addArray().add(ab[0]).add(ab[1]);
+        }
+        vocab.put("<|startoftext|>", id++);
+        vocab.put("<|endoftext|>", id);
+        Files.createDirectories(dir);
+        json.writeValue(dir.resolve("tokenizer.json").toFile(), root);
+        return dir;
+    }
+
+    @Test
+    void tokenizeWithATokenizerJsonFolder(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path dir = tokenizerJson(tmp.resolve("hf-tokenizer"));
+        assertEquals(0, run("a photo of a cat.\n", "tokenize", "--context-length", "8", "--vocab", dir.toString()),
+                err.toString());
+        assertEquals("[49406, 320, 1125, 539, 320, 2368, 269, 49407]", out.toString(StandardCharsets.UTF_8).trim());
+    }
+
     @Test
     void tokenizeContextLengthAndNoTruncate() {
         assertEquals(0, run("a photo of a cat.\n", "tokenize", "--context-length", "8"));

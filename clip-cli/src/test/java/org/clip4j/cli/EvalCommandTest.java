@@ -177,6 +177,33 @@ class EvalCommandTest {
         }
     }
 
+    /** Two files with the same picture give identical image features: --ties decides how the tie ranks. */
+    @Test
+    void retrievalTiesOption() throws IOException {
+        Path wide = WideVocab.write(EmbedCommandTest.VIT, tmp.resolve("wide.safetensors"));
+        Path copy = Files.copy(REF.resolve("p0_rgb_37x53.png"), tmp.resolve("copy_of_p0.png"));
+        String csv = "path,caption\n"
+                + REF.resolve("p0_rgb_37x53.png") + ",a red square\n"
+                + copy + ",the same red square\n"
+                + REF.resolve("p2_gray_61x97.png") + ",a gray image\n";
+        Path m = Files.writeString(tmp.resolve("ties.csv"), csv);
+        // --batch 1: each picture is encoded alone, so both copies go through the same computation, bit for bit
+        JsonNode oc = onlyJson(CliRun.of("eval", "retrieval", "--model", wide.toString(), "--dataset", "csv:" + m,
+                "--batch", "1"));
+        JsonNode pes = onlyJson(CliRun.of("eval", "retrieval", "--model", wide.toString(), "--dataset", "csv:" + m,
+                "--batch", "1", "--ties", "pessimistic"));
+        assertEquals("open_clip", oc.get("ties").asText());
+        assertEquals("pessimistic", pes.get("ties").asText());
+        // text → image: texts 0 and 1 each tie their image with the other copy. Pessimistic: both rank 2 (if no
+        // other image scores higher); in index order (3 < 17 elements: torch's insertion sort is stable) text 0
+        // finds image 0 first (rank 1) and text 1 finds image 0 before its own image 1 (rank 2).
+        double gap = pes.get("text_to_image_mean_rank").asDouble() - oc.get("text_to_image_mean_rank").asDouble();
+        assertEquals(1 / 3.0, gap, 1e-12, "one tie fewer counted against text 0");
+        CliRun bad = CliRun.of("eval", "retrieval", "--model", wide.toString(), "--dataset", "csv:" + m, "--ties", "random");
+        assertNotEquals(0, bad.exit);
+        assertTrue(bad.err().contains("--ties 'random': expected open_clip, stable or pessimistic"), bad.err());
+    }
+
     private static double[] unit(float[] m, int row) {
         double[] v = new double[32];
         for (int d = 0; d < 32; d++) v[d] = m[row * 32 + d];

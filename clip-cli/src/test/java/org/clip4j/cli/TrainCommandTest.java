@@ -20,7 +20,7 @@ class TrainCommandTest {
     @TempDir
     Path tmp;
 
-    private static final String TINY = "{\"embed_dim\":16,\"quick_gelu\":true,"
+    static final String TINY = "{\"embed_dim\":16,\"quick_gelu\":true,"
             + "\"vision_cfg\":{\"image_size\":32,\"layers\":1,\"width\":32,\"patch_size\":8,\"head_width\":16},"
             + "\"text_cfg\":{\"context_length\":16,\"vocab_size\":49408,\"width\":32,\"heads\":2,\"layers\":1}}";
 

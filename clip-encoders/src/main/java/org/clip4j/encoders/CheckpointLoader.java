@@ -4,8 +4,6 @@ import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Tensors;
-import org.clip4j.core.safetensors.SafetensorsFile;
-import org.clip4j.core.safetensors.TensorInfo;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,9 +26,14 @@ import java.util.TreeSet;
  * <ul>
  *   <li>a {@code .safetensors} file with OpenAI/OpenCLIP names (OpenCLIP {@code CustomTextCLIP} {@code text.*}
  *       names too);</li>
- *   <li>an OpenCLIP directory: {@code open_clip_config.json} + {@code open_clip_model.safetensors} (or another
- *       single safetensors file);</li>
- *   <li>a Hugging Face {@code CLIPModel} directory: {@code config.json} + {@code model.safetensors}.</li>
+ *   <li>a PyTorch checkpoint with those names, read without running any pickle code ({@link TorchWeights}):
+ *       OpenAI's TorchScript archives ({@code ViT-B-32.pt}, {@code RN50.pt}), {@code torch.save} state dicts
+ *       (zip or legacy format), open_clip training checkpoints ({@code "state_dict"} entry, {@code module.}
+ *       prefixes removed);</li>
+ *   <li>an OpenCLIP directory: {@code open_clip_config.json} + {@code open_clip_model.safetensors} (or
+ *       {@code open_clip_pytorch_model.bin}, or another single weights file);</li>
+ *   <li>a Hugging Face {@code CLIPModel} directory: {@code config.json} + {@code model.safetensors} or
+ *       {@code pytorch_model.bin}.</li>
  * </ul>
  *
  * <p>For a single file, the config comes from, in this order: {@code __metadata__ open_clip_config} (written by
@@ -50,15 +53,26 @@ final class CheckpointLoader {
     private CheckpointLoader() {
     }
 
-    static ClipModel load(Path path, DataType type) {
+    /** Loads {@code path}; {@code override}, when not null, replaces the stored or inferred config. */
+    static ClipModel load(Path path, DataType type, ClipConfig override) {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("models compute in FLOAT or DOUBLE, not " + type);
         }
         CheckpointSource src = CheckpointSource.resolve(path);
-        try (SafetensorsFile f = SafetensorsFile.open(src.weights())) {
+        try (WeightFile f = WeightFile.open(src.weights())) {
+            if (f.metadata().containsKey("optimizer") && f.metadata().containsKey("steps") && !f.contains("logit_scale")) {
+                throw new ClipException(src.weights() + ": this is an optimizer state file (from a clip train checkpoint),"
+                        + " not model weights; give the model.safetensors next to it, or the checkpoint folder");
+            }
             TensorLayout layout = src.layout(f);
-            ClipConfig cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
-            LOG.info("{}: {} ({}), weights {}", path, src.format(), layout.describe(), src.weights());
+            ClipConfig cfg;
+            if (override != null) {
+                LOG.info("{}: config given by the caller: {}", path, override.toJson());
+                cfg = override;
+            } else {
+                cfg = src.config() != null ? src.config() : resolveConfig(src.weights(), f);
+            }
+            LOG.info("{}: {} ({}), weights {} ({})", path, src.format(), layout.describe(), src.weights(), f.format());
             ClipModel model = new ClipModel(cfg, type);
             validate(src.weights(), f, model, layout);
             for (Parameter p : model.stateDict()) {
@@ -80,13 +94,13 @@ final class CheckpointLoader {
         }
     }
 
-    private static INDArray read(SafetensorsFile f, HfClipNames.Part part, DataType type) {
+    private static INDArray read(WeightFile f, HfClipNames.Part part, DataType type) {
         return type == DataType.DOUBLE
                 ? Nd4j.create(f.doubles(part.name()), part.shape(), DataType.DOUBLE)
                 : f.floatArray(part.name());
     }
 
-    static ClipConfig resolveConfig(Path path, SafetensorsFile f) {
+    static ClipConfig resolveConfig(Path path, WeightFile f) {
         Map<String, String> meta = f.metadata();
         if (meta.containsKey("open_clip_config")) {
             LOG.info("{}: config from __metadata__ open_clip_config", path);
@@ -106,7 +120,7 @@ final class CheckpointLoader {
     }
 
     /** The reference {@code build_model} inference, from tensor shapes alone. */
-    static ClipConfig inferFromShapes(Path path, SafetensorsFile f) {
+    static ClipConfig inferFromShapes(Path path, WeightFile f) {
         Map<String, String> fields = new LinkedHashMap<>();
         boolean vit = f.contains("visual.proj");
         if (vit) {
@@ -146,15 +160,15 @@ final class CheckpointLoader {
         return ClipConfig.fromOpenAiMetadata(fields);
     }
 
-    private static long[] shape(Path path, SafetensorsFile f, String name) {
+    private static long[] shape(Path path, WeightFile f, String name) {
         if (!f.contains(name)) {
             throw new ClipException(path + ": cannot infer the model config: tensor '" + name + "' is missing");
         }
-        return f.info(name).shape();
+        return f.shape(name);
     }
 
     /** Number of distinct values of the {@code part}-th dot-separated component among names with this prefix. */
-    private static int countDistinct(SafetensorsFile f, String prefix, int part) {
+    private static int countDistinct(WeightFile f, String prefix, int part) {
         Set<String> seen = new HashSet<>();
         for (String n : f.names()) if (n.startsWith(prefix)) seen.add(n.split("\\.")[part]);
         return seen.size();
@@ -164,7 +178,7 @@ final class CheckpointLoader {
      * Checks names, shapes and dtypes of every file tensor the model needs under {@code layout}; throws one
      * exception listing every problem, in the file's names.
      */
-    static void validate(Path path, SafetensorsFile f, ClipModel model, TensorLayout layout) {
+    static void validate(Path path, WeightFile f, ClipModel model, TensorLayout layout) {
         List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), wrongType = new ArrayList<>();
         Set<String> expected = new HashSet<>();
         for (Parameter p : model.stateDict()) {
@@ -175,22 +189,22 @@ final class CheckpointLoader {
                     if (!ModifiedResNet.isCounter(p)) missing.add(name + " " + Arrays.toString(part.shape()));
                     continue;
                 }
-                TensorInfo t = f.info(name);
-                if (!Arrays.equals(t.shape(), part.shape())) {
+                long[] shape = f.shape(name);
+                if (!Arrays.equals(shape, part.shape())) {
                     wrongShape.add(name + ": expected " + Arrays.toString(part.shape()) + ", found "
-                            + Arrays.toString(t.shape()));
+                            + Arrays.toString(shape));
                 }
                 boolean wantFloat = !ModifiedResNet.isCounter(p);
-                if (t.dtype().isFloat() != wantFloat) {
+                if (f.isFloat(name) != wantFloat) {
                     wrongType.add(name + ": expected " + (wantFloat ? "a floating dtype" : "an integer dtype")
-                            + ", found " + t.dtype());
+                            + ", found " + f.dtype(name));
                 }
             }
         }
         Set<String> unexpected = new TreeSet<>();
         for (String n : f.names()) {
             if (!expected.contains(n) && !layout.ignorable(n)) {
-                unexpected.add(n + " " + Arrays.toString(f.info(n).shape()));
+                unexpected.add(n + " " + Arrays.toString(f.shape(n)));
             }
         }
         if (missing.isEmpty() && wrongShape.isEmpty() && wrongType.isEmpty() && unexpected.isEmpty()) return;

@@ -10,6 +10,7 @@ import org.clip4j.core.nn.Precision;
 import org.clip4j.core.nn.Probe;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
+import org.clip4j.core.safetensors.DType;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -72,9 +73,12 @@ public final class ClipModel extends Module implements AutoCloseable {
     }
 
     /**
-     * Loads a checkpoint in float32: a {@code .safetensors} file with OpenAI/OpenCLIP names, an OpenCLIP
-     * directory ({@code open_clip_config.json} + {@code open_clip_model.safetensors}) or a Hugging Face
-     * {@code CLIPModel} directory ({@code config.json} + {@code model.safetensors}); see {@link CheckpointLoader}.
+     * Loads a checkpoint in float32: a {@code .safetensors} file with OpenAI/OpenCLIP names; a PyTorch checkpoint
+     * with those names, read without running any pickle code (OpenAI's TorchScript {@code ViT-B-32.pt},
+     * {@code torch.save} state dicts, open_clip training checkpoints; fp16 weights widened exactly); an OpenCLIP
+     * directory ({@code open_clip_config.json} + {@code open_clip_model.safetensors} or
+     * {@code open_clip_pytorch_model.bin}) or a Hugging Face {@code CLIPModel} directory ({@code config.json} +
+     * {@code model.safetensors} or {@code pytorch_model.bin}); see {@link CheckpointLoader}.
      */
     public static ClipModel load(Path safetensors) {
         return load(safetensors, DataType.FLOAT);
@@ -82,7 +86,17 @@ public final class ClipModel extends Module implements AutoCloseable {
 
     /** Loads a checkpoint, converting every floating tensor to {@code type} (FLOAT or DOUBLE). */
     public static ClipModel load(Path safetensors, DataType type) {
-        return CheckpointLoader.load(safetensors, type);
+        return CheckpointLoader.load(safetensors, type, null);
+    }
+
+    /**
+     * Loads a checkpoint in float32 with the given architecture instead of the one stored with the weights or
+     * inferred from their shapes: for weights without a config whose architecture the shapes do not fix (an
+     * open_clip training checkpoint of a model trained with exact GELU, a text width that is not a multiple of
+     * 64). The tensors are checked against {@code config} as usual.
+     */
+    public static ClipModel load(Path checkpoint, ClipConfig config) {
+        return CheckpointLoader.load(checkpoint, DataType.FLOAT, java.util.Objects.requireNonNull(config, "config"));
     }
 
     /** Trainable parameter count of a config, computed from shapes without allocating any weights. */
@@ -96,13 +110,32 @@ public final class ClipModel extends Module implements AutoCloseable {
      * {@code vision_heads}). {@code load(save(m))} reproduces the model bit for bit.
      */
     public void save(Path path) {
+        save(path, null);
+    }
+
+    /**
+     * As {@link #save(Path)}, with every floating-point entry stored as {@code floatType} (F32, F16 or BF16;
+     * null keeps the model's own type): F16 keeps OpenAI's half-precision weights at half the size, rounding the
+     * entries that were float32 (LayerNorm, embeddings...) to nearest even. BatchNorm counters stay I64.
+     */
+    public void save(Path path, DType floatType) {
+        if (floatType != null && floatType != DType.F32 && floatType != DType.F16 && floatType != DType.BF16) {
+            throw new IllegalArgumentException("weights are saved as F32, F16 or BF16, not " + floatType);
+        }
         SafetensorsWriter w = new SafetensorsWriter();
         w.metadata("format", "pt");
         w.metadata("open_clip_config", config.toJson());
         w.metadata("clip_config", config.toOpenAiJson());
         w.metadata("transformer_heads", Integer.toString(config.text().heads()));
         w.metadata("vision_heads", Integer.toString(config.vision().heads()));
-        for (Parameter p : stateDict()) w.put(p.name(), p.value());
+        for (Parameter p : stateDict()) {
+            INDArray v = p.value();
+            if (floatType == null || !v.dataType().isFPType()) {
+                w.put(p.name(), v);
+            } else {
+                w.putFloats(p.name(), floatType, v.shape(), v.dup('c').data().asFloat());
+            }
+        }
         try {
             w.write(path);
         } catch (IOException e) {

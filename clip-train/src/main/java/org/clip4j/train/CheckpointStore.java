@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.clip4j.core.ClipException;
+import org.clip4j.core.io.IoErrors;
 import org.clip4j.core.safetensors.SafetensorsFile;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.clip4j.encoders.ClipModel;
@@ -19,6 +20,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -40,12 +42,18 @@ import java.util.stream.Stream;
  * </ul>
  * A checkpoint is written into a temporary sibling folder and renamed into place only when complete, so a crash
  * (even SIGKILL) never leaves a partial checkpoint under a real name; older ones beyond {@code keepLast} are
- * deleted only after the new one is in place.
+ * deleted only after the new one is in place, and never the one just written. {@code trainer.json} records the
+ * SHA-256 of the two tensor files ({@code "checksums"}), which {@link #resolve} verifies: {@code latest} falls
+ * back to the newest intact checkpoint. Writers take the folder's {@link CheckpointLock} first.
  */
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", STATE = "trainer.json";
+    /** The files whose SHA-256 {@code trainer.json} records. */
+    static final List<String> CHECKSUMMED = List.of(MODEL, OPTIMIZER);
 
     private final Path dir;
     private final int keepLast;
@@ -60,61 +68,170 @@ public final class CheckpointStore {
         return dir;
     }
 
-    /** Writes a checkpoint of step {@code state.step()} atomically; returns its folder. */
+    /**
+     * Writes a checkpoint of step {@code state.step()} atomically; returns its folder. The SHA-256 of the model
+     * and optimiser files goes into its {@code trainer.json}. On failure (a full disk, a read-only folder) the
+     * temporary folder is removed and a {@link ClipException} names the folder and the reason.
+     */
     public Path save(ClipModel model, Optimizer optimizer, TrainingState state) {
+        Path target = dir.resolve(String.format("step-%08d", state.step()));
+        Path tmp = null;
         try {
             Files.createDirectories(dir);
             removeStaleTemporaries(); // left by a run killed while writing
-            Path target = dir.resolve(String.format("step-%08d", state.step()));
-            Path tmp = Files.createTempDirectory(dir, ".tmp-step-" + state.step() + "-");
-            model.save(tmp.resolve("model.safetensors"));
+            // Not Files.createTempDirectory: its 0700 mode would stay on the renamed folder; this one honours the umask.
+            tmp = dir.resolve(".tmp-step-" + state.step() + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
+            Files.createDirectory(tmp);
+            model.save(tmp.resolve(MODEL));
             SafetensorsWriter w = new SafetensorsWriter().metadata("steps", Long.toString(optimizer.steps()))
-                    .metadata("optimizer", optimizer.getClass().getSimpleName());
+                    .metadata("optimizer", optimizer.getClass().getSimpleName())
+                    .metadata("format", "clip4j optimizer state");
             for (Map.Entry<String, INDArray> e : optimizer.state().entrySet()) w.put(e.getKey(), e.getValue());
-            w.write(tmp.resolve("optimizer.safetensors"));
-            Files.writeString(tmp.resolve("trainer.json"), toJson(state));
+            w.write(tmp.resolve(OPTIMIZER));
+            Map<String, String> sums = new LinkedHashMap<>();
+            for (String f : CHECKSUMMED) sums.put(f, Checksums.sha256(tmp.resolve(f)));
+            Files.writeString(tmp.resolve(STATE), toJson(state, sums));
             if (Files.exists(target)) deleteTree(target); // same step written again (e.g. final save)
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target);
             }
-            prune();
+            tmp = null;
+            prune(target);
             return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint to " + dir, e);
+        } catch (IOException | UncheckedIOException e) {
+            if (tmp != null) {
+                try {
+                    deleteTree(tmp);
+                } catch (IOException | UncheckedIOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw new ClipException(dir + ": cannot write checkpoint " + target.getFileName() + ": " + IoErrors.reason(e), e);
         }
     }
 
     /** Complete checkpoints, oldest first. */
     public List<Path> list() {
-        if (!Files.isDirectory(dir)) return List.of();
         List<Path> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p.resolve("trainer.json")))
-                    .sorted(Comparator.comparingLong(CheckpointStore::stepOf)).forEach(out::add);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
+        for (Path p : stepFolders()) if (Files.isRegularFile(p.resolve(STATE))) out.add(p);
         return out;
     }
 
-    /** The newest complete checkpoint, if any. */
+    /** Every {@code step-*} folder, complete or not, oldest first. */
+    private List<Path> stepFolders() {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p))
+                    .sorted(Comparator.comparingLong(CheckpointStore::stepOf)).toList();
+        } catch (IOException e) {
+            throw new ClipException(dir + ": cannot list: " + IoErrors.reason(e), e);
+        }
+    }
+
+    /** The newest complete checkpoint, if any (not verified: see {@link #resolve}). */
     public Optional<Path> latest() {
         List<Path> all = list();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
-    /** {@code "latest"} or a checkpoint folder path → the folder; a clear error if there is none. */
+    /** True when the folder holds any {@code step-*} checkpoint folder (intact or not). */
+    public boolean hasCheckpoints() {
+        return !stepFolders().isEmpty();
+    }
+
+    /** The names of the {@code step-*} folders, for messages: "step-00000038 .. step-00000040 (3)". */
+    public String describeCheckpoints() {
+        List<Path> all = stepFolders();
+        if (all.isEmpty()) return "none";
+        String first = all.get(0).getFileName().toString(), last = all.get(all.size() - 1).getFileName().toString();
+        return all.size() == 1 ? first : first + " .. " + last + " (" + all.size() + ")";
+    }
+
+    /**
+     * Deletes every checkpoint, half-written checkpoint and {@code metrics.jsonl} of the folder: a new run that
+     * was told to overwrite it ({@code --overwrite}). The caller holds the folder's {@link CheckpointLock}.
+     */
+    public void clear() {
+        try {
+            for (Path p : stepFolders()) deleteTree(p);
+            if (Files.isDirectory(dir)) removeStaleTemporaries();
+            Files.deleteIfExists(dir.resolve("metrics.jsonl"));
+        } catch (IOException e) {
+            throw new ClipException(dir + ": cannot delete the old checkpoints: " + IoErrors.reason(e), e);
+        }
+    }
+
+    /**
+     * {@code "latest"} or a checkpoint folder path → the folder, verified against its recorded checksums.
+     * {@code "latest"} is the newest intact checkpoint: a damaged newer one is reported (WARN, naming it and what
+     * is wrong) and skipped. Throws a {@link ClipException} when there is no checkpoint, when every one is damaged,
+     * or when the named folder is damaged.
+     */
     public Path resolve(String spec) {
         if (spec.equals("latest")) {
-            return latest().orElseThrow(() -> new ClipException(dir + ": no checkpoint to resume from (--resume latest)"));
+            List<Path> all = list();
+            if (all.isEmpty()) {
+                throw new ClipException(dir + ": no checkpoint to resume from (--resume latest)");
+            }
+            List<String> damaged = new ArrayList<>();
+            for (int i = all.size() - 1; i >= 0; i--) {
+                Path p = all.get(i);
+                String problem = verify(p);
+                if (problem == null) {
+                    if (!damaged.isEmpty()) LOG.warn("resuming from {}, the newest intact checkpoint", p);
+                    return p;
+                }
+                LOG.warn("checkpoint {} is damaged ({}); falling back to an older one", p, problem);
+                damaged.add(p.getFileName() + ": " + problem);
+            }
+            throw new ClipException(dir + ": every checkpoint is damaged: " + String.join("; ", damaged));
         }
         Path p = Path.of(spec);
-        if (!Files.isRegularFile(p.resolve("trainer.json"))) {
+        if (!Files.isRegularFile(p.resolve(STATE))) {
             throw new ClipException(p + ": not a checkpoint folder (expected trainer.json, model.safetensors, optimizer.safetensors)");
         }
+        String problem = verify(p);
+        if (problem != null) throw new ClipException(p + ": damaged checkpoint: " + problem);
         return p;
+    }
+
+    /**
+     * What is wrong with checkpoint folder {@code checkpoint}, or null when it is intact: its trainer.json must
+     * parse, and each file with a checksum recorded there must exist and match it. Checkpoints written before
+     * checksums were recorded are checked for their files only.
+     */
+    public static String verify(Path checkpoint) {
+        Path state = checkpoint.resolve(STATE);
+        JsonNode n;
+        try {
+            n = JSON.readTree(state.toFile());
+            readState(checkpoint);
+        } catch (IOException | RuntimeException e) {
+            return STATE + " unreadable: " + e.getMessage();
+        }
+        JsonNode sums = n.path("checksums");
+        for (String f : CHECKSUMMED) {
+            Path file = checkpoint.resolve(f);
+            if (!Files.isRegularFile(file)) return f + " missing";
+            JsonNode want = sums.get(f);
+            if (want == null) continue;
+            try {
+                String got = Checksums.sha256(file);
+                if (!got.equals(want.asText())) {
+                    return f + " does not match its SHA-256 in " + STATE + " (recorded " + abbreviate(want.asText())
+                            + ", found " + abbreviate(got) + ")";
+                }
+            } catch (IOException e) {
+                return f + " unreadable: " + IoErrors.reason(e);
+            }
+        }
+        return null;
+    }
+
+    private static String abbreviate(String hex) {
+        return hex.length() > 12 ? hex.substring(0, 12) + "…" : hex;
     }
 
     static long stepOf(Path p) {
@@ -159,7 +276,7 @@ public final class CheckpointStore {
         }
     }
 
-    private static String toJson(TrainingState s) throws IOException {
+    private static String toJson(TrainingState s, Map<String, String> checksums) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("step", s.step());
         n.put("samples_seen", s.samplesSeen());
@@ -172,14 +289,19 @@ public final class CheckpointStore {
             ls.put("scale", s.lossScaler().scale());
             ls.put("growth_tracker", s.lossScaler().growthTracker());
         }
+        ObjectNode sums = n.putObject("checksums");
+        sums.put("algorithm", Checksums.ALGORITHM);
+        checksums.forEach(sums::put);
         ObjectNode p = n.putObject("provenance");
         s.provenance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> p.put(e.getKey(), e.getValue()));
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);
     }
 
-    private void prune() throws IOException {
-        List<Path> all = list();
-        for (int i = 0; i < all.size() - keepLast; i++) {
+    /** Keeps the {@code keepLast} newest checkpoints by step, and always {@code justWritten}. */
+    private void prune(Path justWritten) throws IOException {
+        List<Path> all = new ArrayList<>(list());
+        all.remove(justWritten);
+        for (int i = 0; i < all.size() - (keepLast - 1); i++) {
             LOG.debug("removing old checkpoint {}", all.get(i));
             deleteTree(all.get(i));
         }

@@ -79,13 +79,79 @@ public final class Trainer {
 
     /** Runs to the configured number of steps (resuming first if asked) and returns the trained model. */
     public TrainResult run() {
-        CheckpointStore store = b.checkpointDir == null ? null : new CheckpointStore(b.checkpointDir, b.keepLast);
-        Path resumeFrom = b.resume == null ? null : requireStore(store).resolve(b.resume);
+        if (b.checkpointDir == null) {
+            if (b.resume != null) throw new ClipException("--resume needs --checkpoint-dir");
+            return train(null);
+        }
+        // Data-parallel: rank 0 alone locks and writes the folder; the other ranks only read it (--resume).
+        if (!leader()) return train(new CheckpointStore(b.checkpointDir, b.keepLast));
+        // One writer per folder: a second run would delete the first one's checkpoints in flight.
+        try (CheckpointLock folderLock = CheckpointLock.acquire(b.checkpointDir)) {
+            LOG.debug("locked {}", folderLock.file());
+            return train(new CheckpointStore(b.checkpointDir, b.keepLast));
+        }
+    }
+
+    /**
+     * The checkpoint to resume from, or null to start a new run. A new run refuses a folder that holds another
+     * run's checkpoints unless told to overwrite it; {@code --resume latest} in a folder without any checkpoint (a
+     * run killed before its first one) starts from scratch when there is a model to start from.
+     */
+    private Path startingPoint(CheckpointStore store) {
+        if (b.resume == null) {
+            if (store != null && store.hasCheckpoints()) {
+                if (!b.overwrite) {
+                    throw new ClipException(store.dir() + " holds the checkpoints of another run (" + store.describeCheckpoints()
+                            + "): continue that run with --resume latest, give another --checkpoint-dir, or start over with"
+                            + " --overwrite (deletes them)");
+                }
+                if (leader()) { // rank 0 clears; the others start from scratch too
+                    LOG.warn("--overwrite: deleting the checkpoints ({}) and metrics of the previous run in {}",
+                            store.describeCheckpoints(), store.dir());
+                    store.clear();
+                }
+            }
+            return null;
+        }
+        if (b.resume.equals("latest") && store.list().isEmpty() && !store.hasCheckpoints()) {
+            if (b.config == null && b.init == null) {
+                throw new ClipException(store.dir() + ": no checkpoint to resume from (--resume latest), and no --model"
+                        + " or --init to start a new run with");
+            }
+            LOG.warn("--resume latest: {} holds no checkpoint yet (a run stopped before its first one); starting from scratch",
+                    store.dir());
+            return null;
+        }
+        return store.resolve(b.resume);
+    }
+
+    /** True for a single process and for rank 0 of a data-parallel run (who writes checkpoints and metrics). */
+    private boolean leader() {
+        return b.collectives == null || b.collectives.rank() == 0;
+    }
+
+    /** A one-line description of an architecture, for mismatch messages. */
+    private static String describe(ClipConfig c) {
+        ClipConfig.Vision v = c.vision();
+        return (v.isResNet() ? "ResNet " + v.layers() : "ViT patch " + v.patchSize() + " depth " + v.depth())
+                + " width " + v.width() + " image " + v.imageSize() + ", text width " + c.text().width() + " layers "
+                + c.text().layers() + " context " + c.text().contextLength() + ", embed " + c.embedDim();
+    }
+
+    private TrainResult train(CheckpointStore store) {
+        Path resumeFrom = startingPoint(store);
         TrainingState state = resumeFrom == null ? null : CheckpointStore.readState(resumeFrom);
         long seed = state != null ? state.seed() : b.seed;
+        if (state != null && b.config != null) {
+            ClipConfig saved = ClipConfig.fromJson(state.provenance().get("config"));
+            if (!saved.equals(b.config)) {
+                throw new ClipException(resumeFrom + " holds another architecture than --model: checkpoint " + describe(saved)
+                        + "; --model " + describe(b.config) + ". Resume without --model, or start a new run in another folder");
+            }
+        }
 
         ClipModel model = resumeFrom != null ? ClipModel.load(resumeFrom.resolve("model.safetensors"))
-                : b.init != null ? ClipModel.load(b.init)
+                : b.init != null ? (b.config != null ? ClipModel.load(b.init, b.config) : ClipModel.load(b.init))
                 : ClipModel.create(b.config, seed);
         ClipConfig cfg = model.config();
         model.setActivationRecompute(b.recompute);
@@ -145,7 +211,7 @@ public final class Trainer {
         // Each rank reads its blocks of the global stream from the global position (all of it with one process).
         RankShare share = dp.share(position, micro);
         try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, Sampling.of(b.shuffle, b.resampled), seed, share, 0,
-                b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)));
+                b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)), b.maxConsecutiveBadSamples);
              BufferedWriter metrics = dp.leader() ? metricsWriter(step == 0) : new BufferedWriter(java.io.Writer.nullWriter())) {
             for (TrainingListener l : b.listeners) l.onStart(model);
             while (step < total) {
@@ -208,13 +274,18 @@ public final class Trainer {
                 // fp16 overflow with a finite loss is routine (the scaler backed off; weights untouched): it saves.
                 boolean goodState = !skippedStep || scaler != null && Double.isFinite(loss);
                 if (dp.leader() && store != null && goodState && (step % b.checkpointEvery == 0 || step == total)) {
+                    String bad = GradientTools.firstNonFiniteWeight(model.parameters());
+                    if (bad != null) {
+                        throw new ClipException("step " + step + ": parameter '" + bad + "' holds NaN or infinite weights;"
+                                + " no checkpoint written, stopping (the last good checkpoint is " + (last == null ? "(none)" : last)
+                                + "). Try a lower --lr or --grad-clip");
+                    }
                     TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
                             scaler == null ? null : scaler.state());
                     last = store.save(model, opt, s);
                     for (TrainingListener l : b.listeners) l.onCheckpoint(step, last);
                 }
             }
-            skippedSamples = Math.max(skippedSamples, loader.skipped());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -224,11 +295,6 @@ public final class Trainer {
         model.setPrecision(Precision.FP32); // the weights are float32: evaluate them exactly (and fast on CPUs)
         return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
                 scaler == null ? null : scaler.state()), last);
-    }
-
-    private static CheckpointStore requireStore(CheckpointStore s) {
-        if (s == null) throw new ClipException("--resume needs --checkpoint-dir");
-        return s;
     }
 
     /** Validation loss and image↔text recall@1/5/10 on up to {@code valSamples} held-out pairs. */
@@ -259,7 +325,8 @@ public final class Trainer {
         Map<String, Double> out = new LinkedHashMap<>();
         int[] pairs = new int[n];
         for (int i = 0; i < n; i++) pairs[i] = i;
-        out.putAll(org.clip4j.eval.RetrievalMetrics.compute(img, txt, pairs, 1, 5, 10));
+        // Ranks as OpenCLIP's validation ranks them (ties in torch.argsort's order), so the numbers compare.
+        out.putAll(org.clip4j.eval.RetrievalMetrics.compute(img, txt, pairs, org.clip4j.eval.Ties.OPEN_CLIP, 1, 5, 10));
         Parameter scale = Parameter.trainable("logit_scale");
         scale.set(model.logitScale().value().dup());
         try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, scale)) {
@@ -337,7 +404,8 @@ public final class Trainer {
         private String optimizer = "adamw", schedule = "cosine", resume;
         private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
         private boolean shuffle = true, lockImage, lockText, freezeBnStats, augment = true, recompute;
-        private boolean resampled;
+        private boolean resampled, overwrite, stepsSet;
+        private long maxConsecutiveBadSamples = BatchLoader.DEFAULT_MAX_CONSECUTIVE_BAD;
         private double scaleLo = 0.9, scaleHi = 1.0;
         private Collectives collectives;
         private int unlockedGroups, unlockedLayers;
@@ -348,9 +416,9 @@ public final class Trainer {
         private LossScaler.Builder scaler = LossScaler.builder();
         private final List<TrainingListener> listeners = new ArrayList<>();
 
-        /** Train a new model of this architecture from the reference initialisation. */
+        /** Train a new model of this architecture from the reference initialisation (with init: their architecture). */
         public Builder model(ClipConfig c) { this.config = c; return this; }
-        /** Start from these weights (fine-tuning); the config comes with them. */
+        /** Start from these weights (fine-tuning); the config comes with them, or from model(config) if given. */
         public Builder init(Path weights) { this.init = weights; return this; }
         public Builder data(ImageTextSource d) { this.data = d; return this; }
         public Builder valData(ImageTextSource d) { this.valData = d; return this; }
@@ -358,7 +426,8 @@ public final class Trainer {
         public Builder batchSize(int n) { this.batchSize = n; return this; }
         /** Micro-batches per global batch (feature caching); the global batch must divide evenly. */
         public Builder accumFreq(int k) { this.accumFreq = k; return this; }
-        public Builder steps(long n) { this.steps = n; return this; }
+        /** Optimiser steps (at least 1); without it the run lasts {@link #epochs} passes over the data. */
+        public Builder steps(long n) { this.steps = n; this.stepsSet = true; return this; }
         public Builder epochs(long n) { this.epochs = n; return this; }
         public Builder optimizer(String name) { this.optimizer = name; return this; }
         public Builder lr(double v) { this.lr = v; return this; }
@@ -413,8 +482,22 @@ public final class Trainer {
         public Builder checkpointDir(Path d) { this.checkpointDir = d; return this; }
         public Builder checkpointEvery(int steps) { this.checkpointEvery = steps; return this; }
         public Builder keepLast(int k) { this.keepLast = k; return this; }
-        /** "latest" or a checkpoint folder. */
+        /**
+         * "latest" or a checkpoint folder. "latest" takes the newest checkpoint whose files match their recorded
+         * checksums (a damaged newer one is reported and skipped), and starts from scratch, with a warning, in a
+         * folder that has no checkpoint yet.
+         */
         public Builder resume(String spec) { this.resume = spec; return this; }
+        /**
+         * A new run (no {@link #resume}) in a checkpoint folder holding another run's checkpoints deletes them
+         * (and its metrics.jsonl) first; without this such a run is refused.
+         */
+        public Builder overwrite(boolean o) { this.overwrite = o; return this; }
+        /**
+         * Unusable samples (unreadable images, missing captions) in a row before the run stops with an error
+         * (default {@value BatchLoader#DEFAULT_MAX_CONSECUTIVE_BAD}); a whole epoch without a usable sample stops it too.
+         */
+        public Builder maxConsecutiveBadSamples(long n) { this.maxConsecutiveBadSamples = n; return this; }
         /** Validation every N steps (and at the end) on up to {@code samples} pairs of {@link #valData}. */
         public Builder validateEvery(int n, int samples) { this.valEvery = n; this.valSamples = samples; return this; }
         /** LiT-style locking: no updates to the image tower (see {@link TowerLock}). */
@@ -427,6 +510,23 @@ public final class Trainer {
         public Builder lockText(boolean l) { this.lockText = l; return this; }
         /** With {@link #lockText}: the last {@code n} groups of the text tower stay trainable (default 0). */
         public Builder lockTextUnlockedLayers(int n) { this.unlockedLayers = n; return this; }
+
+        private static void atLeast(String option, long v, long min) {
+            if (v < min) throw new IllegalArgumentException(option + " " + v + ": expected an integer >= " + min);
+        }
+
+        /** A finite value in [lo, hi]. */
+        private static void finite(String option, double v, double lo, double hi) {
+            if (!Double.isFinite(v) || v < lo || v > hi) {
+                throw new IllegalArgumentException(option + " " + plain(v) + ": expected a finite number"
+                        + (hi == Double.MAX_VALUE ? " >= " + plain(lo) : " in [" + plain(lo) + ", " + plain(hi) + "]"));
+            }
+        }
+
+        /** -1 rather than -1.0, as the option was most likely typed. */
+        private static String plain(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        }
 
         TowerLock lock() {
             return new TowerLock(lockImage, unlockedGroups, freezeBnStats, lockText, unlockedLayers);
@@ -442,13 +542,44 @@ public final class Trainer {
          */
         public Builder pixelBudget(long bytes) { this.pixelBudget = bytes; return this; }
 
+        /**
+         * Checks every option (a {@link IllegalArgumentException} naming the command-line option and the range)
+         * and returns the trainer.
+         */
         public Trainer build() {
             if (data == null) throw new IllegalArgumentException("no training data (data(...))");
             if (config == null && init == null && resume == null) throw new IllegalArgumentException("no model: model(config), init(weights) or resume(...)");
-            if (accumFreq < 1 || batchSize % accumFreq != 0) {
-                throw new IllegalArgumentException("batch size " + batchSize + " must be a multiple of accum-freq " + accumFreq);
+            atLeast("--batch-size", batchSize, 1);
+            atLeast("--accum-freq", accumFreq, 1);
+            if (batchSize % accumFreq != 0) {
+                throw new IllegalArgumentException("--batch-size " + batchSize + " must be a multiple of --accum-freq " + accumFreq);
             }
-            if (checkpointEvery < 1) throw new IllegalArgumentException("checkpoint-every must be >= 1");
+            if (stepsSet) atLeast("--steps", steps, 1);
+            atLeast("--epochs", epochs, 1);
+            finite("--lr", lr, 0, Double.MAX_VALUE);
+            finite("--wd", wd, 0, Double.MAX_VALUE);
+            finite("--momentum", momentum, 0, 1);
+            atLeast("--warmup", warmup, 0);
+            finite("--grad-clip", gradClip, 0, Double.MAX_VALUE);
+            if (!(scaleLo > 0 && scaleLo <= scaleHi && scaleHi <= 1)) { // NaN fails too
+                throw new IllegalArgumentException("augmentation scale " + scaleLo + "-" + scaleHi + ": expected 0 < low <= high <= 1");
+            }
+            atLeast("--checkpoint-every", checkpointEvery, 1);
+            atLeast("--keep-last", keepLast, 1);
+            atLeast("--val-every", valEvery, 0);
+            atLeast("--val-samples", valSamples, 1);
+            atLeast("--data-threads", dataThreads, 1);
+            atLeast("prefetch batches", prefetch, 1);
+            atLeast("max bad steps", maxBadSteps, 1);
+            atLeast("--max-consecutive-bad-samples", maxConsecutiveBadSamples, 1);
+            atLeast("pixel budget", pixelBudget, 0);
+            if (!schedule.equals("cosine") && !schedule.equals("const")) {
+                throw new IllegalArgumentException("--lr-scheduler " + schedule + ": expected cosine or const");
+            }
+            if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
+                throw new IllegalArgumentException("--optimizer " + optimizer + ": expected adamw or sgd");
+            }
+            if (overwrite && resume != null) throw new IllegalArgumentException("--overwrite and --resume exclude each other");
             lock(); // validates the locking options
             return new Trainer(this);
         }

@@ -23,7 +23,7 @@ import java.util.Locale;
 /**
  * Decodes image files into {@link DecodedImage}s holding the samples Pillow 9.4's {@code Image.open} would give,
  * using the ImageIO plugins on the class path (the JDK's PNG, GIF and BMP readers, TwelveMonkeys JPEG, BMP and
- * WebP):
+ * lossless WebP) and an own lossy WebP decoder:
  * <ul>
  *   <li>PNG: mode from the IHDR like Pillow: gray 1-bit → 1; 2/4/8-bit → L (scaled ×85/×17); 16-bit → I (raw);
  *       RGB → RGB; palette → P with the PLTE entries and tRNS; gray+alpha 8-bit → LA, 16-bit → RGBA; RGBA → RGBA.
@@ -31,8 +31,12 @@ import java.util.Locale;
  *   <li>JPEG (baseline, progressive, gray, CMYK, YCCK): the raw decoded samples (identical to libjpeg-turbo's
  *       ISLOW IDCT and fancy upsampling) converted with libjpeg's integer YCbCr→RGB, <em>ignoring any embedded ICC
  *       profile</em> as Pillow does; 4-component JPEGs become CMYK in Pillow's inverted-Adobe convention.</li>
- *   <li>BMP, GIF, WebP and anything else ImageIO reads: see {@link #fromBufferedImage}; BMPs with an all-gray
- *       palette become L (1 for two colours) and 32-bit BI_RGB BMPs drop their alpha, as in Pillow.</li>
+ *   <li>Still lossy WebP (VP8, optionally with an ALPH alpha chunk): clip4j's own VP8 decoder, bit-exact with
+ *       libwebp 1.2.4 as Pillow uses it (fancy chroma upsampling, libwebp's fixed-point YUV→RGB); RGB, or RGBA
+ *       when the file declares alpha.</li>
+ *   <li>BMP, GIF, lossless and animated WebP and anything else ImageIO reads: see {@link #fromBufferedImage}; BMPs
+ *       with an all-gray palette become L (1 for two colours) and 32-bit BI_RGB BMPs drop their alpha, as in
+ *       Pillow.</li>
  * </ul>
  * Gamma and ICC colour profiles are never applied and alpha is never composited.
  *
@@ -173,6 +177,8 @@ public final class ImageDecoder {
                 throw new ImageDecodeException(name + ": truncated WebP file (RIFF header declares " + (riffSize + 8)
                         + " bytes, the file has " + data.length + ")");
             }
+            // Still lossy files: our own VP8 decoder, bit-exact with libwebp (TwelveMonkeys' is not).
+            if (WebpLossy.isStillLossy(data)) return WebpLossy.decode(data, name);
         }
         String[] format = new String[1];
         BufferedImage image = withReader(data, name, reader -> {

@@ -117,17 +117,13 @@ public final class BatchNorm2d extends Module {
         if (training) {
             long m = x.length() / channels; // values per channel
             if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
-            if (last) { // ND4J's reductions over the leading axes of [N, H, W, C] walk strided columns: 10× slower
-                INDArray[] mv = Channels.meanAndVariance(src);
-                mean = mv[0];
-                var = mv[1];
-            } else {
-                mean = src.mean(0, 2, 3);
-                var = src.var(false, 0, 2, 3); // biased: used to normalise
-            }
+            // Statistics accumulated in double, as PyTorch's CPU BatchNorm: libnd4j's float sums drift by 1e-6.
+            double[][] mv = ChannelSums.meanAndVariance(src);
+            mean = vector(mv[0], x.dataType());
+            var = vector(mv[1], x.dataType());
             // Only a forward that records for backward updates the running statistics: feature caching's first,
             // tape-less pass over a micro-batch must not count it twice.
-            if (tape != null) updateRunningStatistics(mean, var, m);
+            if (tape != null) updateRunningStatistics(mv[0], mv[1], m);
         } else {
             mean = runningMean.value();
             var = runningVar.value();
@@ -161,6 +157,15 @@ public final class BatchNorm2d extends Module {
         return y;
     }
 
+    /** A new [C] array of the given type holding v. */
+    private static INDArray vector(double[] v, DataType type) {
+        if (type == DataType.DOUBLE) return Nd4j.createFromArray(v);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        INDArray out = Nd4j.createFromArray(f);
+        return type == DataType.FLOAT ? out : out.castTo(type);
+    }
+
     /**
      * Inference mode only: new [C] arrays {scale, shift} with {@code forward(x) = x · scale + shift} per channel
      * (scale = weight / sqrt(running_var + eps), shift = bias − running_mean · scale), to fold this layer into
@@ -177,12 +182,17 @@ public final class BatchNorm2d extends Module {
      * {@code running ← (1 − 0.1)·running + 0.1·batch}; the variance stored is unbiased, var·M/(M−1), while the
      * forward normalises with the biased one (PyTorch does the same). Not part of the gradient.
      */
-    private void updateRunningStatistics(INDArray mean, INDArray biasedVar, long m) {
-        INDArray newMean = mean.mul(MOMENTUM);
-        runningMean.value().muli(1 - MOMENTUM).addi(newMean);
-        INDArray unbiased = biasedVar.mul(MOMENTUM * m / (m - 1.0));
-        runningVar.value().muli(1 - MOMENTUM).addi(unbiased);
-        Tensors.release(newMean, unbiased);
+    private void updateRunningStatistics(double[] mean, double[] biasedVar, long m) {
+        // In double, then rounded once, as PyTorch's CPU kernel (momentum·batch + (1 − momentum)·running).
+        double[] rm = runningMean.value().toDoubleVector(), rv = runningVar.value().toDoubleVector();
+        for (int c = 0; c < rm.length; c++) {
+            rm[c] = MOMENTUM * mean[c] + (1 - MOMENTUM) * rm[c];
+            rv[c] = MOMENTUM * biasedVar[c] * m / (m - 1.0) + (1 - MOMENTUM) * rv[c];
+        }
+        INDArray newMean = vector(rm, runningMean.value().dataType()), newVar = vector(rv, runningVar.value().dataType());
+        runningMean.value().assign(newMean);
+        runningVar.value().assign(newVar);
+        Tensors.release(newMean, newVar);
         numBatchesTracked.value().addi(1);
     }
 
@@ -207,11 +217,13 @@ public final class BatchNorm2d extends Module {
             boolean trained = f.get(4);
             // Work in x's layout: dy in another one (or not dense) is copied into it first.
             INDArray g = Tensors.sameLayout(dy, x) ? dy : Tensors.copy4Like(dy, x);
-            INDArray db = Channels.sum(g);
-            INDArray sumDyX = Channels.dot(g, x);
-            INDArray meanDb = mean.mul(db);
-            INDArray dw = sumDyX.subi(meanDb).muli(rstd); // Σ dy·x̂
-            Tensors.release(meanDb);
+            // Σ dy and Σ dy·x in double (see ChannelSums); Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy) is then free of
+            // the cancellation it has in float when |mean| ≫ std.
+            double[] sumDy = ChannelSums.sum(g), sumDyX = ChannelSums.dot(g, x);
+            double[] meanV = mean.toDoubleVector(), rstdV = rstd.toDoubleVector();
+            double[] dwV = new double[(int) channels];
+            for (int c = 0; c < channels; c++) dwV[c] = (sumDyX[c] - meanV[c] * sumDy[c]) * rstdV[c];
+            INDArray db = vector(sumDy, x.dataType()), dw = vector(dwV, x.dataType());
             INDArray dx = overwrite || g != dy ? g : Tensors.copy4(g);
             Channels.mulInPlace(dx, s);                   // dy · s
             if (trained) {

@@ -18,9 +18,15 @@ import java.util.Locale;
  * precision on a GPU (tensor cores) and on CPUs with bf16 dot-product instructions; keeping the rest in float32
  * avoids both the accuracy loss and, on ND4J's CPU backend, its slow element-wise half kernels.
  *
- * <p>FP16 has 5 exponent bits (largest value 65,504, smallest normal 6.1e-5): gradients underflow unless the loss
+ * <p>FP16 has 5 exponent bits (largest value 65,504, smallest normal 6.1e-5) and an 11-bit significand
+ * (10 stored bits; relative rounding error at most 2⁻¹¹ ≈ 0.05 % per value): gradients underflow unless the loss
  * is scaled up ({@link #needsLossScaling()}). BF16 keeps float32's exponent range with an 8-bit significand
- * (relative rounding error 2⁻⁸ ≈ 0.4 % per value) and needs no loss scaling.
+ * (7 stored bits; relative rounding error at most 2⁻⁸ ≈ 0.4 % per value) and needs no loss scaling.
+ *
+ * <p>A half product sums in float32 and rounds its result to the half type, as autocast's does. It runs in the
+ * ND4J backend's own half product where that is available and sums in float32, else it is emulated exactly in
+ * float32 (operands rounded, float32 product, result rounded); {@link HalfProducts} chooses once per process and
+ * logs which.
  *
  * <p>Set it per model with {@link Module#setPrecision(Precision)}; {@link #FP32} (the default) takes exactly
  * the float32 code path, bit for bit.
@@ -92,13 +98,20 @@ public enum Precision {
     public static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
                                 double beta, Precision p) {
         if (p == FP32) return Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        if (HalfProducts.path(p) == HalfProducts.Path.EMULATED) {
+            return HalfProducts.emulatedGemm(a, b, c, transA, transB, alpha, beta, p);
+        }
         INDArray ah = p.cast(a), bh = p.cast(b);
         INDArray prod = Nd4j.create(p.computeType, c.shape()); // [m, n] in the half type
         try {
             // libnd4j's matmul op (oneDNN's bf16 gemm on CPU, cuBLAS on CUDA). It accepts no mixed types, so the
             // product cannot land in c directly.
-            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(ah, bh).addOutputs(prod)
-                    .addIntegerArguments(transA ? 1 : 0, transB ? 1 : 0).build());
+            try {
+                Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(ah, bh).addOutputs(prod)
+                        .addIntegerArguments(transA ? 1 : 0, transB ? 1 : 0).build());
+            } catch (RuntimeException e) {
+                throw HalfProducts.nativeFailure(p, a, b, transA, transB, e);
+            }
             accumulate(prod, c, alpha, beta);
             return c;
         } finally {
@@ -122,8 +135,18 @@ public enum Precision {
      */
     public static INDArray matmul(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB, Precision p) {
         if (p == FP32) return Nd4j.matmul(a, b, out, transA, transB, false);
+        if (HalfProducts.path(p) == HalfProducts.Path.EMULATED) {
+            return HalfProducts.emulatedMatmul(a, b, out, transA, transB, p);
+        }
         INDArray ah = p.cast(a), bh = p.cast(b);
-        INDArray prod = Nd4j.matmul(ah, bh, null, transA, transB, false); // new, half type
+        INDArray prod;
+        try {
+            prod = Nd4j.matmul(ah, bh, null, transA, transB, false); // new, half type
+        } catch (RuntimeException e) {
+            if (ah != a) Tensors.release(ah);
+            if (bh != b) Tensors.release(bh);
+            throw HalfProducts.nativeFailure(p, a, b, transA, transB, e);
+        }
         try {
             if (out == null) return prod.castTo(a.dataType() == p.computeType ? DataType.FLOAT : a.dataType());
             out.assign(prod);
@@ -136,7 +159,7 @@ public enum Precision {
     }
 
     /** {@code c = alpha · prod + beta · c}, c in its own (wider) type; prod is left as it is. */
-    private static void accumulate(INDArray prod, INDArray c, double alpha, double beta) {
+    static void accumulate(INDArray prod, INDArray c, double alpha, double beta) {
         if (beta == 0 && alpha == 1) {
             c.assign(prod); // converts while copying
             return;

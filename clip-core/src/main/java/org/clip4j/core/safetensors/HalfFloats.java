@@ -1,12 +1,12 @@
 package org.clip4j.core.safetensors;
 
 /** IEEE-754 binary16 and bfloat16 conversions (Java 17 has no Float.float16ToFloat). */
-final class HalfFloats {
+public final class HalfFloats {
     private HalfFloats() {
     }
 
     /** binary16 bits → float, exactly (every half value is a float). */
-    static float halfToFloat(short h) {
+    public static float halfToFloat(short h) {
         int bits = h & 0xffff;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1f;
@@ -22,7 +22,7 @@ final class HalfFloats {
     }
 
     /** float → binary16 bits, rounding to nearest even; overflow gives infinity. */
-    static short floatToHalf(float f) {
+    public static short floatToHalf(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int exp = (bits >>> 23) & 0xff;
@@ -49,7 +49,7 @@ final class HalfFloats {
     }
 
     /** bfloat16 bits → float: the upper half of a float. */
-    static float bf16ToFloat(short b) {
+    public static float bf16ToFloat(short b) {
         return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 

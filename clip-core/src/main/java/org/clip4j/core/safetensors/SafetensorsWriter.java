@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -15,6 +16,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,6 +37,7 @@ import java.util.Map;
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private record Entry(DType dtype, long[] shape, byte[] data) {
     }
@@ -142,15 +146,22 @@ public final class SafetensorsWriter {
         return entries.size();
     }
 
-    /** Writes the file atomically (temporary file in the same folder, then rename). */
+    /**
+     * Writes the file atomically (temporary file in the same folder, then rename). The file gets the usual
+     * permissions of a new file (the umask applies); on failure (a full disk, say) the temporary file is removed
+     * and the target is untouched.
+     */
     public void write(Path target) throws IOException {
         byte[] header = header();
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: it creates the file 0600, and the rename would hand that mode to the target.
+        // A plain CREATE_NEW file gets the usual permissions (0666 less the umask).
+        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), 1 << 16)) {
                 ByteBuffer len = le(8).putLong(header.length);
                 out.write(len.array());
                 out.write(header);

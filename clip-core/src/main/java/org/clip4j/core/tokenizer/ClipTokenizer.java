@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Encoding runs these steps:
  * <ol>
- *   <li>Cleaning: {@code ftfy.fix_text} is treated as the identity (see below), then {@code html.unescape} twice
- *       with Python's full HTML5 rules, {@code strip()}, whitespace runs to one space, {@code strip()}, and Python's
+ *   <li>Cleaning: ftfy's {@code fix_text} ({@link Ftfy}: mojibake, HTML entities, curly quotes, ligatures,
+ *       full-width forms, line breaks, control characters, NFC), then {@code html.unescape} twice with Python's
+ *       full HTML5 rules, {@code strip()}, whitespace runs to one space, {@code strip()}, and Python's
  *       {@code str.lower()} (locale-independent, with the Greek final sigma rule).</li>
  *   <li>Pre-tokenizing with the reference pattern
  *       {@code <\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+}
@@ -33,10 +34,10 @@ import org.slf4j.LoggerFactory;
  *   <li>BPE of each piece's UTF-8 bytes, mapped to byte symbols, with {@code </w>} on the last symbol.</li>
  * </ol>
  *
- * <p><b>ftfy.</b> The reference first repairs mojibake with the Python library ftfy, which has no Java port. It is
- * the identity here. The reference fixtures were produced that way and every one of them gives the same ids with
- * the real ftfy 6.3.1 (which also unescapes HTML, as the reference then does anyway), but text with mojibake, or
- * with characters ftfy normalises, can give different ids than the reference with ftfy.
+ * <p><b>ftfy.</b> The reference first repairs text with the Python library ftfy ({@code ftfy.fix_text}). clip4j
+ * follows ftfy 6.3.1 in Java ({@link Ftfy}, checked against ftfy's own test suite and the reference tokenizer with
+ * the real ftfy), so the ids are the reference's for mojibake, curly quotes and the rest too. {@link #withFtfy}
+ * turns the step off for speed; text that ftfy would change then gets other ids than the reference.
  *
  * <p><b>Unicode.</b> The letter, number and whitespace classes, the lowercase mappings and the final sigma rule come
  * from tables generated with the reference's own Python 3.11.2 (Unicode 14.0) and {@code regex} module (Unicode
@@ -59,6 +60,8 @@ public final class ClipTokenizer {
     private final Vocabulary vocabulary;
     private final BpeMerges merges;
     private final WordCache cache;
+    /** Whether {@code encode} runs {@link Ftfy#fixText} first, as the reference does. */
+    private final boolean ftfy;
 
     private ClipTokenizer(MergesFiles.Loaded loaded, String source, long startNanos) {
         this(loaded, CACHE_CAPACITY, source, startNanos);
@@ -68,6 +71,7 @@ public final class ClipTokenizer {
         this.vocabulary = loaded.vocabulary();
         this.merges = loaded.merges();
         this.cache = new WordCache(cacheCapacity);
+        this.ftfy = true;
         LOG.debug("Loaded CLIP BPE tokenizer from {}: {} merges, vocabulary size {}, in {} ms", source,
                 merges.size(), vocabulary.size(), (System.nanoTime() - startNanos) / 1_000_000);
     }
@@ -141,9 +145,53 @@ public final class ClipTokenizer {
         }
     }
 
+    private ClipTokenizer(ClipTokenizer other, boolean ftfy) {
+        this.vocabulary = other.vocabulary;
+        this.merges = other.merges;
+        this.cache = other.cache; // pre-token → ids does not depend on the cleaning
+        this.ftfy = ftfy;
+    }
+
+    /**
+     * This tokenizer with ftfy's {@code fix_text} on (the default, as the reference) or off. Off skips the
+     * mojibake and Unicode repairs (see {@link Ftfy}) for speed: text that {@code fix_text} would change then gets
+     * other ids than the reference. Both share the vocabulary and the word cache.
+     *
+     * @param enabled whether {@link #encode} runs {@code ftfy.fix_text} before the HTML unescaping
+     * @return a tokenizer with that setting (this one if it already has it)
+     */
+    public ClipTokenizer withFtfy(boolean enabled) {
+        return enabled == ftfy ? this : new ClipTokenizer(this, enabled);
+    }
+
+    /** Whether {@link #encode} runs ftfy's {@code fix_text} first (true unless turned off by {@link #withFtfy}). */
+    public boolean ftfy() {
+        return ftfy;
+    }
+
+    /**
+     * Loads a Hugging Face fast tokenizer file, {@code tokenizer.json} (its BPE {@code model.vocab} and
+     * {@code model.merges}, merges written as {@code "a b"} strings or {@code ["a", "b"]} pairs): the same
+     * tokenizer as the {@code vocab.json} + {@code merges.txt} it was made from (see {@link #fromHuggingFace}).
+     *
+     * @throws ClipException if the file is missing, unreadable or not a byte-level BPE tokenizer
+     */
+    public static ClipTokenizer fromTokenizerJson(Path tokenizerJson) {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        long start = System.nanoTime();
+        try {
+            return new ClipTokenizer(MergesFiles.readTokenizerJson(tokenizerJson), tokenizerJson.toString(), start);
+        } catch (NoSuchFileException e) {
+            throw new ClipException("Hugging Face tokenizer file not found: " + e.getFile(), e);
+        } catch (IOException e) {
+            throw new ClipException("cannot read Hugging Face tokenizer file " + tokenizerJson + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A tokenizer with the same vocabulary as this one and its own word cache of the given capacity (for tests). */
     ClipTokenizer withCacheCapacity(int cacheCapacity) {
-        return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime());
+        return new ClipTokenizer(new MergesFiles.Loaded(vocabulary, merges), cacheCapacity, "copy", System.nanoTime())
+                .withFtfy(ftfy);
     }
 
     /** Number of words in the cache (for tests). */
@@ -175,13 +223,13 @@ public final class ClipTokenizer {
      * Encodes one text to BPE ids, without {@code <|startoftext|>} and {@code <|endoftext|>}: the reference's
      * {@code SimpleTokenizer.encode}.
      *
-     * @throws ClipException if the text contains an unpaired surrogate (it has no UTF-8 encoding; the reference
-     *                       fails too)
+     * @throws ClipException if ftfy is off ({@link #withFtfy}) and the text contains an unpaired surrogate (it has
+     *                       no UTF-8 encoding; the reference without ftfy fails too). With ftfy it becomes U+FFFD.
      */
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");
         IntArrayBuilder ids = new IntArrayBuilder(text.length() / 3 + 4);
-        String cleaned = TextCleaner.clean(text);
+        String cleaned = TextCleaner.clean(text, ftfy);
         for (String piece : PreTokenizer.split(cleaned)) {
             if (piece.equals(PreTokenizer.START_OF_TEXT)) {
                 ids.add(vocabulary.sot());
@@ -322,7 +370,7 @@ public final class ClipTokenizer {
 
     @Override
     public String toString() {
-        return "ClipTokenizer[vocabSize=" + vocabulary.size() + ", merges=" + merges.size() + "]";
+        return "ClipTokenizer[vocabSize=" + vocabulary.size() + ", merges=" + merges.size() + ", ftfy=" + ftfy + "]";
     }
 
     /** A growable int array, to avoid boxing. */

@@ -91,6 +91,61 @@ final class MergesFiles {
         return new Loaded(vocabulary, buildMerges(vocabulary, merges, 1, source));
     }
 
+    /**
+     * Reads a Hugging Face fast-tokenizer file, {@code tokenizer.json}: its {@code model} must be a byte-level BPE
+     * with {@code vocab} (token → id) and {@code merges}, each either a string {@code "left right"} (older files)
+     * or a pair {@code ["left", "right"]} (newer ones). Special tokens listed only under {@code added_tokens} are
+     * added to the vocabulary. As for {@link #readHuggingFace}, at most 48,894 merges are used, so the result
+     * equals that of the same tokenizer's {@code vocab.json} + {@code merges.txt}.
+     */
+    static Loaded readTokenizerJson(Path tokenizerJson) throws IOException {
+        String source = tokenizerJson.toString();
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(tokenizerJson.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new ClipException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        com.fasterxml.jackson.databind.JsonNode model = root == null ? null : root.get("model");
+        if (model == null || !model.isObject()) throw new ClipException(source + ": no \"model\" object (not a tokenizer.json)");
+        String type = model.path("type").asText("BPE");
+        if (!type.equals("BPE")) throw new ClipException(source + ": model type \"" + type + "\", expected a BPE model");
+        String suffix = model.path("end_of_word_suffix").asText(Vocabulary.END_OF_WORD);
+        if (!model.path("end_of_word_suffix").isNull() && !suffix.equals(Vocabulary.END_OF_WORD)) {
+            throw new ClipException(source + ": end_of_word_suffix " + Vocabulary.quote(suffix) + ", expected \"</w>\" (CLIP's BPE)");
+        }
+        com.fasterxml.jackson.databind.JsonNode vocabNode = model.get("vocab"), mergesNode = model.get("merges");
+        if (vocabNode == null || !vocabNode.isObject()) throw new ClipException(source + ": model.vocab is not an object of token → id");
+        if (mergesNode == null || !mergesNode.isArray()) throw new ClipException(source + ": model.merges is not an array");
+        Map<String, Integer> ids = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : (Iterable<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) vocabNode::fields) {
+            if (!e.getValue().canConvertToInt()) {
+                throw new ClipException(source + ": model.vocab " + Vocabulary.quote(e.getKey()) + " has no integer id");
+            }
+            ids.put(e.getKey(), e.getValue().intValue());
+        }
+        for (com.fasterxml.jackson.databind.JsonNode t : root.path("added_tokens")) {
+            String content = t.path("content").asText(null);
+            if (content != null && t.path("id").canConvertToInt() && !ids.containsKey(content)) {
+                ids.put(content, t.path("id").intValue());
+            }
+        }
+        int count = Math.min(mergesNode.size(), MERGE_COUNT);
+        List<String[]> merges = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            com.fasterxml.jackson.databind.JsonNode m = mergesNode.get(i);
+            if (m.isTextual()) {
+                merges.add(parseMerge(m.textValue(), i, source + " model.merges"));
+            } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
+                merges.add(new String[]{m.get(0).textValue(), m.get(1).textValue()});
+            } else {
+                throw new ClipException(source + ": model.merges[" + i + "] is neither \"left right\" nor [\"left\", \"right\"]");
+            }
+        }
+        Vocabulary vocabulary = Vocabulary.fromMap(ids, source);
+        return new Loaded(vocabulary, buildMerges(vocabulary, merges, 0, source + " model.merges"));
+    }
+
     private static BpeMerges buildMerges(Vocabulary vocabulary, List<String[]> merges, int firstLine, String source) {
         BpeMerges.Builder builder = new BpeMerges.Builder();
         for (int i = 0; i < merges.size(); i++) {

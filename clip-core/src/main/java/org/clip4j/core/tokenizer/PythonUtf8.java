@@ -1,22 +1,40 @@
 package org.clip4j.core.tokenizer;
 
 /**
- * Python's {@code bytes.decode("utf-8", errors="replace")}.
+ * Python's {@code bytes.decode("utf-8", errors="replace")}, for the tokenizer's {@code decode} and for reading
+ * text input the way the reference does.
  *
  * <p>Each maximal ill-formed subpart becomes one U+FFFD (the Unicode "best practice"): a truncated but so far
  * valid sequence is one replacement, a byte that cannot continue it starts over. Java's own UTF-8 decoder differs
  * on encoded surrogates: for {@code ED A0 80} Python gives three U+FFFD ({@code ED} cannot be followed by
  * {@code A0}), Java two.
  */
-final class PythonUtf8 {
+public final class PythonUtf8 {
     private PythonUtf8() {
     }
 
     /** Decodes {@code bytes[0, length)}. */
     static String decode(byte[] bytes, int length) {
         StringBuilder out = new StringBuilder(length);
-        int i = 0;
-        while (i < length) {
+        decode(bytes, 0, length, out);
+        return out.toString();
+    }
+
+    /**
+     * Decodes {@code bytes[offset, offset + length)} as Python's {@code bytes.decode("utf-8", "replace")} does and
+     * appends the text to {@code out}.
+     *
+     * @param bytes  the bytes
+     * @param offset index of the first byte
+     * @param length number of bytes
+     * @param out    where the text goes
+     * @return the number of U+FFFD written for ill-formed bytes (0 if the bytes are valid UTF-8)
+     */
+    public static int decode(byte[] bytes, int offset, int length, StringBuilder out) {
+        int replaced = 0;
+        int i = offset;
+        int end = offset + length;
+        while (i < end) {
             int b0 = bytes[i] & 0xFF;
             if (b0 < 0x80) {
                 out.append((char) b0);
@@ -48,13 +66,14 @@ final class PythonUtf8 {
                 }
             } else {
                 out.append('\uFFFD'); // 0x80..0xC1, 0xF5..0xFF never start a sequence
+                replaced++;
                 i++;
                 continue;
             }
             int j = i + 1;
             boolean complete = true;
             for (int k = 0; k < need; k++, j++) {
-                int b = j < length ? bytes[j] & 0xFF : -1;
+                int b = j < end ? bytes[j] & 0xFF : -1;
                 // Only the first continuation byte has the narrowed range.
                 if (b < (k == 0 ? lo : 0x80) || b > (k == 0 ? hi : 0xBF)) {
                     complete = false;
@@ -66,9 +85,10 @@ final class PythonUtf8 {
                 out.appendCodePoint(cp);
             } else {
                 out.append('\uFFFD');
+                replaced++;
             }
             i = j;
         }
-        return out.toString();
+        return replaced;
     }
 }

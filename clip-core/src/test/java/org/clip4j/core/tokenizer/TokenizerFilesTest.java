@@ -147,4 +147,62 @@ class TokenizerFilesTest {
         e = assertThrows(ClipException.class, () -> ClipTokenizer.fromHuggingFace(json, merges));
         assertTrue(e.getMessage().contains("lacks the token"), e.getMessage());
     }
+
+    /**
+     * Writes tokenizer.json as Hugging Face's fast CLIP tokenizer lays it out: model.vocab, model.merges (strings
+     * "a b" or, in newer files, pairs ["a", "b"]), the special tokens also under added_tokens.
+     */
+    private Path writeTokenizerJson(ClipTokenizer reference, boolean pairs) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+        root.put("version", "1.0");
+        com.fasterxml.jackson.databind.node.ArrayNode added = root.putArray("added_tokens");
+        for (int id : new int[]{49406, 49407}) added.addObject().put("id", id).put("content", reference.tokenString(id));
+        com.fasterxml.jackson.databind.node.ObjectNode model = root.putObject("model");
+        model.put("type", "BPE").put("continuing_subword_prefix", "").put("end_of_word_suffix", "</w>");
+        com.fasterxml.jackson.databind.node.ObjectNode vocab = model.putObject("vocab");
+        for (int id = 0; id < reference.vocabSize(); id++) vocab.put(reference.tokenString(id), id);
+        com.fasterxml.jackson.databind.node.ArrayNode merges = model.putArray("merges");
+        for (String line : mergeLines.subList(1, 1 + MergesFiles.MERGE_COUNT)) {
+            if (pairs) merges.addArray().add(line.split(" ")[0]).add(line.split(" ")[1]);
+            else merges.add(line);
+        }
+        Path p = dir.resolve("tokenizer.json");
+        json.writeValue(p.toFile(), root);
+        return p;
+    }
+
+    @Test
+    void tokenizerJsonWithStringOrPairMergesEqualsVocabJsonAndMergesTxt() throws IOException {
+        ClipTokenizer reference = ClipTokenizer.openai();
+        writeHuggingFace(reference, id -> id);
+        ClipTokenizer files = ClipTokenizer.fromHuggingFace(dir.resolve("vocab.json"), dir.resolve("merges.txt"));
+        for (boolean pairs : new boolean[]{false, true}) {
+            ClipTokenizer fast = ClipTokenizer.fromTokenizerJson(writeTokenizerJson(reference, pairs));
+            assertEquals(49408, fast.vocabSize());
+            assertEquals(49406, fast.sotToken());
+            assertEquals(49407, fast.eotToken());
+            assertSameIds(files, fast);
+            assertSameIds(reference, fast);
+            TokenizerFixtures.referenceCases().forEach(c -> assertArrayEquals(TokenizerFixtures.ints(c.get("encode")),
+                    fast.encode(c.get("text").textValue())));
+        }
+    }
+
+    @Test
+    void malformedTokenizerJsonIsReported() throws IOException {
+        Path p = dir.resolve("tokenizer.json");
+        Files.writeString(p, "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}");
+        ClipException e = assertThrows(ClipException.class, () -> ClipTokenizer.fromTokenizerJson(p));
+        assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("WordPiece"), e.getMessage());
+        Files.writeString(p, "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}");
+        e = assertThrows(ClipException.class, () -> ClipTokenizer.fromTokenizerJson(p));
+        assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("lacks the token"), e.getMessage());
+        Files.writeString(p, "{\"model\": {\"vocab\": {\"a\": 0}, \"merges\": [[\"a\"]]}}");
+        e = assertThrows(ClipException.class, () -> ClipTokenizer.fromTokenizerJson(p));
+        assertTrue(e.getMessage().contains("model.merges[0]"), e.getMessage());
+        Files.writeString(p, "[1, 2");
+        e = assertThrows(ClipException.class, () -> ClipTokenizer.fromTokenizerJson(p));
+        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
 }

@@ -2,7 +2,14 @@ package org.clip4j.eval.data;
 
 import org.clip4j.core.ClipException;
 
+import org.clip4j.core.io.IoErrors;
+
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,16 +65,39 @@ public record DelimitedTable(Path file, List<String> header, List<List<String>> 
      * Throws a {@link ClipException} naming the file when it cannot be read, is empty or has an unterminated quote.
      */
     public static List<List<String>> readRows(Path file, Character separator) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ClipException(file + ": cannot read manifest: " + e.getMessage(), e);
-        }
+        String text = readUtf8(file);
         if (text.startsWith("\uFEFF")) text = text.substring(1);
         List<List<String>> rows = parse(file, text, separator != null ? separator : defaultSeparator(file));
         if (rows.isEmpty()) throw new ClipException(file + ": empty manifest (expected a header line, then one row per item)");
         return rows;
+    }
+
+    /**
+     * The text of UTF-8 {@code file}; an invalid byte sequence is an error naming the line and byte offset (Java's
+     * own message, "Input length = 3", names neither).
+     */
+    static String readUtf8(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ClipException(file + ": cannot read manifest: " + IoErrors.reason(e), e);
+        }
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = dec.decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position(), line = 1;
+            for (int i = 0; i < at; i++) if (bytes[i] == '\n') line++;
+            StringBuilder hex = new StringBuilder();
+            for (int i = at; i < Math.min(bytes.length, at + r.length()); i++) hex.append(String.format(" %02x", bytes[i] & 0xff));
+            throw new ClipException(file + ": line " + line + " is not valid UTF-8 (byte offset " + at + ":" + hex
+                    + "); save the manifest as UTF-8");
+        }
+        dec.flush(out);
+        return out.flip().toString();
     }
 
     /**

@@ -30,14 +30,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The sample stream is endless: position p is sample {@code order(p / size)[p % size]}, where the order of
  * epoch e is, by {@link Sampling}, a permutation drawn from (seed, e), draws with replacement from (seed, e), or
  * the manifest order. A batch takes the
- * next samples of the stream; a sample whose image cannot be read is skipped and counted (logged once per
- * sample), never the end of an epoch. Everything depends only on (source, seed, start position), never on
+ * next samples of the stream; a sample whose image cannot be read is skipped and counted (the first ten logged
+ * one by one, then a count every thousand), never the end of an epoch; data with nothing usable ends the stream
+ * with an error (see the last constructor). Everything depends only on (source, seed, start position), never on
  * thread timing, so a run resumed at a batch's {@link Batch#positionAfter()} sees exactly the batches that would
  * have followed.
  */
 public final class BatchLoader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
     private static final Batch END = new Batch(null, null, new long[0], new long[0], -1, 0);
+    /** Unusable samples in a row before the loader gives up, unless configured. */
+    public static final long DEFAULT_MAX_CONSECUTIVE_BAD = 1000;
 
     private final ImageTextSource source;
     private final ImagePreprocessor pre;
@@ -51,6 +54,8 @@ public final class BatchLoader implements AutoCloseable {
     private final Thread assembler;
     private final BlockingQueue<Batch> ready;
     private final AtomicLong skippedTotal = new AtomicLong();
+    private final long maxConsecutiveBad;
+    private final SkipWarnings warnings = new SkipWarnings(LOG);
     private volatile Throwable failure;
     private volatile boolean closed;
     private long waitNanos;
@@ -80,8 +85,21 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
                        int contextLength, int batchSize, Sampling sampling, long seed, long startPosition, int threads,
                        int prefetchBatches) {
+        this(source, pre, augment, tokenizer, contextLength, batchSize, sampling, seed, startPosition, threads,
+                prefetchBatches, DEFAULT_MAX_CONSECUTIVE_BAD);
+    }
+
+    /**
+     * As above, and the loader fails (its {@link #next()} throws a {@link ClipException} naming the data and the last
+     * error) after {@code maxConsecutiveBad} unusable samples in a row, or after a whole epoch without a usable one
+     * (sequential and permutation sampling, where an epoch visits every sample once): data that is all bad must
+     * end a run, not spin it forever.
+     */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, Sampling sampling, long seed, long startPosition, int threads,
+                       int prefetchBatches, long maxConsecutiveBad) {
         this(source, pre, augment, tokenizer, contextLength, batchSize, sampling, seed, RankShare.single(), startPosition,
-                threads, prefetchBatches);
+                threads, prefetchBatches, maxConsecutiveBad);
     }
 
     /**
@@ -92,8 +110,20 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
                        int contextLength, int batchSize, Sampling sampling, long seed, RankShare share, long startPosition,
                        int threads, int prefetchBatches) {
+        this(source, pre, augment, tokenizer, contextLength, batchSize, sampling, seed, share, startPosition, threads,
+                prefetchBatches, DEFAULT_MAX_CONSECUTIVE_BAD);
+    }
+
+    /** As above, with the limit of unusable samples in a row (see the constructor without {@code share}). */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, Sampling sampling, long seed, RankShare share, long startPosition,
+                       int threads, int prefetchBatches, long maxConsecutiveBad) {
         java.util.Objects.requireNonNull(sampling, "sampling");
         this.share = java.util.Objects.requireNonNull(share, "share");
+        if (maxConsecutiveBad < 1) {
+            throw new IllegalArgumentException("max consecutive bad samples " + maxConsecutiveBad + ": expected >= 1");
+        }
+        this.maxConsecutiveBad = maxConsecutiveBad;
         if (augment != null && augment.size() != pre.size()) {
             throw new IllegalArgumentException("augmentation size " + augment.size() + " != preprocessing size " + pre.size());
         }
@@ -123,12 +153,16 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     private void assemble(long position) {
+        final long position0 = position;
         SampleOrder order = new SampleOrder(sampling, source.size(), seed);
-        Deque<long[]> pendingIdx = new ArrayDeque<>();
+        Deque<long[]> pendingIdx = new ArrayDeque<>();     // {local position, index, global position}
         Deque<Future<Prepared>> pending = new ArrayDeque<>();
         int ahead = batchSize * (ready.remainingCapacity() + 1);
         long next = position;
         int r = pre.size();
+        long size = source.size(), badInARow = 0;
+        boolean epochs = sampling != Sampling.RESAMPLED; // an epoch visits every sample exactly once
+        boolean goodThisEpoch = false;
         try {
             while (!closed) {
                 float[] pixels = new float[batchSize * 3 * r * r];       // [n, 3, R, R]
@@ -139,22 +173,38 @@ public final class BatchLoader implements AutoCloseable {
                 while (filled < batchSize && !closed) {
                     while (pending.size() < ahead) {
                         long pos = share.global(next), idx = order.indexAt(pos);
-                        pendingIdx.add(new long[]{next, idx, pos}); // {local position, index, global position}
+                        pendingIdx.add(new long[]{next, idx, pos});
                         pending.add(workers.submit(() -> prepare(idx, pos)));
                         next++;
                     }
                     long[] pi = pendingIdx.poll();
                     Future<Prepared> f = pending.poll();
                     after = pi[0] + 1;
-                    Prepared p;
+                    Prepared p = null;
+                    String error = null;
                     try {
                         p = f.get();
+                        badInARow = 0;
+                        goodThisEpoch = true;
                     } catch (ExecutionException e) {
                         skipped++;
                         skippedTotal.incrementAndGet();
-                        LOG.warn("skipping sample {} (stream position {}): {}", pi[1], pi[2], e.getCause().getMessage());
-                        continue;
+                        badInARow++;
+                        error = String.valueOf(e.getCause().getMessage());
+                        warnings.skipped(pi[1], pi[2], error);
+                        if (badInARow >= maxConsecutiveBad) {
+                            throw new ClipException(source.describe() + ": " + badInARow + " unusable samples in a row"
+                                    + " (the limit, --max-consecutive-bad-samples); the last: sample " + pi[1] + ": " + error);
+                        }
                     }
+                    if (epochs && (pi[0] + 1) % size == 0) { // the last position of an epoch
+                        if (!goodThisEpoch && pi[0] + 1 - size >= position0) {
+                            throw new ClipException(source.describe() + ": not one usable sample in a whole epoch ("
+                                    + size + " samples, all skipped); the last error: sample " + pi[1] + ": " + error);
+                        }
+                        goodThisEpoch = false;
+                    }
+                    if (p == null) continue;
                     System.arraycopy(p.pixels, 0, pixels, filled * p.pixels.length, p.pixels.length);
                     System.arraycopy(p.ids, 0, ids, filled * contextLength, contextLength);
                     positions[filled] = pi[2];
@@ -243,6 +293,7 @@ public final class BatchLoader implements AutoCloseable {
         waitNanos += System.nanoTime() - t0;
         if (b == END) {
             ready.offer(END);
+            if (failure instanceof ClipException c) throw new ClipException(c.getMessage(), c);
             throw new ClipException("data loading failed: " + failure, failure);
         }
         return b;

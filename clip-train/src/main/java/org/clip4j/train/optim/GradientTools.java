@@ -56,6 +56,24 @@ public final class GradientTools {
         return false;
     }
 
+    /**
+     * The name of the first parameter whose weights hold a NaN or an infinity, or null when all are finite
+     * (integer tensors, such as BatchNorm's batch counters, are skipped). The guard before a checkpoint is written.
+     */
+    public static String firstNonFiniteWeight(List<Parameter> params) {
+        for (Parameter p : params) {
+            INDArray v = p.value();
+            if (v == null || !v.dataType().isFPType()) continue;
+            if (v.dataType() == DataType.FLOAT && !v.isView()) {
+                java.nio.FloatBuffer b = v.data().asNioFloat();
+                for (int i = 0, n = (int) v.length(); i < n; i++) if (!Float.isFinite(b.get(i))) return p.name();
+            } else if (!Double.isFinite(v.sumNumber().doubleValue())) {
+                return p.name();
+            }
+        }
+        return null;
+    }
+
     /** Clamps {@code logit_scale} in place to [0, ln 100]; returns the clamped value. */
     public static double clampLogitScale(Parameter logitScale) {
         double v = logitScale.value().getDouble(0);

@@ -48,6 +48,8 @@ public final class FrontEndBenchmark {
         Files.createDirectories(dir);
         List<String> captions = captions(nCaptions, 1234);
         Files.write(dir.resolve("captions.txt"), captions, StandardCharsets.UTF_8);
+        List<String> web = webCaptions(captions);
+        Files.write(dir.resolve("captions_web.txt"), web, StandardCharsets.UTF_8);
         List<Path> images = images(dir.resolve("images"), nImages, 99);
 
         ClipTokenizer tok = ClipTokenizer.openai();
@@ -57,6 +59,13 @@ public final class FrontEndBenchmark {
         // Each measurement: 3 rounds after warm-up, the median reported (Python peer does the same).
         long[][][] rows = new long[1][][];
         double tokSec = median(() -> rows[0] = tok.tokenize(captions, 77, true));
+        // The same without ftfy's fix_text, and both on the web-like corpus (curly quotes, accents, mojibake).
+        ClipTokenizer noFtfy = tok.withFtfy(false);
+        double tokSecNoFtfy = median(() -> noFtfy.tokenize(captions, 77, true));
+        long webTokens = 0;
+        for (String c : web) webTokens += tok.encode(c).length;
+        double webSec = median(() -> tok.tokenize(web, 77, true));
+        double webSecNoFtfy = median(() -> noFtfy.tokenize(web, 77, true));
         int threads = Runtime.getRuntime().availableProcessors();
 
         ImagePreprocessor pre = ImagePreprocessor.clip(224);
@@ -69,9 +78,12 @@ public final class FrontEndBenchmark {
 
         System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"captions\": %d, \"bpe_tokens\": %d, "
                         + "\"tokenize_s\": %.3f, \"tokens_per_s\": %.0f, \"captions_per_s\": %.0f, "
+                        + "\"tokens_per_s_no_ftfy\": %.0f, \"web_bpe_tokens\": %d, \"web_tokens_per_s\": %.0f, "
+                        + "\"web_tokens_per_s_no_ftfy\": %.0f, "
                         + "\"images\": %d, \"preprocess_1thread_images_per_s\": %.1f, "
                         + "\"preprocess_batch_images_per_s\": %.1f, \"batch_threads\": %d, \"rows\": %d}%n",
-                captions.size(), tokens, tokSec, tokens / tokSec, captions.size() / tokSec, images.size(),
+                captions.size(), tokens, tokSec, tokens / tokSec, captions.size() / tokSec, tokens / tokSecNoFtfy,
+                webTokens, webTokens / webSec, webTokens / webSecNoFtfy, images.size(),
                 images.size() / imgSec1, images.size() / imgSecN, threads, rows[0].length);
     }
 
@@ -85,6 +97,26 @@ public final class FrontEndBenchmark {
         }
         java.util.Arrays.sort(t);
         return t[1];
+    }
+
+    /**
+     * The captions as scraped web text often is: every second one gets curly quotes, every fourth an accented
+     * word, every eighth UTF-8 mojibake (the accented word read as windows-1252), so that ftfy has work to do.
+     */
+    static List<String> webCaptions(List<String> captions) {
+        String[] words = {"café", "naïve", "Zürich", "São Paulo", "jalapeño", "Ελλάδα", "Москва"};
+        List<String> out = new ArrayList<>(captions.size());
+        for (int i = 0; i < captions.size(); i++) {
+            String c = captions.get(i);
+            if (i % 2 == 0) c = c.replace("it's", "it\u2019s") + " \u201cnice\u201d";
+            if (i % 4 == 1) c = c + " in " + words[i / 4 % words.length];
+            if (i % 8 == 3) {
+                String w = words[i / 8 % words.length];
+                c = c + " in " + new String(w.getBytes(StandardCharsets.UTF_8), java.nio.charset.Charset.forName("windows-1252"));
+            }
+            out.add(c);
+        }
+        return out;
     }
 
     /** Deterministic, varied captions: templates × adjectives × nouns × places, punctuation and numbers. */

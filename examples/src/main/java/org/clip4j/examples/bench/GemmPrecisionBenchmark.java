@@ -1,5 +1,6 @@
 package org.clip4j.examples.bench;
 
+import org.clip4j.core.nn.HalfProducts;
 import org.clip4j.core.nn.Precision;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,11 +31,15 @@ import java.util.function.Supplier;
  *   <li>{@code bf16-product}: libnd4j's {@code matmul} op on operands already in BFLOAT16, BFLOAT16 result
  *       (oneDNN's bf16 gemm; the op accepts no mixed types, so the result cannot be FLOAT);</li>
  *   <li>{@code bf16-with-casts}: {@link Precision#gemm} with {@link Precision#BF16}, i.e. what a layer pays:
- *       both operands cast to BFLOAT16, the product, the result cast back into the FLOAT output;</li>
+ *       both operands cast to BFLOAT16, the product, the result cast back into the FLOAT output — on the path
+ *       {@link HalfProducts} chooses (printed as {@code half_path}; run once with {@code -Dclip4j.halfGemm=native}
+ *       and once with {@code =emulated} to time both);</li>
  *   <li>{@code bf16-cached-weight}: the same with the weight already cast (the per-step weight cache);</li>
  *   <li>{@code fp16-*}: the same in HALF, on a 16× smaller shape and only with the {@code fp16} argument
  *       (libnd4j has no oneDNN HALF matmul: its generic loop takes minutes at the full shape).</li>
  * </ul>
+ * A variant that fails (the native bf16 product on CPUs without AVX-512-BF16 in the oneDNN builds) is reported
+ * as an {@code error} line and left out.
  */
 public final class GemmPrecisionBenchmark {
     public static void main(String[] args) {
@@ -56,6 +61,7 @@ public final class GemmPrecisionBenchmark {
         Nd4j.gemm(x, w, ref, false, true, 1.0, 0.0);
         Precision p = half == DataType.BFLOAT16 ? Precision.BF16 : Precision.FP16;
         String tag = p.toString().toLowerCase(Locale.ROOT);
+        System.out.printf(Locale.ROOT, "{\"precision\": \"%s\", \"half_path\": \"%s\"}%n", tag, HalfProducts.path(p));
         INDArray xh = x.castTo(half), wh = w.castTo(half);
         Map<String, Supplier<INDArray>> variants = new LinkedHashMap<>();
         variants.put("fp32", () -> {
@@ -83,8 +89,16 @@ public final class GemmPrecisionBenchmark {
         double flops = 2.0 * m * n * k;
         Map<String, double[]> times = new LinkedHashMap<>();
         Map<String, Double> errors = new LinkedHashMap<>();
-        for (Map.Entry<String, Supplier<INDArray>> v : variants.entrySet()) { // warm-up and accuracy
-            INDArray c = v.getValue().get();
+        for (Map.Entry<String, Supplier<INDArray>> v : List.copyOf(variants.entrySet())) { // warm-up and accuracy
+            INDArray c;
+            try {
+                c = v.getValue().get();
+            } catch (RuntimeException e) {
+                System.out.printf(Locale.ROOT, "{\"shape\": \"%s\", \"variant\": \"%s\", \"error\": \"%s\"}%n",
+                        "[" + m + "," + k + "]x[" + n + "," + k + "]T", v.getKey(), e.getClass().getSimpleName());
+                variants.remove(v.getKey());
+                continue;
+            }
             INDArray f = c.castTo(DataType.FLOAT);
             INDArray d = f.sub(ref);
             errors.put(v.getKey(), d.norm2Number().doubleValue() / ref.norm2Number().doubleValue());

@@ -4,7 +4,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 import org.clip4j.core.ClipException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,19 +26,24 @@ import java.util.Set;
  * part starts with {@code __} or has no dot are ignored.
  */
 public final class ShardIndex {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardIndex.class);
     /** Member extensions read as the image, in order of preference within a sample. */
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp");
 
     private ShardIndex() {
     }
 
-    /** Indexes {@code shard}; throws a {@link ClipException} naming it when it is not a readable tar. */
+    /**
+     * Indexes {@code shard}; throws a {@link ClipException} naming it when it is not a readable tar. A tar cut short
+     * keeps the members before the cut (a warning names the shard and where it was cut): a sample whose members
+     * were partly cut off lacks them, so reading it fails and the loader skips and counts it.
+     */
     public static List<ShardSample> build(Path shard) {
         List<TarArchiveEntry> entries;
         try (TarFile tar = new TarFile(shard)) {
             entries = tar.getEntries();
         } catch (IOException | RuntimeException e) {
-            throw new ClipException(shard + ": not a readable uncompressed tar shard: " + e.getMessage(), e);
+            entries = intactEntries(shard, e);
         }
         List<ShardSample> samples = new ArrayList<>();
         String key = null;
@@ -63,5 +73,23 @@ public final class ShardIndex {
         }
         if (key != null) samples.add(new ShardSample(key, image, text, meta));
         return List.copyOf(samples);
+    }
+
+    /** The members before the cut of a truncated tar; rethrows {@code failure} (named) when it is not one. */
+    private static List<TarArchiveEntry> intactEntries(Path shard, Exception failure) {
+        try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.READ)) {
+            long intact = TarPrefix.intactLength(ch);
+            if (intact >= 0) {
+                try (TarFile tar = new TarFile(TarPrefix.channel(ch, intact))) {
+                    List<TarArchiveEntry> entries = tar.getEntries();
+                    LOG.warn("{}: truncated tar ({} bytes, cut in the member at byte {}); keeping the {} members before the cut",
+                            shard, ch.size(), intact, entries.size());
+                    return entries;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        throw new ClipException(shard + ": not a readable uncompressed tar shard: " + failure.getMessage(), failure);
     }
 }

@@ -84,8 +84,14 @@ public final class WebDatasetSource implements ImageTextSource {
                 List<ShardSample> index = ShardIndex.build(shard);
                 indexes.set(s, index);
                 counts[s] = index.size();
+                if (index.isEmpty()) {
+                    LOG.warn("{}: holds no samples ({} bytes){}", shard, Files.size(shard),
+                            Files.size(shard) == 0 ? ": an empty file, perhaps a copy that failed" : "");
+                }
             } catch (ClipException e) {
                 LOG.warn("{}; its samples are left out", e.getMessage());
+            } catch (IOException e) {
+                throw new ClipException(shard + ": cannot read: " + e.getMessage(), e);
             }
         }
         if (counted > 0) LOG.info("{}: counted the samples of {} shard(s) not listed in a {}", spec, counted, ShardSizes.FILE_NAME);

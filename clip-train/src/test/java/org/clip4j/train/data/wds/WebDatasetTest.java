@@ -203,4 +203,66 @@ class WebDatasetTest {
         ClipException e = assertThrows(ClipException.class, () -> w.caption(6));
         assertTrue(e.getMessage().contains("cut.tar"), e.getMessage());
     }
+
+    /** Issue 13 item 9: a tar cut inside sample 7 of 16 keeps the 6 whole samples before the cut. */
+    @Test
+    void aShardCutInsideASampleKeepsTheSamplesBeforeTheCut() throws IOException {
+        Path full = tmp.resolve("full.tar");
+        try (OutputStream os = Files.newOutputStream(full); TarArchiveOutputStream tar = new TarArchiveOutputStream(os)) {
+            for (int i = 0; i < 16; i++) {
+                member(tar, String.format("%06d.png", i), encode(0x101010 * (i + 1), "png"));
+                member(tar, String.format("%06d.txt", i), ("caption " + i).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        long cutAt;
+        try (org.apache.commons.compress.archivers.tar.TarFile t = new org.apache.commons.compress.archivers.tar.TarFile(full)) {
+            TarArchiveEntry seventhImage = t.getEntries().get(12); // 000006.png
+            assertEquals("000006.png", seventhImage.getName());
+            cutAt = seventhImage.getDataOffset() + seventhImage.getSize() / 2;
+        }
+        Path dir = Files.createDirectory(tmp.resolve("cut"));
+        Path cut = dir.resolve("000000.tar");
+        Files.write(cut, Arrays.copyOf(Files.readAllBytes(full), (int) cutAt));
+
+        WebDatasetSource w = WebDatasetSource.open(cut.toString());
+        assertEquals(6, w.size(), "the six whole samples before the cut");
+        for (int i = 0; i < 6; i++) {
+            assertEquals("caption " + i, w.caption(i));
+            assertEquals(0x10 * (i + 1), w.image(i).samples()[3] & 0xff, "pixel (1, 0) of sample " + i);
+        }
+
+        // with a sizes.json recording 16, the 10 lost samples are skipped and counted by the loader
+        Files.writeString(dir.resolve("sizes.json"), "{\"000000.tar\": 16}");
+        WebDatasetSource listed = WebDatasetSource.open(cut.toString());
+        assertEquals(16, listed.size());
+        try (BatchLoader l = new BatchLoader(listed, ImagePreprocessor.clip(16), ClipTokenizer.openai(), 8, 6, false, 0, 0, 1, 1)) {
+            Batch b = l.next();
+            assertArrayEquals(new long[]{0, 1, 2, 3, 4, 5}, b.indices());
+            b.close();
+            Batch next = l.next(); // the next epoch's six, after the 10 lost ones
+            assertEquals(10, next.skipped(), "samples 6..15 of the cut shard");
+            next.close();
+        }
+    }
+
+    /** Issue 13 item 9: an empty (0-byte) shard without sizes.json is reported, not silently counted as 0. */
+    @Test
+    void anEmptyShardIsReported() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("empty"));
+        Path shard = handMadeShard();
+        Path empty = Files.createFile(dir.resolve("000001.tar"));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        WebDatasetSource w;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            w = WebDatasetSource.open(shard + "::" + empty);
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(6, w.size());
+        assertEquals(0, w.shardSize(1));
+        String log = err.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("000001.tar: holds no samples (0 bytes): an empty file"), log);
+    }
 }

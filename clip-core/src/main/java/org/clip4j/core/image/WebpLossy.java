@@ -1,0 +1,235 @@
+package org.clip4j.core.image;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+
+/**
+ * Decodes still lossy WebP files (a "VP8 " chunk, alone or in an extended VP8X file with an optional "ALPH" alpha
+ * chunk) to the samples Pillow 9.4 gives through libwebp 1.2.4: RGB, or RGBA when the VP8X header flags alpha or an
+ * ALPH chunk is present (the chunk's values are used only with the flag, as libwebp's demuxer does). Colour comes from {@link Vp8Decoder} and {@link WebpYuvToRgb}; alpha is stored raw or as
+ * a headerless VP8L (lossless) image whose green channel holds the alpha, then un-filtered (horizontal, vertical
+ * or gradient prediction) as libwebp does. Decoder-side alpha dithering (off by default in libwebp) is not done.
+ *
+ * <p>Lossless (VP8L) and animated files are not handled here: {@link #isStillLossy} says which files are.
+ */
+final class WebpLossy {
+    private WebpLossy() {
+    }
+
+    /** The chunks of a still lossy file, as offsets into the file bytes. */
+    private record Layout(int vp8Offset, int vp8Size, int alphOffset, int alphSize, boolean alphaFlag,
+                          int canvasWidth, int canvasHeight) {
+    }
+
+    /** Marks a lossy file whose VP8 chunk runs past the end, so that {@link #decode} reports it. */
+    private static final Layout TRUNCATED = new Layout(-1, 0, -1, 0, false, -1, -1);
+
+    private static boolean tag(byte[] d, int p, String t) {
+        return p + 4 <= d.length && d[p] == t.charAt(0) && d[p + 1] == t.charAt(1) && d[p + 2] == t.charAt(2)
+                && d[p + 3] == t.charAt(3);
+    }
+
+    private static long le32(byte[] d, int p) {
+        return (d[p] & 0xffL) | (d[p + 1] & 0xffL) << 8 | (d[p + 2] & 0xffL) << 16 | (d[p + 3] & 0xffL) << 24;
+    }
+
+    private static int le24(byte[] d, int p) {
+        return (d[p] & 0xff) | (d[p + 1] & 0xff) << 8 | (d[p + 2] & 0xff) << 16;
+    }
+
+    /**
+     * True if {@code data} is a RIFF/WEBP file whose image is a single VP8 (lossy) frame: first chunk "VP8 ", or
+     * "VP8X" without the animation flag followed (after optional chunks) by a "VP8 " chunk.
+     */
+    static boolean isStillLossy(byte[] data) {
+        return layout(data, null) != null;
+    }
+
+    /** Parses the chunk layout; null when the file is not a still lossy WebP (errors only when {@code name} != null). */
+    private static Layout layout(byte[] d, String name) {
+        if (d.length < 20 || !tag(d, 0, "RIFF") || !tag(d, 8, "WEBP")) return null;
+        long end = Math.min(d.length, le32(d, 4) + 8);
+        int p = 12;
+        if (tag(d, p, "VP8 ")) {
+            long size = le32(d, p + 4);
+            if (p + 8 + size > end) {
+                if (name == null) return TRUNCATED;
+                throw new ImageDecodeException(name + ": truncated WebP: VP8 chunk declares " + size + " bytes, "
+                        + (end - p - 8) + " remain");
+            }
+            return new Layout(p + 8, (int) size, -1, 0, false, -1, -1);
+        }
+        if (!tag(d, p, "VP8X") || p + 18 > end) return null;
+        long vp8xSize = le32(d, p + 4);
+        int flags = d[p + 8] & 0xff;
+        if ((flags & 0x02) != 0) return null; // animation: not a still image
+        int canvasW = le24(d, p + 12) + 1;
+        int canvasH = le24(d, p + 15) + 1;
+        boolean alphaFlag = (flags & 0x10) != 0;
+        long q = p + 8 + vp8xSize + (vp8xSize & 1);
+        int alphOff = -1, alphSize = 0;
+        while (q + 8 <= end) {
+            int at = (int) q;
+            long size = le32(d, at + 4);
+            if (tag(d, at, "VP8L")) return null;
+            if (at + 8 + size > end) {
+                if (name == null) return TRUNCATED;
+                throw new ImageDecodeException(name + ": truncated WebP: " + new String(d, at, 4,
+                        java.nio.charset.StandardCharsets.ISO_8859_1).strip() + " chunk declares " + size + " bytes, "
+                        + (end - at - 8) + " remain");
+            }
+            if (tag(d, at, "VP8 ")) return new Layout(at + 8, (int) size, alphOff, alphSize, alphaFlag, canvasW, canvasH);
+            if (tag(d, at, "ALPH") && alphOff < 0) {
+                alphOff = at + 8;
+                alphSize = (int) size;
+            }
+            q = at + 8 + size + (size & 1);
+        }
+        // an extended still file without its image chunk
+        if (name == null) return TRUNCATED;
+        throw new ImageDecodeException(name + ": truncated or incomplete WebP: no VP8 or VP8L image chunk after the VP8X header");
+    }
+
+    /** Decodes a file for which {@link #isStillLossy} is true. */
+    static DecodedImage decode(byte[] data, String name) {
+        Layout l = layout(data, name);
+        if (l == null || l.vp8Offset() < 0) throw new ImageDecodeException(name + ": not a still lossy WebP file");
+        Vp8Decoder.Frame frame = Vp8Decoder.decode(data, l.vp8Offset(), l.vp8Size(), name);
+        int w = frame.width();
+        int h = frame.height();
+        if (l.canvasWidth() >= 0 && (l.canvasWidth() != w || l.canvasHeight() != h)) {
+            throw new ImageDecodeException(name + ": WebP canvas is " + l.canvasWidth() + "x" + l.canvasHeight()
+                    + " but its VP8 frame is " + w + "x" + h);
+        }
+        // Pillow's mode comes from WebPGetFeatures (alpha flag or an ALPH chunk); the pixels from libwebp's demuxer,
+        // which drops the ALPH chunk of a still image whose VP8X header lacks the alpha flag.
+        boolean rgbaMode = l.alphaFlag() || l.alphOffset() >= 0;
+        if (!rgbaMode) return DecodedImage.wrap(ImageMode.RGB, w, h, WebpYuvToRgb.convert(frame, 3));
+        byte[] rgba = WebpYuvToRgb.convert(frame, 4);
+        byte[] alpha = l.alphaFlag() && l.alphOffset() >= 0
+                ? decodeAlpha(data, l.alphOffset(), l.alphSize(), w, h, name) : null;
+        for (int i = 0, n = w * h; i < n; i++) rgba[4 * i + 3] = alpha == null ? (byte) 255 : alpha[i];
+        return DecodedImage.wrap(ImageMode.RGBA, w, h, rgba);
+    }
+
+    // ---- alpha ----
+
+    private static byte[] decodeAlpha(byte[] d, int off, int size, int w, int h, String name) {
+        if (size <= 1) throw new ImageDecodeException(name + ": WebP ALPH chunk is empty");
+        int header = d[off] & 0xff;
+        int method = header & 3;
+        int filter = (header >> 2) & 3;
+        int preprocessing = (header >> 4) & 3;
+        int reserved = header >> 6;
+        if (method > 1 || preprocessing > 1 || reserved != 0) {
+            throw new ImageDecodeException(name + ": WebP ALPH chunk has an invalid header byte 0x"
+                    + Integer.toHexString(header) + " (compression " + method + ", pre-processing " + preprocessing + ")");
+        }
+        byte[] plane;
+        if (method == 0) {
+            if (size - 1 < (long) w * h) {
+                throw new ImageDecodeException(name + ": WebP ALPH chunk holds " + (size - 1) + " bytes, a raw "
+                        + w + "x" + h + " alpha plane needs " + ((long) w * h));
+            }
+            plane = java.util.Arrays.copyOfRange(d, off + 1, off + 1 + w * h);
+        } else {
+            plane = losslessAlpha(d, off + 1, size - 1, w, h, name);
+        }
+        unfilter(plane, w, h, filter);
+        return plane;
+    }
+
+    /** libwebp's WebPUnfilters, row by row in place: each row is predicted from the previous output row. */
+    private static void unfilter(byte[] a, int w, int h, int filter) {
+        if (filter == 0) return;
+        for (int y = 0; y < h; y++) {
+            int row = y * w;
+            int prev = row - w;
+            if (y == 0 || filter == 1) { // horizontal (also the first row of every filter)
+                int pred = y == 0 ? 0 : a[prev] & 0xff;
+                for (int i = 0; i < w; i++) {
+                    pred = (pred + a[row + i]) & 0xff;
+                    a[row + i] = (byte) pred;
+                }
+            } else if (filter == 2) { // vertical
+                for (int i = 0; i < w; i++) a[row + i] = (byte) (a[prev + i] + a[row + i]);
+            } else { // gradient: clamp(left + top - top-left)
+                int top = a[prev] & 0xff, topLeft = top, left = top;
+                for (int i = 0; i < w; i++) {
+                    top = a[prev + i] & 0xff;
+                    int g = left + top - topLeft;
+                    g = g < 0 ? 0 : Math.min(g, 255);
+                    left = (a[row + i] + g) & 0xff;
+                    topLeft = top;
+                    a[row + i] = (byte) left;
+                }
+            }
+        }
+    }
+
+    /**
+     * Decodes a headerless VP8L stream of {@code w × h} (the lossless ALPH payload) by giving it the 5-byte VP8L
+     * header (signature 0x2F, 14-bit width − 1, 14-bit height − 1, alpha flag 0, version 0; exactly 40 bits, so
+     * the stream stays byte-aligned) and a RIFF wrapper, and reading it with the ImageIO WebP reader, whose
+     * lossless decoder matches libwebp; the alpha values are the green channel.
+     */
+    private static byte[] losslessAlpha(byte[] d, int off, int size, int w, int h, String name) {
+        int payload = 5 + size;
+        int padded = payload + (payload & 1);
+        byte[] file = new byte[20 + padded];
+        put4(file, 0, "RIFF");
+        putLe32(file, 4, 12 + padded);
+        put4(file, 8, "WEBP");
+        put4(file, 12, "VP8L");
+        putLe32(file, 16, payload);
+        file[20] = 0x2f;
+        long bits = (long) (w - 1) | (long) (h - 1) << 14; // alpha_is_used 0, version 0
+        putLe32(file, 21, bits);
+        System.arraycopy(d, off, file, 25, size);
+        BufferedImage image;
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(file))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new ImageDecodeException(name + ": no WebP reader for the lossless alpha plane");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, false, true);
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException(name + ": corrupt lossless alpha (ALPH) data in WebP: " + e, e);
+        }
+        if (image.getWidth() != w || image.getHeight() != h) {
+            throw new ImageDecodeException(name + ": lossless alpha plane decoded as " + image.getWidth() + "x"
+                    + image.getHeight() + ", expected " + w + "x" + h);
+        }
+        byte[] plane = new byte[w * h];
+        java.awt.image.ColorModel cm = image.getColorModel();
+        if (!(cm instanceof java.awt.image.IndexColorModel) && !cm.isAlphaPremultiplied()
+                && image.getRaster().getNumBands() >= 3) {
+            int[] green = image.getRaster().getSamples(0, 0, w, h, 1, (int[]) null); // bands are R, G, B(, A)
+            for (int i = 0; i < plane.length; i++) plane[i] = (byte) green[i];
+        } else {
+            int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+            for (int i = 0; i < plane.length; i++) plane[i] = (byte) (argb[i] >> 8);
+        }
+        return plane;
+    }
+
+    private static void put4(byte[] b, int p, String t) {
+        for (int i = 0; i < 4; i++) b[p + i] = (byte) t.charAt(i);
+    }
+
+    private static void putLe32(byte[] b, int p, long v) {
+        for (int i = 0; i < 4; i++) b[p + i] = (byte) (v >>> (8 * i));
+    }
+}
