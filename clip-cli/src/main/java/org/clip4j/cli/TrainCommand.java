@@ -13,6 +13,9 @@ import org.clip4j.train.data.SyntheticShapes;
 import org.clip4j.train.data.SyntheticSource;
 import org.clip4j.train.data.wds.ShardPattern;
 import org.clip4j.train.data.wds.WebDatasetSource;
+import org.clip4j.train.dist.Collectives;
+import org.clip4j.train.dist.MpiCollectives;
+import org.clip4j.train.dist.WorldInfo;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,7 +47,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-data", paramLabel = "SPEC", description = "Validation pairs (same forms; 'synthetic' = fresh renderings).")
     String valData;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Global batch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64",
+            description = "Global batch, over all ranks under mpirun/srun (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--accum-freq", paramLabel = "K", defaultValue = "1",
@@ -186,6 +190,27 @@ final class TrainCommand implements Callable<Integer> {
         if (ui && checkpointDir == null) {
             throw new IllegalArgumentException("--ui needs --checkpoint-dir: the dashboard follows DIR/metrics.jsonl");
         }
+        // Under mpirun / srun (more than one rank in the environment) every rank runs this command; see
+        // docs/distributed.md. A rank that fails ends the whole job (MPI_Abort) instead of leaving the others waiting.
+        WorldInfo world = WorldInfo.fromEnvironment();
+        Collectives ranks = world.distributed() ? MpiCollectives.init() : null;
+        try {
+            int rc = train(ranks);
+            if (ranks != null) ranks.close();
+            return rc;
+        } catch (RuntimeException | Error e) {
+            if (ranks != null) {
+                System.err.println("clip: error on rank " + ranks.rank() + " of " + ranks.size() + ": " + e.getMessage()
+                        + "; aborting every rank");
+                System.err.flush();
+                ranks.abort(1);
+            }
+            throw e;
+        }
+    }
+
+    private Integer train(Collectives ranks) {
+        boolean leader = ranks == null || ranks.rank() == 0; // rank 0 prints, draws and writes
         Precision prec;
         try {
             prec = Precision.parse(precision);
@@ -230,7 +255,8 @@ final class TrainCommand implements Callable<Integer> {
                 .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).datasetResampled(datasetResampled).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)
                 .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
                 .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
-                .listener(new ProgressBar(System.err)).listener(lastValidation);
+                .listener(lastValidation).collectives(ranks);
+        if (leader) b.listener(new ProgressBar(System.err));
         if (!scheduler.equalsIgnoreCase("cosine") && !scheduler.equalsIgnoreCase("const")) {
             throw new IllegalArgumentException("--lr-scheduler " + scheduler + ": expected cosine or const");
         }
@@ -243,10 +269,14 @@ final class TrainCommand implements Callable<Integer> {
         b.overwrite(overwrite).maxConsecutiveBadSamples(maxConsecutiveBad);
         if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
         if (dataThreads != null) b.dataThreads(dataThreads);
-        // The dashboard only reads the files the trainer writes, on its own threads. When distributed training
-        // comes, only rank 0 starts it.
-        try (Dashboard dashboard = ui ? uiOptions.start(java.util.List.of(checkpointDir), System.out, System.err) : null) {
-            report(b.build().run());
+        // The dashboard only reads the files the trainer writes, on its own threads; rank 0 alone starts it.
+        try (Dashboard dashboard = ui && leader ? uiOptions.start(java.util.List.of(checkpointDir), System.out, System.err) : null) {
+            Trainer.TrainResult r = b.build().run();
+            if (!leader) {
+                r.model().close();
+                return 0;
+            }
+            report(r);
             if (dashboard != null) System.out.println("dashboard stopped; to see the run again: clip ui " + checkpointDir);
         }
         return 0;

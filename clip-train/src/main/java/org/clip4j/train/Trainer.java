@@ -13,8 +13,11 @@ import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.data.Batch;
 import org.clip4j.train.data.BatchLoader;
+import org.clip4j.train.data.RankShare;
 import org.clip4j.train.data.Sampling;
 import org.clip4j.train.data.ImageTextSource;
+import org.clip4j.train.dist.Collectives;
+import org.clip4j.train.dist.DataParallel;
 import org.clip4j.train.optim.AdamW;
 import org.clip4j.train.optim.GradientTools;
 import org.clip4j.train.optim.LossScaler;
@@ -80,6 +83,8 @@ public final class Trainer {
             if (b.resume != null) throw new ClipException("--resume needs --checkpoint-dir");
             return train(null);
         }
+        // Data-parallel: rank 0 alone locks and writes the folder; the other ranks only read it (--resume).
+        if (!leader()) return train(new CheckpointStore(b.checkpointDir, b.keepLast));
         // One writer per folder: a second run would delete the first one's checkpoints in flight.
         try (CheckpointLock folderLock = CheckpointLock.acquire(b.checkpointDir)) {
             LOG.debug("locked {}", folderLock.file());
@@ -100,9 +105,11 @@ public final class Trainer {
                             + "): continue that run with --resume latest, give another --checkpoint-dir, or start over with"
                             + " --overwrite (deletes them)");
                 }
-                LOG.warn("--overwrite: deleting the checkpoints ({}) and metrics of the previous run in {}",
-                        store.describeCheckpoints(), store.dir());
-                store.clear();
+                if (leader()) { // rank 0 clears; the others start from scratch too
+                    LOG.warn("--overwrite: deleting the checkpoints ({}) and metrics of the previous run in {}",
+                            store.describeCheckpoints(), store.dir());
+                    store.clear();
+                }
             }
             return null;
         }
@@ -116,6 +123,11 @@ public final class Trainer {
             return null;
         }
         return store.resolve(b.resume);
+    }
+
+    /** True for a single process and for rank 0 of a data-parallel run (who writes checkpoints and metrics). */
+    private boolean leader() {
+        return b.collectives == null || b.collectives.rank() == 0;
     }
 
     /** A one-line description of an architecture, for mismatch messages. */
@@ -172,10 +184,12 @@ public final class Trainer {
             default -> throw new IllegalArgumentException("optimizer '" + b.optimizer + "': expected adamw or sgd");
         };
         if (resumeFrom != null) CheckpointStore.loadOptimizer(resumeFrom, opt);
+        DataParallel dp = DataParallel.of(b.collectives); // one process: no communication
+        dp.start(model); // every rank takes rank 0's weights
 
-        long total = b.steps > 0 ? b.steps : Math.max(1, (b.epochs * b.data.size() + b.batchSize - 1) / b.batchSize);
+        long total = dp.agreeSteps(b.steps > 0 ? b.steps : Math.max(1, (b.epochs * b.data.size() + b.batchSize - 1) / b.batchSize));
         LrSchedule schedule = b.schedule.equals("const") ? LrSchedule.constant(b.lr, b.warmup) : LrSchedule.cosine(b.lr, b.warmup, total);
-        int micro = Math.max(1, b.batchSize / b.accumFreq);
+        int micro = dp.microBatch(b.batchSize, b.accumFreq); // per rank
         Map<String, String> provenance = provenance(cfg, seed, total, micro);
         ImagePreprocessor pre = ImagePreprocessor.clip(cfg.vision().imageSize());
         ClipTokenizer tok = ClipTokenizer.openai();
@@ -194,9 +208,11 @@ public final class Trainer {
                 resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
         // The loader delivers micro-batches; accumFreq consecutive ones form a global batch.
         TrainTransform augment = b.augment ? TrainTransform.builder().size(pre.size()).scale(b.scaleLo, b.scaleHi).build() : null;
-        try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, Sampling.of(b.shuffle, b.resampled), seed, position,
+        // Each rank reads its blocks of the global stream from the global position (all of it with one process).
+        RankShare share = dp.share(position, micro);
+        try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, Sampling.of(b.shuffle, b.resampled), seed, share, 0,
                 b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)), b.maxConsecutiveBadSamples);
-             BufferedWriter metrics = metricsWriter(step == 0)) {
+             BufferedWriter metrics = dp.leader() ? metricsWriter(step == 0) : new BufferedWriter(java.io.Writer.nullWriter())) {
             for (TrainingListener l : b.listeners) l.onStart(model);
             while (step < total) {
                 long t0 = System.nanoTime();
@@ -210,11 +226,15 @@ public final class Trainer {
                 try (GlobalBatch global = new GlobalBatch(parts, loader, b.pixelBudget)) {
                     model.zeroGrad();
                     double gradScale = scaler == null ? 1.0 : scaler.scale(); // loss gradient × S (fp16)
-                    loss = parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids(), imageBackward, textBackward, gradScale)
+                    loss = dp.active() ? dp.forwardBackward(model, global, params, imageBackward, textBackward, gradScale)
+                            : parts.size() == 1 ? model.forwardBackward(lastPart.images(), lastPart.ids(), imageBackward, textBackward, gradScale)
                             : FeatureCachingStep.forwardBackward(model, global, imageBackward, textBackward, gradScale);
-                    samplesSeen += lastPart.positionAfter() - position;
-                    position = lastPart.positionAfter();
-                    for (Batch part : parts) skippedSamples += part.skipped();
+                    long after = dp.globalPosition(share, lastPart.positionAfter()); // agreed by all ranks
+                    samplesSeen += after - position;
+                    position = after;
+                    long skippedNow = 0;
+                    for (Batch part : parts) skippedNow += part.skipped();
+                    skippedSamples += dp.sumOverRanks(skippedNow);
                 }
                 if (scaler == null) {
                     skippedStep = !Double.isFinite(loss) || GradientTools.hasNonFinite(params);
@@ -237,13 +257,14 @@ public final class Trainer {
                     GradientTools.clampLogitScale(model.logitScale());
                     lastLoss = loss;
                 }
+                dp.afterStep(model); // BatchNorm statistics: rank 0's on every rank
                 step++;
                 double secs = (System.nanoTime() - t0) / 1e9;
                 StepMetrics m = new StepMetrics(step, total, loss, lr, Math.exp(model.logitScale().value().getDouble(0)),
                         b.batchSize / secs, loader.waitSeconds() - wait0, skippedStep);
                 writeMetrics(metrics, m, scaler);
                 for (TrainingListener l : b.listeners) l.onStep(m);
-                if (b.valData != null && b.valEvery > 0 && (step % b.valEvery == 0 || step == total)) {
+                if (dp.leader() && b.valData != null && b.valEvery > 0 && (step % b.valEvery == 0 || step == total)) {
                     Map<String, Double> v = validate(model, pre, tok, ctx);
                     lock.applyBatchNormFreeze(model); // validation switched every BatchNorm back to training
                     for (TrainingListener l : b.listeners) l.onValidation(step, v);
@@ -252,7 +273,7 @@ public final class Trainer {
                 // Only after a good step: a run that ends in a streak of bad steps keeps its last good checkpoint. An
                 // fp16 overflow with a finite loss is routine (the scaler backed off; weights untouched): it saves.
                 boolean goodState = !skippedStep || scaler != null && Double.isFinite(loss);
-                if (store != null && goodState && (step % b.checkpointEvery == 0 || step == total)) {
+                if (dp.leader() && store != null && goodState && (step % b.checkpointEvery == 0 || step == total)) {
                     String bad = GradientTools.firstNonFiniteWeight(model.parameters());
                     if (bad != null) {
                         throw new ClipException("step " + step + ": parameter '" + bad + "' holds NaN or infinite weights;"
@@ -391,6 +412,7 @@ public final class Trainer {
         private boolean resampled, overwrite, stepsSet;
         private long maxConsecutiveBadSamples = BatchLoader.DEFAULT_MAX_CONSECUTIVE_BAD;
         private double scaleLo = 0.9, scaleHi = 1.0;
+        private Collectives collectives;
         private int unlockedGroups, unlockedLayers;
         private Path checkpointDir;
         private int dataThreads = Math.max(1, Runtime.getRuntime().availableProcessors()), prefetch = 2, maxBadSteps = 10;
@@ -455,6 +477,13 @@ public final class Trainer {
         /** RandomResizedCrop's area range (default 0.9–1.0, OpenCLIP's {@code aug_cfg.scale}). */
         public Builder augmentScale(double lo, double hi) { this.scaleLo = lo; this.scaleHi = hi; return this; }
         public Builder seed(long s) { this.seed = s; return this; }
+        /**
+         * Data-parallel training over these ranks (see {@link DataParallel}; null or one rank: a single process). The
+         * batch size stays the global batch; only rank 0 writes checkpoints and metrics and runs validation. Every
+         * rank calls {@link #run()} with the same options; when it throws on one rank, call
+         * {@link Collectives#abort(int)} there, or the other ranks wait for it forever.
+         */
+        public Builder collectives(Collectives c) { this.collectives = c; return this; }
         public Builder checkpointDir(Path d) { this.checkpointDir = d; return this; }
         public Builder checkpointEvery(int steps) { this.checkpointEvery = steps; return this; }
         public Builder keepLast(int k) { this.keepLast = k; return this; }

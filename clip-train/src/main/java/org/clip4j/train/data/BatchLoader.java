@@ -49,6 +49,7 @@ public final class BatchLoader implements AutoCloseable {
     private final int contextLength, batchSize;
     private final Sampling sampling;
     private final long seed;
+    private final RankShare share;
     private final ExecutorService workers;
     private final Thread assembler;
     private final BlockingQueue<Batch> ready;
@@ -97,7 +98,28 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
                        int contextLength, int batchSize, Sampling sampling, long seed, long startPosition, int threads,
                        int prefetchBatches, long maxConsecutiveBad) {
+        this(source, pre, augment, tokenizer, contextLength, batchSize, sampling, seed, RankShare.single(), startPosition,
+                threads, prefetchBatches, maxConsecutiveBad);
+    }
+
+    /**
+     * A loader of one rank's share of the stream (data-parallel training): {@code startPosition} and every
+     * {@link Batch#positionAfter()} are local positions of {@code share}; {@link Batch#positions()} are global stream
+     * positions, which decide the sample and its augmentation, so a sample looks the same whatever the rank count.
+     */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, Sampling sampling, long seed, RankShare share, long startPosition,
+                       int threads, int prefetchBatches) {
+        this(source, pre, augment, tokenizer, contextLength, batchSize, sampling, seed, share, startPosition, threads,
+                prefetchBatches, DEFAULT_MAX_CONSECUTIVE_BAD);
+    }
+
+    /** As above, with the limit of unusable samples in a row (see the constructor without {@code share}). */
+    public BatchLoader(ImageTextSource source, ImagePreprocessor pre, TrainTransform augment, ClipTokenizer tokenizer,
+                       int contextLength, int batchSize, Sampling sampling, long seed, RankShare share, long startPosition,
+                       int threads, int prefetchBatches, long maxConsecutiveBad) {
         java.util.Objects.requireNonNull(sampling, "sampling");
+        this.share = java.util.Objects.requireNonNull(share, "share");
         if (maxConsecutiveBad < 1) {
             throw new IllegalArgumentException("max consecutive bad samples " + maxConsecutiveBad + ": expected >= 1");
         }
@@ -133,7 +155,7 @@ public final class BatchLoader implements AutoCloseable {
     private void assemble(long position) {
         final long position0 = position;
         SampleOrder order = new SampleOrder(sampling, source.size(), seed);
-        Deque<long[]> pendingIdx = new ArrayDeque<>();     // {position, index}
+        Deque<long[]> pendingIdx = new ArrayDeque<>();     // {local position, index, global position}
         Deque<Future<Prepared>> pending = new ArrayDeque<>();
         int ahead = batchSize * (ready.remainingCapacity() + 1);
         long next = position;
@@ -150,8 +172,8 @@ public final class BatchLoader implements AutoCloseable {
                 long after = position;
                 while (filled < batchSize && !closed) {
                     while (pending.size() < ahead) {
-                        long idx = order.indexAt(next), pos = next;
-                        pendingIdx.add(new long[]{next, idx});
+                        long pos = share.global(next), idx = order.indexAt(pos);
+                        pendingIdx.add(new long[]{next, idx, pos});
                         pending.add(workers.submit(() -> prepare(idx, pos)));
                         next++;
                     }
@@ -169,7 +191,7 @@ public final class BatchLoader implements AutoCloseable {
                         skippedTotal.incrementAndGet();
                         badInARow++;
                         error = String.valueOf(e.getCause().getMessage());
-                        warnings.skipped(pi[1], pi[0], error);
+                        warnings.skipped(pi[1], pi[2], error);
                         if (badInARow >= maxConsecutiveBad) {
                             throw new ClipException(source.describe() + ": " + badInARow + " unusable samples in a row"
                                     + " (the limit, --max-consecutive-bad-samples); the last: sample " + pi[1] + ": " + error);
@@ -185,7 +207,7 @@ public final class BatchLoader implements AutoCloseable {
                     if (p == null) continue;
                     System.arraycopy(p.pixels, 0, pixels, filled * p.pixels.length, p.pixels.length);
                     System.arraycopy(p.ids, 0, ids, filled * contextLength, contextLength);
-                    positions[filled] = pi[0];
+                    positions[filled] = pi[2];
                     indices[filled++] = pi[1];
                 }
                 if (closed) break;
