@@ -3,14 +3,10 @@ package org.clip4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.clip4j.core.tokenizer.ClipTokenizer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,29 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * {@code errors="replace"}) does: the expected texts and invalid lines come from
  * clip-cli/src/test/scripts/gen_tokenize_stdin_cases.py.
  */
-class TokenizeCommandTest {
+class TokenizeCommandTest extends CapturedStdio {
     private static final Pattern WARNING = Pattern.compile("clip: warning: input line (\\d+) is not valid UTF-8: (\\d+) .*");
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
-    private InputStream oldIn;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        oldIn = System.in;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        System.setIn(oldIn);
-    }
 
     private int run(byte[] stdin, String... args) {
         out.reset();
