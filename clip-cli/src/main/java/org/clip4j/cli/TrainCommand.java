@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -228,26 +229,20 @@ final class TrainCommand implements Callable<Integer> {
         // --model with --resume: checked against the checkpoint's architecture (the Trainer refuses a mismatch).
         // With --init, --model gives the architecture of the weights (they may carry none).
         ClipConfig cfg = model == null ? null : ModelConfigOption.resolve(model);
-        // The checkpoint to resume from: the newest intact one for 'latest' (none yet: a new run).
-        Path resumeFrom = null;
-        if (resume != null) {
-            CheckpointStore store = new CheckpointStore(checkpointDir, Math.max(1, keepLast));
-            if (!resume.equals("latest") || !store.list().isEmpty()) resumeFrom = store.resolve(resume);
-            else if (cfg == null && init == null) {
-                throw new ClipException(checkpointDir + ": no checkpoint to resume from (--resume latest), and no --model or"
-                        + " --init to start a new run with");
-            }
-        }
-        // The image size decides how synthetic data is rendered: from the checkpoint, the config or the weights.
-        int imageSize;
-        if (resumeFrom != null) {
-            imageSize = ClipConfig.fromJson(CheckpointStore.readState(resumeFrom).provenance().get("config")).vision().imageSize();
-        } else if (cfg != null) {
-            imageSize = cfg.vision().imageSize();
-        } else {
+        // The image size decides how synthetic data is rendered: from the run being resumed, else the config or the
+        // weights. Any readable checkpoint of the run will do (they share the architecture): the Trainer itself picks
+        // the one to resume from and verifies its checksums, once.
+        Integer imageSize = resume == null ? null : resumedImageSize(resume.equals("latest")
+                ? new CheckpointStore(checkpointDir, Math.max(1, keepLast)).list() : List.of(Path.of(resume)));
+        if (imageSize == null && cfg != null) imageSize = cfg.vision().imageSize();
+        if (imageSize == null && init != null) {
             try (ClipModel m = ClipModel.load(init)) {
                 imageSize = m.config().vision().imageSize();
             }
+        }
+        if (imageSize == null) { // nothing to resume and nothing to start from
+            throw new ClipException(checkpointDir + ": no checkpoint to resume from (--resume " + resume + "), and no"
+                    + " --model or --init to start a new run with");
         }
         Trainer.Builder b = Trainer.builder().precision(prec)
                 .data(source(data, imageSize, seed, false))
@@ -265,7 +260,7 @@ final class TrainCommand implements Callable<Integer> {
         if (length != null && length.steps != null) b.steps(length.steps);
         if (length != null && length.epochs != null) b.epochs(length.epochs);
         if (checkpointDir != null) b.checkpointDir(checkpointDir);
-        if (resume != null) b.resume(resumeFrom != null ? resumeFrom.toString() : resume);
+        if (resume != null) b.resume(resume);
         b.overwrite(overwrite).maxConsecutiveBadSamples(maxConsecutiveBad);
         if (valData != null) b.valData(source(valData, imageSize, seed, true)).validateEvery(valEvery > 0 ? valEvery : Integer.MAX_VALUE, valSamples);
         if (dataThreads != null) b.dataThreads(dataThreads);
@@ -280,6 +275,19 @@ final class TrainCommand implements Callable<Integer> {
             if (dashboard != null) System.out.println("dashboard stopped; to see the run again: clip ui " + checkpointDir);
         }
         return 0;
+    }
+
+    /** The image size recorded by the newest of these checkpoints whose trainer.json reads, or null if none does. */
+    private static Integer resumedImageSize(List<Path> checkpoints) {
+        for (int i = checkpoints.size() - 1; i >= 0; i--) {
+            Path c = checkpoints.get(i);
+            if (!Files.isRegularFile(c.resolve("trainer.json"))) continue;
+            try {
+                return ClipConfig.fromJson(CheckpointStore.readState(c).provenance().get("config")).vision().imageSize();
+            } catch (RuntimeException unreadable) { // damaged: the Trainer reports it when it falls back past it
+            }
+        }
+        return null;
     }
 
     private void report(Trainer.TrainResult r) {
