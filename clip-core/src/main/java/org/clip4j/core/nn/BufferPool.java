@@ -69,7 +69,13 @@ public final class BufferPool {
             }
             return fresh;
         }
+        if (Memcheck.ENABLED) Memcheck.created(buffer);
         return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
+    }
+
+    /** True if {@code b} is a pooled buffer waiting for its next use (given back, not to be touched). */
+    static synchronized boolean isIdle(DataBuffer b) {
+        return IDLE_SET.contains(b);
     }
 
     /** As {@link #create}, filled with zeros. */

@@ -95,14 +95,21 @@ public final class Parameter {
             throw new ClipException("parameter '" + name + "': expected shape " + Arrays.toString(shape)
                     + ", found " + Arrays.toString(v.shape()));
         }
-        if (value != null && value != v) Tensors.release(value);
+        if (value != null && value != v) {
+            if (Memcheck.ENABLED) Memcheck.unpin(value);
+            Tensors.release(value);
+        }
         value = v;
+        if (Memcheck.ENABLED) Memcheck.pin(v);
     }
 
     /** The accumulated gradient, allocated as zeros on first use (same type and shape as the value). */
     public INDArray grad() {
         if (!trainable) throw new IllegalStateException("buffer '" + name + "' has no gradient");
-        if (grad == null) grad = Nd4j.zeros(value().dataType(), shape);
+        if (grad == null) {
+            grad = Nd4j.zeros(value().dataType(), shape);
+            if (Memcheck.ENABLED) Memcheck.pin(grad);
+        }
         return grad;
     }
 
@@ -123,6 +130,10 @@ public final class Parameter {
 
     /** Releases the value and gradient buffers. */
     public void release() {
+        if (Memcheck.ENABLED) {
+            Memcheck.unpin(value);
+            Memcheck.unpin(grad);
+        }
         Tensors.release(value, grad);
         value = null;
         grad = null;

@@ -10,15 +10,25 @@ public final class Tensors {
     }
 
     /**
-     * Closes arrays this code owns. Nulls, views and already closed arrays are skipped (closing a view would be
-     * a no-op anyway). Never pass a {@code transpose()}/{@code permute()} result: those share the buffer of
-     * their source and are closeable.
+     * Releases arrays the caller owns outside any {@link Scope} (inside one, use {@link Scope#release} or let the
+     * scope close): a pooled buffer goes back to the {@link BufferPool}, any other array is closed. Nulls are
+     * skipped. Release exactly what you own, once, through the array you were given (which may itself be the
+     * view that stands for a pooled buffer, as {@link #create4} returns); never a view you made of something.
+     * {@link Memcheck} reports releases of closed, borrowed or scope-owned arrays.
      */
     public static void release(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a == null || a.wasClosed() || BufferPool.recycle(a)) continue;
-            if (a.closeable()) a.close();
+            if (a == null) continue;
+            if (Memcheck.ENABLED) Memcheck.releasingDirectly(a);
+            free(a);
         }
+    }
+
+    /** The one place that frees: pool or close (a closed array is skipped, and reported by {@link Memcheck}). */
+    static void free(INDArray a) {
+        if (Memcheck.ENABLED) Memcheck.freeing(a);
+        if (a.wasClosed() || BufferPool.recycle(a)) return;
+        if (a.closeable()) a.close();
     }
 
     /**
