@@ -48,57 +48,57 @@ public final class Linear extends Module {
     }
 
     /**
+     * What backward needs: the input rows, or with a half precision the half copies of the input and of the
+     * weight (the weight is cast once per step and module call, as PyTorch's autocast weight cache).
+     */
+    private record Saved(
+            INDArray x,       // [rows, in]: the borrowed input (FP32), or its half copy (owned by the tape)
+            INDArray weight)  // [out, in]: null for FP32, else the half copy of the weight (owned by the tape)
+    {
+    }
+
+    /**
      * {@code x}: [..., in] (borrowed; kept by reference for backward) → new [..., out]. With a half
-     * {@linkplain #precision() precision} the product runs in the half type, and a training forward keeps the
-     * half copies of x and of the weight on the tape for backward (the weight is cast once per step and module
-     * call, as PyTorch's autocast weight cache; released with the tape frame).
+     * {@linkplain #precision() precision} the product runs in the half type.
      */
     public INDArray forward(INDArray x, Tape tape) {
-        Precision p = precision();
-        INDArray y = Nd4j.create(x.dataType(), Tensors.withLast(x, out)); // [..., out]
-        if (!p.isHalf()) {
-            Nd4j.gemm(Tensors.rows(x), weight.value(), Tensors.rows(y), false, true, 1.0, 0.0);
-            if (tape != null) tape.push(this).ref(x);
-        } else {
-            INDArray x2 = Tensors.rows(x), w = weight.value();
-            INDArray xh = p.cast(x2), wh = p.cast(w); // [rows, in], [out, in] in the half type (new unless already)
-            Precision.gemm(xh, wh, Tensors.rows(y), false, true, 1.0, 0.0, p);
-            if (tape != null) {
-                Tape.Frame f = tape.push(this);
-                if (xh != x2) f.keep(xh); else f.ref(xh);
-                if (wh != w) f.keep(wh); else f.ref(wh);
+        try (Scope s = Scope.open()) {
+            Precision p = precision();
+            INDArray y = s.track(Nd4j.create(x.dataType(), Tensors.withLast(x, out))); // [..., out]
+            INDArray x2 = Tensors.rows(x), w = weight.value();                         // [rows, in], [out, in]
+            if (!p.isHalf()) {
+                Nd4j.gemm(x2, w, Tensors.rows(y), false, true, 1.0, 0.0);
+                if (tape != null) tape.save(this, new Saved(x2, null), s);
             } else {
-                if (xh != x2) Tensors.release(xh);
-                if (wh != w) Tensors.release(wh);
+                INDArray xh = p.cast(x2), wh = p.cast(w); // the half type: new arrays unless already half
+                if (xh != x2) s.track(xh);
+                if (wh != w) s.track(wh);
+                Precision.gemm(xh, wh, Tensors.rows(y), false, true, 1.0, 0.0, p);
+                if (tape != null) tape.save(this, new Saved(xh, wh), s);
             }
+            if (bias != null) Tensors.rows(y).addiRowVector(bias.value());
+            return s.ret(y);
         }
-        if (bias != null) Tensors.rows(y).addiRowVector(bias.value());
-        return y;
     }
 
     /** {@code dy}: [..., out] → new dx [..., in]; accumulates dW = dyᵀ x and db = Σ dy. */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s);
             Precision p = precision();
-            INDArray dy2 = Tensors.rows(dy);                    // [rows, out]
-            INDArray dx = Nd4j.create(dy.dataType(), Tensors.withLast(dy, in)); // [..., in]
+            INDArray dy2 = Tensors.rows(dy);                                         // [rows, out]
+            INDArray dx = s.track(Nd4j.create(dy.dataType(), Tensors.withLast(dy, in))); // [..., in]
             if (!p.isHalf()) {
-                INDArray x2 = Tensors.rows(f.array(0));         // [rows, in]
-                Nd4j.gemm(dy2, x2, weight.grad(), true, false, 1.0, 1.0); // grad += dyᵀ x, [out, in]
-                Nd4j.gemm(dy2, weight.value(), Tensors.rows(dx), false, false, 1.0, 0.0);
+                Nd4j.gemm(dy2, saved.x(), weight.grad(), true, false, 1.0, 1.0);   // grad += dyᵀ x, [out, in]
+                Nd4j.gemm(dy2, weight.value(), Tensors.rows(dx), false, false, 1.0, 0.0); // dx = dy W
             } else {
-                INDArray xh = f.array(0), wh = f.array(1);     // half copies from forward
-                INDArray dyh = p.cast(dy2);                     // cast once, used by both products
-                Precision.gemm(dyh, xh, weight.grad(), true, false, 1.0, 1.0, p); // float32 accumulation
-                Precision.gemm(dyh, wh, Tensors.rows(dx), false, false, 1.0, 0.0, p);
-                if (dyh != dy2) Tensors.release(dyh);
+                INDArray dyh = p.cast(dy2);                   // cast once, used by both products
+                if (dyh != dy2) s.track(dyh);
+                Precision.gemm(dyh, saved.x(), weight.grad(), true, false, 1.0, 1.0, p); // float32 accumulation
+                Precision.gemm(dyh, saved.weight(), Tensors.rows(dx), false, false, 1.0, 0.0, p);
             }
-            if (bias != null) {
-                INDArray db = dy2.sum(0); // [out], float32
-                bias.accumulate(db);
-                Tensors.release(db);
-            }
-            return dx;
+            if (bias != null) bias.accumulate(s.track(dy2.sum(0))); // db = Σ_rows dy, [out]
+            return s.ret(dx);
         }
     }
 }
