@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The pool's reuse rules. The build runs tests with {@code clip4j.bufferPool.minBytes=0}: every size is pooled. */
@@ -38,12 +39,13 @@ class BufferPoolTest {
     }
 
     @Test
-    void aChannelsLastViewReleasesItsBufferAndADoubleReleaseIsHarmless() {
+    void aChannelsLastViewReleasesItsBufferAndADoubleReleaseIsReportedNotRepeated() {
         BufferPool.trim();
         INDArray x = Tensors.create4(DataType.FLOAT, true, 2, 3, 4, 5);  // permute view of a pooled [2, 4, 5, 3]
         assertTrue(Tensors.isChannelsLast(x));
         Tensors.release(x);
-        Tensors.release(x);                                             // second release: no second idle entry
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Tensors.release(x));
+        assertTrue(e.getMessage().startsWith("memcheck: double release"), e.getMessage()); // and no second idle entry
         assertEquals(120 * 4, BufferPool.idleBytes());
         INDArray y = BufferPool.create(DataType.FLOAT, 120);
         INDArray z = BufferPool.create(DataType.FLOAT, 120);
