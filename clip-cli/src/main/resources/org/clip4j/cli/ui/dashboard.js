@@ -248,27 +248,62 @@ function scheduleRender() {
   if (!renderPending) { renderPending = true; setTimeout(render, 150); }
 }
 
-// ---- the stream ----
+// ---- the stream, and polling where the stream cannot get through ----
+
+// What the server says about a run (on the stream's "run" events and in /api/state).
+function applyRunInfo(info) {
+  let r = runs[info.id];
+  if (!r) r = runs[info.id] = emptyRun(info);
+  if (r.generation !== info.generation) { // a fresh run in the same folder
+    clearSeries(r.s); clearSeries(r.v); clearSeries(r.z); r.count = 0; r.generation = info.generation;
+  }
+  r.trainer = info.trainer; r.checkpoint = info.checkpoint; r.problems = info.problems;
+  return r;
+}
+
+function setConn(text, state) {
+  const conn = document.getElementById("conn");
+  conn.textContent = text; conn.dataset.state = state;
+}
+
+// Polling: the whole state every two seconds, keeping only the records not seen yet. Used when the page is
+// opened with ?transport=poll, or when the event stream fails three times without ever opening (a proxy that
+// buffers or blocks server-sent events).
+let pollTimer = null;
+function poll() {
+  fetch("api/state", {cache: "no-store"})
+    .then((resp) => { if (!resp.ok) throw new Error("HTTP " + resp.status); return resp.json(); })
+    .then((state) => {
+      for (const info of state.runs) {
+        const r = applyRunInfo(info);
+        for (let i = r.count; i < info.records.length; i++) addRecord(r, info.records[i]);
+        r.count = Math.max(r.count, info.records.length);
+      }
+      setConn("polling", "live");
+      scheduleRender();
+    })
+    .catch(() => setConn("server unreachable, retrying…", "error"));
+}
+function startPolling() {
+  if (pollTimer !== null) return;
+  poll();
+  pollTimer = setInterval(poll, 2000);
+}
 
 function connect() {
-  const conn = document.getElementById("conn");
   const es = new EventSource("events");
+  let opened = false, failures = 0;
   es.addEventListener("open", () => {
+    opened = true;
     // the server sends everything again on a new stream
     for (const r of runs) if (r) { clearSeries(r.s); clearSeries(r.v); clearSeries(r.z); r.count = 0; r.generation = -1; }
-    conn.textContent = "live"; conn.dataset.state = "live";
+    setConn("live", "live");
   });
-  es.addEventListener("error", () => { conn.textContent = "reconnecting…"; conn.dataset.state = "error"; });
-  es.addEventListener("run", (e) => {
-    const info = JSON.parse(e.data);
-    let r = runs[info.id];
-    if (!r) r = runs[info.id] = emptyRun(info);
-    if (r.generation !== info.generation) { // a fresh run in the same folder
-      clearSeries(r.s); clearSeries(r.v); clearSeries(r.z); r.count = 0; r.generation = info.generation;
-    }
-    r.trainer = info.trainer; r.checkpoint = info.checkpoint; r.problems = info.problems;
-    scheduleRender();
+  es.addEventListener("error", () => {
+    if (!opened && ++failures >= 3) { es.close(); startPolling(); return; }
+    setConn("reconnecting…", "error");
   });
+  es.addEventListener("run", (e) => { applyRunInfo(JSON.parse(e.data)); scheduleRender(); });
   es.addEventListener("records", (e) => {
     const m = JSON.parse(e.data), r = runs[m.id];
     if (!r || m.from !== r.count) return; // out of step: the next stream resends everything
@@ -295,4 +330,5 @@ window.addEventListener("error", (e) => {
   pbox.hidden = false;
   pbox.textContent = "dashboard error: " + e.message + " (" + e.filename + ":" + e.lineno + ")";
 });
-connect();
+if (new URLSearchParams(location.search).get("transport") === "poll") startPolling();
+else connect();

@@ -193,6 +193,40 @@ class DashboardBrowserTest {
     }
 
     /**
+     * Where server-sent events cannot get through (a buffering proxy), the page polls {@code /api/state}
+     * instead: forced here with {@code ?transport=poll}, it shows the records and follows growth without reload.
+     */
+    @Test
+    void pollingShowsTheRunAndFollowsGrowthWithoutTheEventStream() throws Exception {
+        Path a = tmp.resolve("gamma");
+        Files.createDirectories(a);
+        StringBuilder m = new StringBuilder();
+        for (int s = 1; s <= 12; s++) m.append("{\"step\":" + s + ",\"loss\":" + (3.0 - 0.1 * s) + ",\"lr\":0.002}\n");
+        Files.writeString(a.resolve("metrics.jsonl"), m);
+        Path log = tmp.resolve("ui-poll.log");
+        Process p = clip(log, "ui", "--ui-port", "0", a.toString());
+        try {
+            URI u = url(p, log);
+            ChromeDriver d = HeadlessChrome.start();
+            try {
+                d.get(u + "?transport=poll");
+                await("the run by polling", () -> Map.of("gamma", 12L).equals(points(d, "panel-loss")), p, log);
+                assertEquals("polling", d.findElement(By.id("conn")).getText());
+                d.executeScript("window.notReloaded = 3");
+                Files.writeString(a.resolve("metrics.jsonl"), "{\"step\":13,\"loss\":1.6}\n{\"step\":14,\"loss\":1.5}\n",
+                        StandardOpenOption.APPEND);
+                await("two more steps", () -> points(d, "panel-loss").get("gamma") == 14L, p, log);
+                assertEquals(3L, d.executeScript("return window.notReloaded"));
+            } finally {
+                d.quit();
+            }
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * The trainer never waits for the dashboard: with a client that opens the event stream and never reads it,
      * the run takes all its steps and ends (closing the server does not wait for that client either).
      */
