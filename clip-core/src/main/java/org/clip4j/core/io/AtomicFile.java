@@ -216,7 +216,7 @@ public final class AtomicFile {
     }
 
     /** Deletes {@code p} and everything below it (nothing if it does not exist). */
-    public static void deleteTree(Path p) throws IOException {
+    private static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
         List<Path> all;
         try (Stream<Path> s = Files.walk(p)) {
