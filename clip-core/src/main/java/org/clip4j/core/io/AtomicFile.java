@@ -24,8 +24,9 @@ import java.util.stream.Stream;
 
 /**
  * Writes a whole file (or a whole folder) so that nobody ever sees it half written: not a reader running at the
- * same time, and not the next run after a crash, {@code kill -9} or a full disk. Every writer of a final output
- * in clip4j (model files, checkpoints, shards, manifests, reports, charts) goes through this class.
+ * same time, and not the next run after a crash, {@code kill -9} or a full disk. Every writer of a whole output
+ * file in clip4j (model files, checkpoints, shards, manifests, reports, charts) goes through this class; only
+ * append-only logs such as {@code metrics.jsonl} do not.
  *
  * <p>The recipe, the one databases and editors use on POSIX file systems:
  * <ol>
@@ -113,31 +114,40 @@ public final class AtomicFile {
         Files.createDirectories(dir);
         if (ifExists == IfExists.FAIL) refuseExisting(abs);
         Path tmp = temporarySibling(abs);
-        boolean placed = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                // Closing the stream the content sees must not close the channel: it is forced below.
-                OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(ch)) {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len); // FilterOutputStream would write byte by byte
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        flush();
-                    }
-                }, 1 << 16);
-                content.writeTo(out);
-                out.flush();
+                OutputStream buffered = new BufferedOutputStream(new KeepOpen(Channels.newOutputStream(ch)), 1 << 16);
+                content.writeTo(buffered);
+                buffered.flush();
                 ch.force(true);
             }
             place(tmp, abs, ifExists);
-            placed = true;
-        } finally {
-            if (!placed) Files.deleteIfExists(tmp);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         syncFolder(dir);
+    }
+
+    /** The stream a {@link Content} writes to: closing it only flushes, the channel stays open to be forced. */
+    private static final class KeepOpen extends FilterOutputStream {
+        KeepOpen(OutputStream channel) {
+            super(channel);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len); // not FilterOutputStream's byte-by-byte loop
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
     }
 
     /** {@link #write} of a string in UTF-8, replacing an existing file. */
@@ -155,7 +165,9 @@ public final class AtomicFile {
      * @param target   the folder to write; its parent is created if needed
      * @param ifExists whether an existing {@code target} is replaced or refused
      * @param content  creates the files
-     * @throws FileAlreadyExistsException with {@link IfExists#FAIL} when {@code target} exists
+     * @throws FileAlreadyExistsException with {@link IfExists#FAIL} when {@code target} exists, checked before
+     *                                    {@code content} runs and again before the rename (not atomically:
+     *                                    an empty folder created in between would be replaced)
      * @throws IOException                when {@code content} throws one or the file system fails; the target
      *                                    is untouched and the temporary folder deleted
      */
