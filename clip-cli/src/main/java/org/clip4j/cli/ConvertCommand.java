@@ -20,12 +20,8 @@ import java.util.concurrent.Callable;
                 "      (Vision Transformer models only; no tokenizer files).",
                 "Weights are stored as float32, or with --dtype f16|bf16 (safetensors only) in half precision."})
 final class ConvertCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
-    Path model;
-
     @Mixin
-    ModelConfigOption modelConfig = new ModelConfigOption();
+    ModelOption model = new ModelOption();
 
     @Option(names = "--to", paramLabel = "FORMAT", required = true, description = "safetensors or hf.")
     String to;
@@ -62,8 +58,8 @@ final class ConvertCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dtype " + dtype
                     + ": Hugging Face folders are written in float32");
         }
-        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
-        try (ClipModel m = modelConfig.load(model)) {
+        OutputGuard.notAnInput("--out", out, model.asInput());
+        try (ClipModel m = model.load()) {
             if (format.equals("hf")) m.exportHuggingFace(out);
             else m.save(out, type);
         }

@@ -2,6 +2,7 @@ package org.clip4j.cli;
 
 import org.clip4j.train.data.resize.ManifestResizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -29,11 +30,8 @@ final class DataResizeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Images at once (default: all processors, ${DEFAULT-VALUE}).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--csv-img-key", paramLabel = "COL", defaultValue = "filepath", description = "Image column (default ${DEFAULT-VALUE}).")
-    String imgKey;
-
-    @Option(names = "--csv-separator", paramLabel = "C", description = "Separator (default: tab for .tsv, else comma; 'tab' or '\\t' for tab).")
-    String separator;
+    @Mixin
+    ManifestOptions manifestOptions = new ManifestOptions();
 
     @Override
     public Integer call() {
@@ -43,8 +41,8 @@ final class DataResizeCommand implements Callable<Integer> {
             OutputGuard.notAnInput("--out", out.resolve(m.getFileName()), OutputGuard.input("--manifest", m));
         }
         EvalProgress bar = new EvalProgress(System.err, "resize");
-        ManifestResizer.Summary s = ManifestResizer.builder(shorterSide).threads(threads).imageKey(imgKey)
-                .separator(DataShardCommand.separatorChar(separator))
+        ManifestResizer.Summary s = ManifestResizer.builder(shorterSide).threads(threads).imageKey(manifestOptions.imageKey())
+                .separator(manifestOptions.separator())
                 .progress((done, total, skipped) -> bar.update(skipped > 0 ? "images (" + skipped + " skipped)" : "images", done, total))
                 .build().run(manifests, out);
         System.out.println(s.line());

@@ -3,6 +3,7 @@ package org.clip4j.cli;
 import org.clip4j.train.data.CsvManifest;
 import org.clip4j.train.data.wds.ShardWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -25,20 +26,17 @@ final class DataShardCommand implements Callable<Integer> {
     @Option(names = "--samples-per-shard", paramLabel = "N", defaultValue = "10000", description = "Default ${DEFAULT-VALUE}.")
     int perShard;
 
-    @Option(names = "--csv-img-key", paramLabel = "COL", defaultValue = "filepath", description = "Image column (default ${DEFAULT-VALUE}).")
-    String imgKey;
+    @Mixin
+    ManifestOptions manifestOptions = new ManifestOptions();
 
-    @Option(names = "--csv-caption-key", paramLabel = "COL", defaultValue = "title", description = "Caption column (default ${DEFAULT-VALUE}).")
-    String captionKey;
-
-    @Option(names = "--csv-separator", paramLabel = "C", description = "Separator (default: tab for .tsv, else comma; 'tab' or '\\t' for tab).")
-    String separator;
+    @Mixin
+    CaptionKeyOption captionKey = new CaptionKeyOption();
 
     @Override
     public Integer call() {
         if (perShard < 1) throw new IllegalArgumentException("--samples-per-shard " + perShard + ": expected an integer >= 1");
         OutputGuard.notAnInput("--out", out, OutputGuard.input("--manifest", manifest));
-        CsvManifest m = CsvManifest.read(manifest, imgKey, captionKey, separatorChar(separator));
+        CsvManifest m = CsvManifest.read(manifest, manifestOptions.imageKey(), captionKey.captionKey(), manifestOptions.separator());
         ShardWriter.Summary s = ShardWriter.write(m, out, perShard);
         System.out.printf(Locale.ROOT, "wrote %d pairs in %d shard%s to %s (%d skipped)%n", s.samples(), s.shards().size(),
                 s.shards().size() == 1 ? "" : "s", out, s.skipped());
@@ -47,13 +45,5 @@ final class DataShardCommand implements Callable<Integer> {
                     : String.format(Locale.ROOT, "{000000..%06d}.tar", s.shards().size() - 1)));
         }
         return 0;
-    }
-
-    /** The separator option as one character, or null for the extension's default. */
-    static Character separatorChar(String separator) {
-        if (separator == null) return null;
-        String t = separator.equals("\\t") || separator.equalsIgnoreCase("tab") ? "\t" : separator;
-        if (t.length() != 1) throw new IllegalArgumentException("--csv-separator '" + separator + "': expected one character");
-        return t.charAt(0);
     }
 }

@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
                 "--keep-last", "1"));
         if (holdsEarlierDemo(outDir)) args.add("--overwrite"); // the demo again in its folder replaces the last one
         if (ui) {
-            args.addAll(List.of("--ui", "--ui-port", Integer.toString(uiOptions.port), "--ui-host", uiOptions.host));
+            args.addAll(List.of("--ui", "--ui-port", Integer.toString(uiOptions.port()), "--ui-host", uiOptions.host()));
         }
         System.out.println("clip demo = clip train " + String.join(" ", args));
 

@@ -33,12 +33,8 @@ import java.util.concurrent.Callable;
                 "    trainable parameter.",
                 "Inference mode (BatchNorm uses its running statistics)."})
 final class EmbedCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
-    Path model;
-
     @Mixin
-    ModelConfigOption modelConfig = new ModelConfigOption();
+    ModelOption model = new ModelOption();
 
     @Option(names = "--images", paramLabel = "IMG", arity = "1..*",
             description = "Image files, preprocessed as the reference _transform(image size).")
@@ -61,8 +57,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--gradients", description = "Also write grad.<name> for every trainable parameter (implies --loss).")
     boolean gradients;
 
-    @Option(names = "--out", paramLabel = "OUT.safetensors", required = true, description = "Output file (written atomically).")
-    Path out;
+    @Mixin
+    OutputFile out = new OutputFile();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -76,16 +72,15 @@ final class EmbedCommand implements Callable<Integer> {
         boolean wantLoss = loss || gradients;
         if (wantLoss && !(hasImages && hasTexts)) usage("--loss and --gradients need both images and texts");
         Map<String, List<Path>> inputs = new LinkedHashMap<>();
-        inputs.put("--model", List.of(model));
+        inputs.put("--model", List.of(model.path()));
         if (images != null) inputs.put("--images", images);
         if (textsFile != null) inputs.put("--texts-file", List.of(textsFile));
         if (pixelValues != null) inputs.put("--pixel-values", List.of(TensorRef.parse(pixelValues, "pixel_values").file()));
         if (tokens != null) inputs.put("--tokens", List.of(TensorRef.parse(tokens, "input_ids").file()));
-        OutputGuard.notAnInput("--out", out, inputs);
-        OutputGuard.writableFileFolder("--out", out);
+        out.check(inputs);
 
-        try (ClipModel m = modelConfig.load(model)) {
-            ModelInputs in = new ModelInputs(m, model);
+        try (ClipModel m = model.load()) {
+            ModelInputs in = model.inputs(m);
             INDArray px = !hasImages ? null : images != null ? in.images(images)
                     : in.pixelValues(TensorRef.parse(pixelValues, "pixel_values"));
             INDArray ids = !hasTexts ? null : textsFile != null ? in.texts(textsFile)
@@ -95,7 +90,7 @@ final class EmbedCommand implements Callable<Integer> {
                         + ids.size(0) + " texts");
             }
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
-                    .metadata("producer", "clip4j embed").metadata("model", model.toString());
+                    .metadata("producer", "clip4j embed").metadata("model", model.path().toString());
             INDArray img = px == null ? null : m.encodeImage(px);
             INDArray txt = ids == null ? null : m.encodeText(ids);
             if (img != null) w.put("image_features", img);
@@ -119,8 +114,8 @@ final class EmbedCommand implements Callable<Integer> {
                 }
             }
             Tensors.release(px, ids);
-            w.write(out);
-            System.err.println("clip: wrote " + w.size() + " tensors to " + out);
+            out.write(w);
+            System.err.println("clip: wrote " + w.size() + " tensors to " + out.path());
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package org.clip4j.cli;
 
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.eval.ClassificationReport;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -64,7 +65,7 @@ final class EvalCharts {
         g.setColor(Color.DARK_GRAY);
         g.drawString("rows: true class, columns: predicted", 4, 14);
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        AtomicFile.write(png, AtomicFile.IfExists.REPLACE, out -> ImageIO.write(img, "png", out));
     }
 
     /** Per-class accuracy as a bar chart (classes without examples are left out). */
@@ -80,7 +81,7 @@ final class EvalCharts {
         chart.getCategoryPlot().getRangeAxis().setRange(0, 1);
         chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_90);
         int width = Math.max(700, Math.min(4000, 60 + 18 * r.classes().size()));
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, width, 600);
+        AtomicFile.write(png, AtomicFile.IfExists.REPLACE, out -> ChartUtils.writeChartAsPNG(out, chart, width, 600));
     }
 
     private static String shorten(String s) {

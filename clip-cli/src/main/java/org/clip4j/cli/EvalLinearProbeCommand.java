@@ -7,7 +7,6 @@ import org.clip4j.eval.data.ClassificationDataset;
 import org.clip4j.eval.data.DatasetSpec;
 import org.clip4j.eval.probe.FeatureSet;
 import org.clip4j.eval.probe.LinearProbe;
-import org.clip4j.eval.probe.LogisticRegression;
 import org.clip4j.eval.probe.RegularizationSweep;
 import org.clip4j.encoders.ClipModel;
 import picocli.CommandLine;
@@ -73,8 +72,8 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
     @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000", description = "L-BFGS iterations at most (default: ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin
+    EvalBatch batch = new EvalBatch();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use N images of each dataset, spread evenly (0: all).")
     int limit;
@@ -82,8 +81,8 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache image features here (keyed by model file, dataset, layer, limit).")
     Path cacheDir;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Also write results.json, results.md, confusion.png, per_class.png here.")
-    Path out;
+    @Mixin
+    EvalOutput out = new EvalOutput();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -97,10 +96,9 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
         }
         if (c != null && !(c > 0 && Double.isFinite(c))) throw usage("--C " + c + ": expected a finite C > 0");
         if (maxIter < 1) throw usage("--max-iter " + maxIter + ": expected at least 1");
-        if (batch < 1) throw usage("--batch " + batch + ": expected at least 1");
+        int batchSize = batch.size();
         if (limit < 0) throw usage("--limit " + limit + ": expected 0 (all) or more");
-        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
-        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
+        out.check(OutputGuard.input("--model", model));
         FeatureSet train, val = null, test;
         List<String> classes = null;
         String source;
@@ -126,7 +124,7 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
             else throw usage("--dataset " + dataset + " has no test split: pass --test-dataset SPEC");
             if (tr.hasSplits() && tr.split() == null) tr = tr.withSplit("train");
             try (ClipModel m = modelConfig.load(model)) {
-                ImageFeatureExtractor x = new ImageFeatureExtractor(m, batch);
+                ImageFeatureExtractor x = new ImageFeatureExtractor(m, batchSize);
                 ClassificationDataset trainSet = tr.open("train");
                 classes = trainSet.classes();
                 train = features(x, trainSet, tr, l, "train");
@@ -171,9 +169,7 @@ final class EvalLinearProbeCommand implements Callable<Integer> {
         }
         res.put("per_class_accuracy", EvalReport.classification(r.test()).get("per_class_accuracy"));
         System.out.println(EvalReport.json(res));
-        if (out != null) {
-            EvalReport.write(out, String.format(Locale.ROOT, "Linear probe: %s (C = %.4g)", source, r.c()), res, r.test());
-        }
+        out.write(String.format(Locale.ROOT, "Linear probe: %s (C = %.4g)", source, r.c()), res, r.test());
         return 0;
     }
 

@@ -2,10 +2,10 @@ package org.clip4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.eval.ClassificationReport;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -44,12 +44,13 @@ final class EvalReport {
 
     /**
      * Writes {@code results.json} (indented), {@code results.md} (the scalar results as a two-column table, then
-     * per-class accuracy when there is one) and, with a report, the two PNGs, into {@code dir}.
+     * per-class accuracy when there is one) and, with a report, the two PNGs, into {@code dir}; each file is written
+     * atomically ({@link AtomicFile}).
      */
     static void write(Path dir, String title, Map<String, Object> results, ClassificationReport report) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("results.json"),
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results) + "\n", StandardCharsets.UTF_8);
+        AtomicFile.writeString(dir.resolve("results.json"),
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results) + "\n");
         StringBuilder md = new StringBuilder("# ").append(title).append("\n\n| metric | value |\n| --- | --- |\n");
         for (Map.Entry<String, Object> e : results.entrySet()) {
             if (e.getValue() instanceof Map || e.getValue() instanceof List) continue;
@@ -67,7 +68,7 @@ final class EvalReport {
             EvalCharts.confusion(report, dir.resolve("confusion.png"));
             EvalCharts.perClassAccuracy(report, dir.resolve("per_class.png"), title);
         }
-        Files.writeString(dir.resolve("results.md"), md.toString(), StandardCharsets.UTF_8);
+        AtomicFile.writeString(dir.resolve("results.md"), md.toString());
     }
 
     static String format(Object v) {

@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
@@ -33,21 +32,17 @@ import java.util.stream.IntStream;
                 "image several captions): recall@1/5/10, mean and median rank both ways."})
 final class EvalRetrievalCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(EvalRetrievalCommand.class);
-    @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
-    Path model;
-
     @Mixin
-    ModelConfigOption modelConfig = new ModelConfigOption();
+    ModelOption model = new ModelOption();
 
     @Option(names = "--dataset", paramLabel = "SPEC", required = true, description = "csv:FILE, tsv:FILE or openclipart:FILE.")
     String dataset;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Images or captions per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin
+    EvalBatch batch = new EvalBatch();
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Also write results.json and results.md here.")
-    Path out;
+    @Mixin
+    EvalOutput out = new EvalOutput();
 
     @Option(names = "--ties", paramLabel = "MODE", defaultValue = "open_clip",
             description = {"How candidates with exactly the right answer's score rank: open_clip (as",
@@ -60,28 +55,27 @@ final class EvalRetrievalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + ": expected at least 1");
+        int batchSize = batch.size();
         Ties tieOrder;
         try {
             tieOrder = Ties.parse(ties);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
         }
-        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
-        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
+        out.check(model.asInput());
         CaptionDataset all = DatasetSpec.parse(dataset).openCaptions();
         CaptionDataset data;
         Map<String, Double> metrics;
-        try (ClipModel m = modelConfig.load(model)) {
-            ModelInputs in = new ModelInputs(m, model);
+        try (ClipModel m = model.load()) {
+            ModelInputs in = model.inputs(m);
             int r = m.visual().imageSize(), n = all.images().size();
             ImagePreprocessor pre = ImagePreprocessor.clip(r);
             EvalProgress ip = new EvalProgress(System.err, "retrieval");
             float[][] allImg = new float[n][];
             // Unreadable images are skipped with their captions and counted, as training skips them.
             Set<Integer> bad = ConcurrentHashMap.newKeySet();
-            for (int s = 0; s < n; s += batch) {
-                int b = Math.min(batch, n - s), s0 = s, px = 3 * r * r;
+            for (int s = 0; s < n; s += batchSize) {
+                int b = Math.min(batchSize, n - s), s0 = s, px = 3 * r * r;
                 float[] pixels = new float[b * px];
                 IntStream.range(0, b).parallel().forEach(j -> {
                     try {
@@ -103,13 +97,13 @@ final class EvalRetrievalCommand implements Callable<Integer> {
             for (int i = 0, k = 0; i < n; i++) if (!bad.contains(i)) img[k++] = allImg[i];
             int t = data.captions().size();
             float[][] txt = new float[t][];
-            for (int s = 0; s < t; s += batch) {
-                List<String> chunk = data.captions().subList(s, Math.min(t, s + batch));
+            for (int s = 0; s < t; s += batchSize) {
+                List<String> chunk = data.captions().subList(s, Math.min(t, s + batchSize));
                 try (INDArray ids = in.tokens(chunk, dataset); INDArray f = m.encodeText(ids)) { // [b, C] → [b, E]
                     float[][] rows = f.toFloatMatrix();
                     System.arraycopy(rows, 0, txt, s, rows.length);
                 }
-                ip.update("captions", Math.min(t, s + batch), t);
+                ip.update("captions", Math.min(t, s + batchSize), t);
             }
             try (INDArray a = Nd4j.createFromArray(img); INDArray b = Nd4j.createFromArray(txt)) { // [n, E], [t, E]
                 metrics = RetrievalMetrics.compute(a, b, data.textToImage(), tieOrder, 1, 5, 10);
@@ -117,7 +111,7 @@ final class EvalRetrievalCommand implements Callable<Integer> {
         }
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("task", "retrieval");
-        res.put("model", model.toString());
+        res.put("model", model.path().toString());
         res.put("dataset", data.description());
         res.put("images", data.images().size());
         res.put("captions", data.captions().size());
@@ -128,7 +122,7 @@ final class EvalRetrievalCommand implements Callable<Integer> {
         }
         res.putAll(metrics);
         System.out.println(EvalReport.json(res));
-        if (out != null) EvalReport.write(out, "Retrieval: " + data.description(), res, null);
+        out.write("Retrieval: " + data.description(), res, null);
         return 0;
     }
 }

@@ -31,12 +31,8 @@ import java.util.concurrent.Callable;
                 "each class embedding is the renormalised mean of its normalised prompt",
                 "embeddings; logits = 100 * cos(image, class)."})
 final class EvalZeroshotCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
-    Path model;
-
     @Mixin
-    ModelConfigOption modelConfig = new ModelConfigOption();
+    ModelOption model = new ModelOption();
 
     @Option(names = "--dataset", paramLabel = "SPEC", required = true,
             description = "The images (split defaults to test), e.g. fashion-mnist, cifar10:test:DIR, imagefolder:DIR.")
@@ -54,8 +50,8 @@ final class EvalZeroshotCommand implements Callable<Integer> {
                     "line. Default: the dataset's built-in templates, else photo."})
     String templates;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Images (and prompts) per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin
+    EvalBatch batch = new EvalBatch();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Evaluate N images spread evenly over the dataset (0: all).")
     int limit;
@@ -63,18 +59,17 @@ final class EvalZeroshotCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache the class embeddings here (keyed by model file, classes, templates).")
     Path cacheDir;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Also write results.json, results.md, confusion.png, per_class.png here.")
-    Path out;
+    @Mixin
+    EvalOutput out = new EvalOutput();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batch + ": expected at least 1");
+        int batchSize = batch.size();
         if (limit < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--limit " + limit + ": expected 0 (all) or more");
-        OutputGuard.notAnInput("--out", out, OutputGuard.input("--model", model));
-        OutputGuard.writableFolder("--out", out); // before the evaluation, not after it
+        out.check(model.asInput());
         DatasetSpec ds = DatasetSpec.parse(dataset);
         ClassificationDataset data = ds.open("test");
         String builtin = PromptSet.builtinNames().contains(ds.kind()) ? ds.kind() : null;
@@ -89,13 +84,13 @@ final class EvalZeroshotCommand implements Callable<Integer> {
         PromptSet prompts = new PromptSet(builtin == null ? "custom" : builtin, names, temps);
         int[] idx = ImageFeatureExtractor.spread(data.size(), limit);
         ClassificationReport report;
-        try (ClipModel m = modelConfig.load(model)) {
-            ModelInputs in = new ModelInputs(m, model);
+        try (ClipModel m = model.load()) {
+            ModelInputs in = model.inputs(m);
             java.util.function.Supplier<ZeroShotClassifier> build = () -> {
                 EvalProgress p = new EvalProgress(System.err, "class embeddings");
                 int[] done = {0};
                 int total = names.size() * temps.size();
-                return ZeroShotClassifier.build(prompts, batch, texts -> {
+                return ZeroShotClassifier.build(prompts, batchSize, texts -> {
                     INDArray ids = in.tokens(texts, "prompts");
                     INDArray f = m.encodeText(ids);                        // [b, E]
                     ids.close();
@@ -104,20 +99,20 @@ final class EvalZeroshotCommand implements Callable<Integer> {
                     return f;
                 });
             };
-            String key = "zeroshot|" + EvalCache.fileIdentity(model) + "|" + String.join("\n", names) + "|" + String.join("\n", temps);
+            String key = "zeroshot|" + EvalCache.fileIdentity(model.path()) + "|" + String.join("\n", names) + "|" + String.join("\n", temps);
             try (ZeroShotClassifier z = cacheDir == null ? build.get() : new EvalCache(cacheDir).classifier(key, build)) {
-                report = z.evaluate(m, data, idx, batch, new EvalProgress(System.err, "zero-shot"));
+                report = z.evaluate(m, data, idx, batchSize, new EvalProgress(System.err, "zero-shot"));
             }
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("task", "zeroshot");
-        r.put("model", model.toString());
+        r.put("model", model.path().toString());
         r.put("dataset", data.describe());
         r.put("classes", names.size());
         r.put("templates", temps.size());
         r.putAll(EvalReport.classification(report));
         System.out.println(EvalReport.json(r));
-        if (out != null) EvalReport.write(out, "Zero-shot: " + data.describe(), r, report);
+        out.write("Zero-shot: " + data.describe(), r, report);
         return 0;
     }
 

@@ -2,6 +2,7 @@ package org.clip4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.clip4j.core.io.AtomicFile;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -36,7 +37,8 @@ final class LossCurve {
         chart.getXYPlot().setBackgroundPaint(java.awt.Color.WHITE);
         chart.getXYPlot().setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
         chart.getXYPlot().setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 500);
+        // atomically: the dashboard and the user may be looking at the previous one
+        AtomicFile.write(png, AtomicFile.IfExists.REPLACE, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 500));
         return train.getItemCount();
     }
 }

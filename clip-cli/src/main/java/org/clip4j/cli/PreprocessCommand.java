@@ -5,6 +5,7 @@ import org.clip4j.core.image.ResizeMode;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,8 +35,8 @@ final class PreprocessCommand implements Callable<Integer> {
     @Option(names = "--std", paramLabel = "R,G,B", split = ",", description = "Channel standard deviations (default: CLIP's).")
     float[] std;
 
-    @Option(names = "--out", paramLabel = "FILE.safetensors", required = true, description = "Output file (written atomically).")
-    Path out;
+    @Mixin
+    OutputFile out = new OutputFile();
 
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "PNG, JPEG, BMP, GIF or WebP files.")
     List<Path> images;
@@ -43,24 +44,22 @@ final class PreprocessCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (size < 1) throw new IllegalArgumentException("--size " + size + ": expected a positive number of pixels");
-        OutputGuard.notAnInput("--out", out, java.util.Map.of("IMAGE", images));
-        OutputGuard.writableFileFolder("--out", out);
+        out.check(java.util.Map.of("IMAGE", images));
         ImagePreprocessor.Builder b = ImagePreprocessor.builder().size(size).resizeMode(parseMode(resizeMode));
         if (mean != null) b.mean(rgb("--mean", mean));
         if (std != null) b.std(rgb("--std", std));
         ImagePreprocessor pre = b.build();
         INDArray pixels = pre.batch(images); // [n, 3, N, N]
         try {
-            new SafetensorsWriter()
+            out.write(new SafetensorsWriter()
                     .metadata("format", "pt")
                     .metadata("producer", "clip4j preprocess")
                     .metadata("resize_mode", resizeMode.toLowerCase(Locale.ROOT))
-                    .put("pixel_values", pixels)
-                    .write(out);
+                    .put("pixel_values", pixels));
         } finally {
             pixels.close();
         }
-        System.err.println("clip: wrote pixel_values " + images.size() + "x3x" + size + "x" + size + " to " + out);
+        System.err.println("clip: wrote pixel_values " + images.size() + "x3x" + size + "x" + size + " to " + out.path());
         return 0;
     }
 

@@ -1,6 +1,7 @@
 package org.clip4j.cli;
 
 import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.eval.PromptSet;
@@ -102,7 +103,7 @@ final class SyntheticEvaluation {
             r.dispose();
         }
         g.dispose();
-        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        AtomicFile.write(png, AtomicFile.IfExists.REPLACE, out -> javax.imageio.ImageIO.write(img, "png", out));
     }
 
     static String describe(Result r) {

@@ -153,14 +153,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "With --lock-text: leave the last N layer groups of the text tower trainable.")
     int unlockedLayers;
 
-    @Option(names = "--csv-img-key", paramLabel = "COL", defaultValue = "filepath", description = "Manifest image column (default ${DEFAULT-VALUE}).")
-    String imgKey;
+    @Mixin
+    ManifestOptions manifestOptions = new ManifestOptions();
 
-    @Option(names = "--csv-caption-key", paramLabel = "COL", defaultValue = "title", description = "Manifest caption column (default ${DEFAULT-VALUE}).")
-    String captionKey;
-
-    @Option(names = "--csv-separator", paramLabel = "C", description = "Manifest separator (default: tab for .tsv, else comma).")
-    String separator;
+    @Mixin
+    CaptionKeyOption captionKey = new CaptionKeyOption();
 
     @Option(names = "--data-threads", paramLabel = "N", description = "Decoding/preprocessing threads (default: all cores).")
     Integer dataThreads;
@@ -366,12 +363,6 @@ final class TrainCommand implements Callable<Integer> {
         if (ShardPattern.looksLikeShards(spec)) return WebDatasetSource.open(spec);
         Path p = Path.of(spec);
         if (!Files.isRegularFile(p)) throw new ClipException(spec + ": no such manifest (or shards DIR/{000000..000009}.tar, or 'synthetic')");
-        Character sep = null;
-        if (separator != null) {
-            String t = separator.equals("\\t") || separator.equalsIgnoreCase("tab") ? "\t" : separator;
-            if (t.length() != 1) throw new IllegalArgumentException("--csv-separator '" + separator + "': expected one character");
-            sep = t.charAt(0);
-        }
-        return CsvManifest.read(p, imgKey, captionKey, sep);
+        return CsvManifest.read(p, manifestOptions.imageKey(), captionKey.captionKey(), manifestOptions.separator());
     }
 }

@@ -13,12 +13,22 @@ import java.util.List;
 final class UiOptions {
     @Option(names = "--ui-port", paramLabel = "N", defaultValue = "" + Dashboard.DEFAULT_PORT,
             description = "Dashboard port (default ${DEFAULT-VALUE}; 0: any free port).")
-    int port;
+    private int port;
 
     @Option(names = "--ui-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
             description = {"Address the dashboard listens on (default ${DEFAULT-VALUE}: this machine",
                     "only). Any other lets other machines read it, without a password."})
-    String host;
+    private String host;
+
+    /** The {@code --ui-port} (0: any free port). */
+    int port() {
+        return port;
+    }
+
+    /** The {@code --ui-host} address, as given. */
+    String host() {
+        return host;
+    }
 
     /** Starts the dashboard of {@code runs}, printing its address (and a warning if it is reachable from outside). */
     Dashboard start(List<Path> runs, PrintStream out, PrintStream err) {

@@ -30,12 +30,8 @@ import java.util.concurrent.Callable;
                 "Probabilities: softmax over the labels of exp(logit_scale) * cos(image,",
                 "caption), i.e. logits_per_image.softmax(dim=-1) as in the openai/CLIP README."})
 final class ZeroshotCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", required = true,
-            description = "A .safetensors or PyTorch (.pt/.bin, OpenAI TorchScript) checkpoint, an OpenCLIP or a Hugging Face CLIP directory.")
-    Path model;
-
     @Mixin
-    ModelConfigOption modelConfig = new ModelConfigOption();
+    ModelOption model = new ModelOption();
 
     @Option(names = "--labels", paramLabel = "L1,L2,...", hideParamSyntax = true, required = true, split = ",",
             description = "Class labels, comma-separated.")
@@ -66,8 +62,8 @@ final class ZeroshotCommand implements Callable<Integer> {
         List<String> captions = names.stream().map(l -> template.replace("{}", l)).toList();
 
         double[][] probs;
-        try (ClipModel m = modelConfig.load(model)) {
-            ModelInputs in = new ModelInputs(m, model);
+        try (ClipModel m = model.load()) {
+            ModelInputs in = model.inputs(m);
             INDArray px = in.images(images), ids = in.tokens(captions, "--labels");
             try (ClipModel.Logits logits = m.logits(px, ids)) {
                 probs = softmaxRows(logits.perImage());

@@ -1,5 +1,6 @@
 package org.clip4j.cli;
 
+import org.clip4j.train.CheckpointLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,7 +141,9 @@ class TrainFaultsProcessTest {
             assertEquals(1, p.exitValue(), out);
             assertTrue(out.contains("clip: error: " + dir + ": cannot write checkpoint step-00000001: no space left on device"), out);
             try (var s = Files.list(dir)) {
-                List<String> left = s.map(f -> f.getFileName().toString()).filter(n -> n.startsWith(".tmp-step-")).toList();
+                // every hidden entry but the lock file: AtomicFile's .step-N.RANDOM.tmp or any other temporary
+                List<String> left = s.map(f -> f.getFileName().toString())
+                        .filter(n -> n.startsWith(".") && !n.equals(CheckpointLock.FILE_NAME)).toList();
                 assertEquals(List.of(), left, "the temporary checkpoint is removed");
             }
         } finally {

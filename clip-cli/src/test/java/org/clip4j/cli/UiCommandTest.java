@@ -61,14 +61,13 @@ class UiCommandTest {
         Files.writeString(tmp.resolve("metrics.jsonl"), "");
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         UiOptions o = new UiOptions();
-        o.port = 0;
-        o.host = "127.0.0.1";
+        new picocli.CommandLine(o).parseArgs("--ui-port", "0"); // --ui-host defaults to 127.0.0.1
         try (Dashboard d = o.start(List.of(tmp), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))) {
             assertEquals("dashboard: " + d.url() + "\n", out.toString(StandardCharsets.UTF_8));
             assertEquals("", err.toString(StandardCharsets.UTF_8), "loopback: no warning");
         }
         out.reset();
-        o.host = "0.0.0.0";
+        new picocli.CommandLine(o).parseArgs("--ui-port", "0", "--ui-host", "0.0.0.0");
         try (Dashboard d = o.start(List.of(tmp), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))) {
             assertEquals("clip: warning: --ui-host 0.0.0.0: the dashboard is open to other machines, without a password; "
                     + "it shows the run's folders and configuration\n", err.toString(StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package org.clip4j.encoders;
 
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.safetensors.SafetensorsWriter;
@@ -35,7 +36,7 @@ final class HuggingFaceExport {
         try {
             Files.createDirectories(dir);
             w.write(dir.resolve(CheckpointSource.HF_WEIGHTS));
-            Files.writeString(dir.resolve(CheckpointSource.HF_CONFIG), config);
+            AtomicFile.writeString(dir.resolve(CheckpointSource.HF_CONFIG), config);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write Hugging Face checkpoint to " + dir + ": " + e, e);
         }

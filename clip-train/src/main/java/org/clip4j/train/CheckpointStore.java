@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.clip4j.core.ClipException;
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.core.io.IoErrors;
 import org.clip4j.core.safetensors.SafetensorsFile;
 import org.clip4j.core.safetensors.SafetensorsWriter;
@@ -16,11 +17,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -40,8 +38,9 @@ import java.util.stream.Stream;
  *   <li>{@code trainer.json}: {@link TrainingState} (step, data position, seed, provenance, the fp16 loss
  *       scaler's state).</li>
  * </ul>
- * A checkpoint is written into a temporary sibling folder and renamed into place only when complete, so a crash
- * (even SIGKILL) never leaves a partial checkpoint under a real name; older ones beyond {@code keepLast} are
+ * A checkpoint is written into a temporary sibling folder, flushed to the device and renamed into place only when
+ * complete ({@link AtomicFile#writeFolder}), so a crash (even SIGKILL) never leaves a partial checkpoint under a real
+ * name; older ones beyond {@code keepLast} are
  * deleted only after the new one is in place, and never the one just written. {@code trainer.json} records the
  * SHA-256 of the two tensor files ({@code "checksums"}), which {@link #resolve} verifies: {@code latest} falls
  * back to the newest intact checkpoint. Writers take the folder's {@link CheckpointLock} first.
@@ -50,7 +49,6 @@ public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
     static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", STATE = "trainer.json";
     /** The files whose SHA-256 {@code trainer.json} records. */
     static final List<String> CHECKSUMMED = List.of(MODEL, OPTIMIZER);
@@ -75,39 +73,24 @@ public final class CheckpointStore {
      */
     public Path save(ClipModel model, Optimizer optimizer, TrainingState state) {
         Path target = dir.resolve(String.format("step-%08d", state.step()));
-        Path tmp = null;
         try {
             Files.createDirectories(dir);
             removeStaleTemporaries(); // left by a run killed while writing
-            // Not Files.createTempDirectory: its 0700 mode would stay on the renamed folder; this one honours the umask.
-            tmp = dir.resolve(".tmp-step-" + state.step() + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
-            Files.createDirectory(tmp);
-            model.save(tmp.resolve(MODEL));
-            SafetensorsWriter w = new SafetensorsWriter().metadata("steps", Long.toString(optimizer.steps()))
-                    .metadata("optimizer", optimizer.getClass().getSimpleName())
-                    .metadata("format", "clip4j optimizer state");
-            for (Map.Entry<String, INDArray> e : optimizer.state().entrySet()) w.put(e.getKey(), e.getValue());
-            w.write(tmp.resolve(OPTIMIZER));
-            Map<String, String> sums = new LinkedHashMap<>();
-            for (String f : CHECKSUMMED) sums.put(f, Checksums.sha256(tmp.resolve(f)));
-            Files.writeString(tmp.resolve(STATE), toJson(state, sums));
-            if (Files.exists(target)) deleteTree(target); // same step written again (e.g. final save)
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            tmp = null;
+            // The same step written again (e.g. the final save) replaces the folder whole.
+            AtomicFile.writeFolder(target, AtomicFile.IfExists.REPLACE, tmp -> {
+                model.save(tmp.resolve(MODEL));
+                SafetensorsWriter w = new SafetensorsWriter().metadata("steps", Long.toString(optimizer.steps()))
+                        .metadata("optimizer", optimizer.getClass().getSimpleName())
+                        .metadata("format", "clip4j optimizer state");
+                for (Map.Entry<String, INDArray> e : optimizer.state().entrySet()) w.put(e.getKey(), e.getValue());
+                w.write(tmp.resolve(OPTIMIZER));
+                Map<String, String> sums = new LinkedHashMap<>();
+                for (String f : CHECKSUMMED) sums.put(f, Checksums.sha256(tmp.resolve(f)));
+                Files.writeString(tmp.resolve(STATE), toJson(state, sums));
+            });
             prune(target);
             return target;
         } catch (IOException | UncheckedIOException e) {
-            if (tmp != null) {
-                try {
-                    deleteTree(tmp);
-                } catch (IOException | UncheckedIOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
             throw new ClipException(dir + ": cannot write checkpoint " + target.getFileName() + ": " + IoErrors.reason(e), e);
         }
     }
@@ -307,10 +290,19 @@ public final class CheckpointStore {
         }
     }
 
+    /**
+     * Deletes the temporary checkpoint folders of writers that were killed: {@link AtomicFile}'s
+     * {@code .step-N.RANDOM.tmp}, and {@code .tmp-step-N-RANDOM} of clip4j versions before it.
+     */
     private void removeStaleTemporaries() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(q -> q.getFileName().toString().startsWith(".tmp-step-")).toList()) deleteTree(p);
+            for (Path p : s.filter(CheckpointStore::isStaleTemporary).toList()) deleteTree(p);
         }
+    }
+
+    static boolean isStaleTemporary(Path p) {
+        String n = p.getFileName().toString();
+        return n.startsWith(".tmp-step-") || n.startsWith(".step-") && AtomicFile.isTemporary(p);
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -211,6 +211,20 @@ class TrainerFaultsTest {
         }
     }
 
+    @Test
+    void theTemporaryFoldersOfKilledWritersAreRemovedAndNothingElse() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("stale"));
+        Path older = Files.createDirectory(dir.resolve(".tmp-step-7-1x2y"));          // clip4j before AtomicFile
+        Path atomic = Files.createDirectory(dir.resolve(".step-00000007.k3x9q.tmp")); // AtomicFile.writeFolder's
+        Files.writeString(atomic.resolve("model.safetensors"), "partial");
+        Path mine = Files.writeString(dir.resolve(".notes"), "not a checkpoint");
+        run(base(dir).steps(1));
+        assertFalse(Files.exists(older));
+        assertFalse(Files.exists(atomic));
+        assertEquals("not a checkpoint", Files.readString(mine));
+        assertEquals(List.of(1L), steps(dir));
+    }
+
     static void flip(Path file, int bytes) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             long start = f.length() - 4096;

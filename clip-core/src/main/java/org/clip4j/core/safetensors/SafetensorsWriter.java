@@ -3,21 +3,15 @@ package org.clip4j.core.safetensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.clip4j.core.io.AtomicFile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,7 +31,6 @@ import java.util.Map;
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private record Entry(DType dtype, long[] shape, byte[] data) {
     }
@@ -147,34 +140,17 @@ public final class SafetensorsWriter {
     }
 
     /**
-     * Writes the file atomically (temporary file in the same folder, then rename). The file gets the usual
-     * permissions of a new file (the umask applies); on failure (a full disk, say) the temporary file is removed
-     * and the target is untouched.
+     * Writes the file atomically through {@link AtomicFile} (temporary file in the same folder, flushed to the
+     * device, then renamed over the target). The file gets the usual permissions of a new file (the umask
+     * applies); on failure (a full disk, say) the temporary file is removed and the target is untouched.
      */
     public void write(Path target) throws IOException {
         byte[] header = header();
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) Files.createDirectories(dir);
-        // Not Files.createTempFile: it creates the file 0600, and the rename would hand that mode to the target.
-        // A plain CREATE_NEW file gets the usual permissions (0666 less the umask).
-        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), 1 << 16)) {
-                ByteBuffer len = le(8).putLong(header.length);
-                out.write(len.array());
-                out.write(header);
-                for (Entry e : entries.values()) out.write(e.data());
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(target, AtomicFile.IfExists.REPLACE, out -> {
+            out.write(le(8).putLong(header.length).array());
+            out.write(header);
+            for (Entry e : entries.values()) out.write(e.data());
+        });
     }
 
     /** The JSON header, padded with spaces to a multiple of 8 bytes so that the data is 8-byte aligned. */

@@ -1,6 +1,7 @@
 package org.clip4j.eval.data;
 
 import org.clip4j.core.ClipException;
+import org.clip4j.core.io.AtomicFile;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -54,10 +55,12 @@ public record IdxFile(int[] dims, byte[] data) {
 
     /** Writes an uncompressed IDX file of unsigned bytes (for tests and conversions). */
     public static void write(Path file, int[] dims, byte[] data) throws IOException {
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
+        AtomicFile.write(file, AtomicFile.IfExists.REPLACE, stream -> {
+            java.io.DataOutputStream out = new java.io.DataOutputStream(stream);
             out.writeInt(0x0800 | dims.length);
             for (int v : dims) out.writeInt(v);
             out.write(data);
-        }
+            out.flush();
+        });
     }
 }

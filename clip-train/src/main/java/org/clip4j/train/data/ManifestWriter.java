@@ -1,9 +1,9 @@
 package org.clip4j.train.data;
 
 import org.clip4j.core.ClipException;
+import org.clip4j.core.io.AtomicFile;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -32,7 +32,7 @@ public final class ManifestWriter {
             appendRow(sb, row, sep);
         }
         try {
-            AtomicFiles.write(file, out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            AtomicFile.writeString(file, sb.toString());
         } catch (IOException e) {
             throw new ClipException(file + ": cannot write manifest: " + e.getMessage(), e);
         }

@@ -4,7 +4,7 @@ import org.clip4j.core.ClipException;
 import org.clip4j.core.image.DecodedImage;
 import org.clip4j.core.image.ImageDecoder;
 import org.clip4j.eval.data.DelimitedTable;
-import org.clip4j.train.data.AtomicFiles;
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.train.data.ManifestWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -264,10 +264,10 @@ public final class ManifestResizer {
         try {
             if (copy) {
                 byte[] bytes = Files.readAllBytes(source);
-                AtomicFiles.write(target, out -> out.write(bytes));
+                AtomicFile.write(target, AtomicFile.IfExists.REPLACE, out -> out.write(bytes));
             } else {
                 byte[] png = PngEncoder.encode(small);
-                AtomicFiles.write(target, out -> out.write(png));
+                AtomicFile.write(target, AtomicFile.IfExists.REPLACE, out -> out.write(png));
             }
         } catch (IOException e) {
             throw new ClipException(target + ": cannot write the resized copy of " + source + ": " + e.getMessage(), e);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.clip4j.core.ClipException;
-import org.clip4j.train.data.AtomicFiles;
+import org.clip4j.core.io.AtomicFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ public final class ShardSizes {
         ObjectNode root = JSON.createObjectNode();
         sizes.forEach(root::put);
         try {
-            AtomicFiles.write(dir.resolve(FILE_NAME),
+            AtomicFile.write(dir.resolve(FILE_NAME), AtomicFile.IfExists.REPLACE,
                     out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root)));
         } catch (IOException e) {
             throw new ClipException(dir.resolve(FILE_NAME) + ": cannot write: " + e.getMessage(), e);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.clip4j.core.ClipException;
-import org.clip4j.train.data.AtomicFiles;
+import org.clip4j.core.io.AtomicFile;
 import org.clip4j.train.data.CsvManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +63,7 @@ public final class ShardWriter {
             Pending[] head = {next};
             int[] count = {0};
             try {
-                AtomicFiles.write(target, out -> {
+                AtomicFile.write(target, AtomicFile.IfExists.REPLACE, out -> {
                     TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
                     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -73,7 +73,7 @@ public final class ShardWriter {
                         count[0]++;
                         head[0] = rows.next();
                     }
-                    tar.finish(); // AtomicFiles closes the underlying stream
+                    tar.finish(); // AtomicFile flushes and closes the file
                     tar.flush();
                 });
             } catch (IOException e) {
