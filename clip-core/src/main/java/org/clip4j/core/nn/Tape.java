@@ -35,7 +35,9 @@ public final class Tape implements AutoCloseable {
         Frame f = new Frame(owner);
         f.items.add(saved);
         for (INDArray a : arraysOf(saved)) {
-            if (a != null && scope.owns(a) && !f.owned.contains(a)) {
+            // No List.contains here: INDArray.equals compares values (it runs an op and would skip an equal-valued
+            // array, leaving it to be freed with the scope). An array named twice moves once: then s no longer owns it.
+            if (a != null && scope.owns(a)) {
                 scope.forget(a);
                 if (Memcheck.ENABLED) Memcheck.moved(scope, f, a);
                 f.owned.add(a);
