@@ -35,9 +35,8 @@ public final class Tape implements AutoCloseable {
         Frame f = new Frame(owner);
         f.items.add(saved);
         for (INDArray a : arraysOf(saved)) {
-            // No List.contains here: INDArray.equals compares values (it runs an op and would skip an equal-valued
-            // array, leaving it to be freed with the scope). An array named twice moves once: then s no longer owns it.
-            if (a != null && scope.owns(a)) {
+            // by identity: List.contains would call INDArray.equals, a value comparison run by an ND4J op
+            if (a != null && scope.owns(a) && !containsIdentical(f.owned, a)) {
                 scope.forget(a);
                 if (Memcheck.ENABLED) Memcheck.moved(scope, f, a);
                 f.owned.add(a);
@@ -45,6 +44,11 @@ public final class Tape implements AutoCloseable {
         }
         frames.push(f);
         return saved;
+    }
+
+    private static boolean containsIdentical(List<INDArray> list, INDArray a) {
+        for (INDArray b : list) if (b == a) return true;
+        return false;
     }
 
     /**
