@@ -38,7 +38,7 @@ import java.util.List;
  * {@code visual.layer1} … {@code visual.layer4} ([N, C, H, W], possibly channels-last views).
  *
  * <p>Ownership in training: the children's tape records reference the stem's activations and every block's
- * input and output. This tower saves all of them in its own record ({@link Saved}), saved after the children's
+ * input and output. This tower saves all of them in its own record ({@code Saved}), saved after the children's
  * and popped first in backward, so they stay alive until the children's backwards have run (as in
  * {@link Bottleneck}). Gradients are donated from one child to the next.
  */

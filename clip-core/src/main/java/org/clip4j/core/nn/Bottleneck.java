@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <p>Ownership in training: the children's tape records reference arrays of this block (a BatchNorm its conv's
  * output, a ReLU and the next conv the ReLU's output, a conv the pool's output). This block saves all of them in
- * its own record ({@link Saved}), so they move to the tape; the record is saved after the children's and popped
+ * its own record ({@code Saved}), so they move to the tape; the record is saved after the children's and popped
  * first in backward, so they stay alive (owned by the backward's scope) until every child's backward has run.
  * The block's input and output are the caller's (the caller keeps them alive, as every layer's caller does).
  * In backward every gradient is handed from one child to the next by donation ({@code overwrite}): each child
