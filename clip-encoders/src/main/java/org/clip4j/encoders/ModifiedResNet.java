@@ -11,6 +11,7 @@ import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Linear;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Relu;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,6 +36,11 @@ import java.util.List;
  * With the oneDNN convolutions ({@link Conv2d.Algorithm#NATIVE}) the activations are kept channels last
  * ({@link Tensors#isChannelsLast}), logically still [N, C, H, W]. Probe keys: {@code visual.stem},
  * {@code visual.layer1} … {@code visual.layer4} ([N, C, H, W], possibly channels-last views).
+ *
+ * <p>Ownership in training: the children's tape records reference the stem's activations and every block's
+ * input and output. This tower saves all of them in its own record ({@code Saved}), saved after the children's
+ * and popped first in backward, so they stay alive until the children's backwards have run (as in
+ * {@link Bottleneck}). Gradients are donated from one child to the next.
  */
 public final class ModifiedResNet extends ImageEncoder {
     private final int imageSize;
@@ -153,106 +159,120 @@ public final class ModifiedResNet extends ImageEncoder {
         }
     }
 
+    /**
+     * The arrays the children's records reference (R the image size, w the width), owned by the tape until this
+     * tower's backward has run; a null x means the images themselves (the caller's).
+     */
+    private record Saved(
+            INDArray x,        // [N, 3, R, R]: the images converted to the weights' type or layout, or null
+            INDArray c1,       // [N, w/2, R/2, R/2]: stem conv1's output (bn1's input)
+            INDArray r1,       // [N, w/2, R/2, R/2]: relu1's output (conv2's input)
+            INDArray c2,       // [N, w/2, R/2, R/2]: conv2's output
+            INDArray r2,       // [N, w/2, R/2, R/2]: relu2's output
+            INDArray c3,       // [N, w, R/2, R/2]: conv3's output
+            INDArray r3,       // [N, w, R/2, R/2]: relu3's output (the stem pool's input)
+            INDArray[] trunk)  // the stem pool's output, then every block's output ([N, C, H, W] each); the last
+                               // one is the attention pool's input
+    {
+    }
+
+    /** conv → BN → ReLU: {@code c}, the conv output the BN's record references (null without a tape), and r. */
+    private record Stem(INDArray c, INDArray r) {
+    }
+
     @Override
     public INDArray forward(INDArray images, Tape tape) {
-        long[] s = images.shape();
-        if (s.length != 4 || s[1] != 3 || s[2] != imageSize || s[3] != imageSize) {
+        long[] sh = images.shape();
+        if (sh.length != 4 || sh[1] != 3 || sh[2] != imageSize || sh[3] != imageSize) {
             throw new ClipException("visual: expected images of shape [N, 3, " + imageSize + ", " + imageSize
-                    + "], got " + Arrays.toString(s));
+                    + "], got " + Arrays.toString(sh));
         }
-        var type = conv1.weight().value().dataType();
-        INDArray x = images;
-        if (images.dataType() != type) x = images.castTo(type);
-        if (conv1.algorithm() == Conv2d.Algorithm.NATIVE) {
-            // oneDNN convolves channels-last activations without transposing copies; every layer keeps the
-            // layout of its input, so converting the images once makes the whole tower channels last.
-            INDArray last = Tensors.toChannelsLast(x);
-            if (x != images) Tensors.release(x);
-            x = last;
-        } else if (x == images && !Tensors.isRowMajorContiguous(x)) {
-            x = images.dup('c');
-        }
-        List<INDArray> kept = new ArrayList<>(); // arrays referenced by the children's frames
-        if (x != images) kept.add(x);
-
-        INDArray r1 = convBnRelu(conv1, bn1, relu1, x, tape, kept);   // [N, w/2, R/2, R/2]
-        INDArray r2 = convBnRelu(conv2, bn2, relu2, r1, tape, kept);  // [N, w/2, R/2, R/2]
-        INDArray r3 = convBnRelu(conv3, bn3, relu3, r2, tape, kept);  // [N, w, R/2, R/2]
-        INDArray h = stemPool.forward(r3, tape);                        // [N, w, R/4, R/4]
-        if (tape == null) Tensors.release(x != images ? x : null, r1, r2, r3);
-        INDArray stem = h;
-        emit("visual.stem", () -> stem);
-        for (int stage = 0; stage < 4; stage++) {
-            for (Bottleneck b : stages.get(stage)) {
-                INDArray next = b.forward(h, tape);                     // [N, 4·planes, H/stride, W/stride]
-                if (tape != null) kept.add(h);
-                else Tensors.release(h);
-                h = next;
+        try (Scope s = Scope.open()) {
+            var type = conv1.weight().value().dataType();
+            INDArray x = images;
+            if (images.dataType() != type) x = s.track(images.castTo(type));
+            if (conv1.algorithm() == Conv2d.Algorithm.NATIVE) {
+                // oneDNN convolves channels-last activations without transposing copies; every layer keeps the
+                // layout of its input, so converting the images once makes the whole tower channels last.
+                INDArray last = s.track(Tensors.toChannelsLast(x));
+                if (x != images) s.release(x);
+                x = last;
+            } else if (x == images && !Tensors.isRowMajorContiguous(x)) {
+                x = s.track(images.dup('c'));
             }
-            INDArray out = h;
-            emit("visual.layer" + (stage + 1), () -> out);
+
+            Stem a1 = convBnRelu(s, conv1, bn1, relu1, x, tape);   // [N, w/2, R/2, R/2]
+            Stem a2 = convBnRelu(s, conv2, bn2, relu2, a1.r(), tape);
+            Stem a3 = convBnRelu(s, conv3, bn3, relu3, a2.r(), tape); // [N, w, R/2, R/2]
+            INDArray h = stemPool.forward(a3.r(), tape);                  // [N, w, R/4, R/4]
+            if (tape == null) {
+                if (x != images) s.release(x);
+                s.release(a1.r(), a2.r(), a3.r());
+            }
+            INDArray stem = h;
+            emit("visual.stem", () -> stem);
+            List<INDArray> trunk = new ArrayList<>();
+            for (int stage = 0; stage < 4; stage++) {
+                for (Bottleneck b : stages.get(stage)) {
+                    INDArray next = b.forward(h, tape);                   // [N, 4·planes, H/stride, W/stride]
+                    if (tape != null) trunk.add(h);
+                    else s.release(h);
+                    h = next;
+                }
+                INDArray out = h;
+                emit("visual.layer" + (stage + 1), () -> out);
+            }
+            INDArray features = attnpool.forward(h, tape);                // [N, E]
+            if (tape != null) {
+                trunk.add(h); // the last block's ReLU references its output
+                tape.save(this, new Saved(x != images ? x : null, a1.c(), a1.r(), a2.c(), a2.r(), a3.c(), a3.r(),
+                        trunk.toArray(new INDArray[0])), s);
+            }
+            return s.ret(features);
         }
-        INDArray features = attnpool.forward(h, tape);                  // [N, E]
-        if (tape != null) {
-            kept.add(h); // the last block's ReLU references its output
-            Tape.Frame f = tape.push(this);
-            for (INDArray a : kept) f.keep(a);
-        } else {
-            Tensors.release(h);
-        }
-        return features;
     }
 
     @Override
     public void backward(INDArray dFeatures, Tape tape) {
-        try (Tape.Frame ignored = tape.pop(this)) {
+        try (Scope s = Scope.open()) {
+            tape.pop(this, Saved.class, s); // the children's arrays: s's until their backwards are done
             INDArray d = attnpool.backward(dFeatures, tape);             // [N, 32w, R/32, R/32]
             List<Bottleneck> blocks = blocks();
             for (int i = blocks.size() - 1; i >= 0; i--) {
-                INDArray prev = blocks.get(i).backward(d, tape, true); // d is scratch: released next
-                Tensors.release(d);
-                d = prev;
+                d = blocks.get(i).backward(d, tape, true);               // d is donated: the block's scratch
             }
             INDArray dr3 = stemPool.backward(d, tape);
-            Tensors.release(d);
-            INDArray dr2 = convBnReluBackward(conv3, bn3, relu3, dr3, tape); // each dy is scratch
-            INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape);
-            INDArray dx = convBnReluBackward(conv1, bn1, relu1, dr1, tape); // image gradient: not needed
-            Tensors.release(dr3, dr2, dr1, dx);
+            s.release(d);
+            INDArray dr2 = convBnReluBackward(s, conv3, bn3, relu3, dr3, tape); // each dy is donated
+            INDArray dr1 = convBnReluBackward(s, conv2, bn2, relu2, dr2, tape);
+            convBnReluBackward(s, conv1, bn1, relu1, dr1, tape); // the image gradient: not needed (s frees it)
         }
     }
 
     /**
-     * conv → BN → ReLU; in training the conv and ReLU outputs (referenced by BN and ReLU) go to {@code kept}.
-     * BN (without a tape) and ReLU run in place.
+     * conv → BN → ReLU, results owned by {@code s} (the caller's scope, innermost). With a tape the BN's record
+     * references the conv output (returned as {@code c} for the caller to save), the ReLU's its output. Without a
+     * tape an inference-mode BatchNorm is folded into the convolution; BN (without a tape) and ReLU run in place.
      */
-    private static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape,
-                                       List<INDArray> kept) {
+    private static Stem convBnRelu(Scope s, Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape) {
         if (tape == null && !bn.isTraining()) { // inference: the BatchNorm folded into the convolution
             INDArray[] affine = bn.inferenceAffine();
             INDArray y = relu.forwardInPlace(conv.forwardAffine(x, affine[0], affine[1]), null);
-            Tensors.release(affine);
-            return y;
+            s.release(affine);
+            return new Stem(null, y);
         }
         INDArray c = conv.forward(x, tape);
-        INDArray b = bn.forward(c, tape, true);      // references c in training; c itself without a tape
-        INDArray r = relu.forwardInPlace(b, tape);   // references r in training
-        if (tape != null) {
-            kept.add(c);
-            kept.add(r);
-        } else if (r != c) {
-            Tensors.release(c);
-        }
-        return r;
+        INDArray b = bn.forward(c, tape, tape == null); // without a tape c is donated: b is c
+        INDArray r = relu.forwardInPlace(b, tape);      // in place: r is b
+        return new Stem(tape != null ? c : null, r);
     }
 
-    /** Backward of {@link #convBnRelu}; dy (owned by the caller, released after) is used as scratch. */
-    private static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape) {
-        INDArray db = relu.backward(dy, tape, true);
-        INDArray dc = bn.backward(db, tape, true);
+    /** Backward of {@link #convBnRelu}: new dx, owned by {@code s}; dy (owned by s) is donated. */
+    private static INDArray convBnReluBackward(Scope s, Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy,
+                                               Tape tape) {
+        INDArray dc = bn.backward(relu.backward(dy, tape, true), tape, true);
         INDArray dx = conv.backward(dc, tape);
-        if (db != dy) Tensors.release(db);
-        if (dc != db && dc != dy) Tensors.release(dc);
+        s.release(dc);
         return dx;
     }
 

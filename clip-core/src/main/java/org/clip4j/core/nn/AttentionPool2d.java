@@ -77,6 +77,25 @@ public final class AttentionPool2d extends Module {
         return heads;
     }
 
+    /**
+     * What backward needs; every array is owned by the tape. t, t0 and o are also the inputs the projections'
+     * records reference: the record is saved after theirs and popped first, so they live until the projections'
+     * backwards have run. L = HW + 1 tokens, hd = C / heads.
+     */
+    private record Saved(
+            INDArray t,    // [N, L, C]: the tokens (k_proj's and v_proj's input)
+            INDArray t0,   // [N, C]: token 0, the only query (q_proj's input)
+            INDArray q,    // [N, C]: the query, scaled by 1/sqrt(hd)
+            INDArray kh,   // [N, heads, L, hd]: the keys, split into heads
+            INDArray vh,   // [N, heads, L, hd]: the values, split into heads
+            INDArray p,    // [N, heads, 1, L]: the attention probabilities
+            INDArray o,    // [N, heads, 1, hd]: the attention output (c_proj's input, as [N, C])
+            long h,        // the input's height
+            long w,        // the input's width
+            boolean last)  // the input was channels last (dx is too)
+    {
+    }
+
     /** {@code x}: [N, C, H, W] with HW + 1 = positional rows (borrowed, not kept) → new [N, output]. */
     public INDArray forward(INDArray x, Tape tape) {
         long n = x.size(0), h = x.size(2), w = x.size(3), hw = h * w, l = hw + 1;
@@ -84,79 +103,76 @@ public final class AttentionPool2d extends Module {
             throw new IllegalArgumentException(name() + ": expected [N, " + embed + ", H, W] with H·W = "
                     + (tokens - 1) + ", got " + Arrays.toString(x.shape()));
         }
-        boolean last = Tensors.isChannelsLast(x);
-        INDArray dense = Tensors.isRowMajorContiguous(x) || last ? x : x.dup('c');
-        INDArray spatial = last ? Tensors.dense(x).reshape('c', n, hw, embed)  // [N, HW, C] view
-                : dense.reshape('c', n, embed, hw).permute(0, 2, 1);
-        INDArray t = Nd4j.create(x.dataType(), n, l, embed);                  // tokens [N, HW+1, C]
-        t.get(all(), interval(1, l), all()).assign(spatial);
-        INDArray mean = spatial.mean(1);                                       // [N, C], the spatial mean token
-        t.get(all(), point(0), all()).assign(mean);
-        Tensors.release(mean);
-        if (dense != x) Tensors.release(dense);
-        t.addi(positionalEmbedding.value());                                   // broadcast over N
-        INDArray t0 = t.get(all(), point(0), all()).dup('c');                  // [N, C], the only query token
+        try (Scope s = Scope.open()) {
+            boolean last = Tensors.isChannelsLast(x);
+            INDArray dense = Tensors.isRowMajorContiguous(x) || last ? x : s.track(x.dup('c'));
+            INDArray spatial = last ? Tensors.dense(x).reshape('c', n, hw, embed)  // [N, HW, C] view
+                    : dense.reshape('c', n, embed, hw).permute(0, 2, 1);
+            INDArray t = s.track(Nd4j.create(x.dataType(), n, l, embed));          // tokens [N, HW+1, C]
+            t.get(all(), interval(1, l), all()).assign(spatial);
+            // [N, C], the spatial mean token, reduced over the dense axis (a mean over a permuted view copies it)
+            INDArray mean = s.track(last ? spatial.mean(1) : dense.reshape('c', n, embed, hw).mean(2));
+            t.get(all(), point(0), all()).assign(mean);
+            s.release(mean);
+            if (dense != x) s.release(dense);
+            t.addi(positionalEmbedding.value());                                   // broadcast over N
+            INDArray t0 = s.track(t.get(all(), point(0), all()).dup('c'));         // [N, C], the only query token
 
-        INDArray q = qProj.forward(t0, tape);                                  // [N, C]
-        INDArray k = kProj.forward(t, tape);                                   // [N, L, C]
-        INDArray v = vProj.forward(t, tape);
-        q.muli(1.0 / Math.sqrt(headDim)); // PyTorch scales q by 1/sqrt(head dim) after the projection
-        INDArray qh = q.reshape('c', n, heads, 1, headDim);                    // [N, H, 1, hd] view of q
-        INDArray kh = splitHeads(k, n, l), vh = splitHeads(v, n, l);           // [N, H, L, hd]
-        Tensors.release(k, v);
+            INDArray q = qProj.forward(t0, tape);                                  // [N, C]
+            INDArray k = kProj.forward(t, tape);                                   // [N, L, C]
+            INDArray v = vProj.forward(t, tape);
+            q.muli(1.0 / Math.sqrt(headDim)); // PyTorch scales q by 1/sqrt(head dim) after the projection
+            INDArray qh = q.reshape('c', n, heads, 1, headDim);                    // [N, H, 1, hd] view of q
+            INDArray kh = splitHeads(s, k, n, l), vh = splitHeads(s, v, n, l);     // [N, H, L, hd]
+            s.release(k, v);
 
-        INDArray p = Precision.matmul(qh, kh, null, false, true, precision());            // scores [N, H, 1, L]
-        MultiheadAttention.softmaxLastInPlace(p);
-        INDArray o = Precision.matmul(p, vh, null, false, false, precision()); // [N, H, 1, hd]
-        INDArray y = cProj.forward(o.reshape('c', n, embed), tape);            // [N, output]
-        if (tape != null) {
-            // t, t0 and o are referenced by the projections' frames; q (scaled), kh, vh, p are needed here.
-            tape.push(this).keep(t).keep(t0).keep(q).keep(kh).keep(vh).keep(p).keep(o).value(new long[] {h, w})
-                    .value(last);
-        } else {
-            Tensors.release(t, t0, q, kh, vh, p, o);
+            INDArray p = s.track(Precision.matmul(qh, kh, null, false, true, precision())); // scores [N, H, 1, L]
+            MultiheadAttention.softmaxLastInPlace(p);
+            INDArray o = s.track(Precision.matmul(p, vh, null, false, false, precision())); // [N, H, 1, hd]
+            INDArray y = cProj.forward(o.reshape('c', n, embed), tape);            // [N, output]
+            if (tape != null) tape.save(this, new Saved(t, t0, q, kh, vh, p, o, h, w, last), s);
+            return s.ret(y);
         }
-        return y;
     }
 
-    /** {@code dy}: [N, output] → new dx [N, C, H, W], channels last if the forward input was. */
+    /** {@code dy}: [N, output] (borrowed) → new dx [N, C, H, W], channels last if the forward input was. */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray q = f.array(2), kh = f.array(3), vh = f.array(4), p = f.array(5);
-            long[] hw2 = f.get(7);
-            long n = dy.size(0), hw = hw2[0] * hw2[1], l = hw + 1;
-            INDArray qh = q.reshape('c', n, heads, 1, headDim);
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s); // its arrays: s's until the projections' backwards ran
+            INDArray kh = saved.kh(), vh = saved.vh(), p = saved.p();
+            long n = dy.size(0), hw = saved.h() * saved.w(), l = hw + 1;
+            INDArray qh = saved.q().reshape('c', n, heads, 1, headDim);
 
             INDArray dctx = cProj.backward(dy, tape);                          // [N, C]
             INDArray dO = dctx.reshape('c', n, heads, 1, headDim);
-            INDArray dVh = Precision.matmul(p, dO, null, true, false, precision());       // Pᵀ dO, [N, H, L, hd]
-            INDArray dS = Precision.matmul(dO, vh, null, false, true, precision());       // dO Vᵀ, [N, H, 1, L]
-            Tensors.release(dctx);
+            INDArray dVh = s.track(Precision.matmul(p, dO, null, true, false, precision()));  // Pᵀ dO, [N, H, L, hd]
+            INDArray dS = s.track(Precision.matmul(dO, vh, null, false, true, precision()));  // dO Vᵀ, [N, H, 1, L]
+            s.release(dctx);
             MultiheadAttention.softmaxBackwardInPlace(p, dS);                  // gradient of the scores
-            INDArray dq = Precision.matmul(dS, kh, null, false, false, precision()); // [N, H, 1, hd] = [N, C]
+            INDArray dq = s.track(Precision.matmul(dS, kh, null, false, false, precision())); // [N, H, 1, hd] = [N, C]
             dq.muli(1.0 / Math.sqrt(headDim));                                 // through the q scaling
-            INDArray dKh = Precision.matmul(dS, qh, null, true, false, precision());      // dSᵀ q_scaled, [N, H, L, hd]
-            Tensors.release(dS);
-            INDArray dv = mergeHeads(dVh, n, l), dk = mergeHeads(dKh, n, l);   // [N, L, C]
-            Tensors.release(dVh, dKh);
+            INDArray dKh = s.track(Precision.matmul(dS, qh, null, true, false, precision())); // dSᵀ q_scaled, [N, H, L, hd]
+            s.release(dS);
+            INDArray dv = mergeHeads(s, dVh, n, l), dk = mergeHeads(s, dKh, n, l); // [N, L, C]
+            s.release(dVh, dKh);
 
             // Reverse order of the forward calls: c_proj (done), v_proj, k_proj, q_proj.
             INDArray dt = vProj.backward(dv, tape);                            // [N, L, C]
             INDArray dtk = kProj.backward(dk, tape);
             dt.addi(dtk);
             INDArray dt0 = qProj.backward(dq.reshape('c', n, embed), tape);    // [N, C]
-            Tensors.release(dv, dk, dtk, dq);
+            s.release(dv, dk, dtk, dq);
             INDArray first = dt.get(all(), point(0), all());
             first.addi(dt0);                                                   // token 0: query and key/value paths
-            Tensors.release(dt0);
-            INDArray dPos = dt.sum(0);                                         // [L, C]
+            s.release(dt0);
+            INDArray dPos = s.track(dt.sum(0));                                // [L, C]
             positionalEmbedding.accumulate(dPos);
-            Tensors.release(dPos);
+            s.release(dPos);
 
             // Token i ≥ 1 is pixel i−1; token 0 is the mean of all pixels, so each pixel also gets 1/HW of it.
-            boolean last = f.get(8);                                           // dx in the layout of x
-            INDArray dx = Tensors.create4(dy.dataType(), last, n, embed, hw2[0], hw2[1]);
-            INDArray meanPart = first.mul(1.0 / hw);                           // [N, C]
+            boolean last = saved.last();                                       // dx in the layout of x
+            INDArray dx = s.track(Tensors.create4(dy.dataType(), last, n, embed, saved.h(), saved.w()));
+            INDArray meanPart = s.track(first.mul(1.0 / hw));                  // [N, C]
             if (last) {
                 INDArray dx3 = Tensors.dense(dx).reshape('c', n, hw, embed);   // [N, HW, C] view of dx
                 dx3.assign(dt.get(all(), interval(1, l), all()));
@@ -166,19 +182,18 @@ public final class AttentionPool2d extends Module {
                 dx3.assign(dt.get(all(), interval(1, l), all()).permute(0, 2, 1));
                 dx3.addi(meanPart.reshape('c', n, embed, 1));                  // broadcast over HW
             }
-            Tensors.release(meanPart, dt);
-            return dx;
+            return s.ret(dx);
         }
     }
 
-    /** [N, L, C] → new [N, H, L, hd]. */
-    private INDArray splitHeads(INDArray a, long n, long l) {
-        return a.reshape('c', n, l, heads, headDim).permute(0, 2, 1, 3).dup('c');
+    /** [N, L, C] → new [N, H, L, hd], tracked by {@code s}. */
+    private INDArray splitHeads(Scope s, INDArray a, long n, long l) {
+        return s.track(a.reshape('c', n, l, heads, headDim).permute(0, 2, 1, 3).dup('c'));
     }
 
-    /** [N, H, L, hd] → new [N, L, C]. */
-    private INDArray mergeHeads(INDArray a, long n, long l) {
-        INDArray out = Nd4j.create(a.dataType(), n, l, embed);
+    /** [N, H, L, hd] → new [N, L, C], tracked by {@code s}. */
+    private INDArray mergeHeads(Scope s, INDArray a, long n, long l) {
+        INDArray out = s.track(Nd4j.create(a.dataType(), n, l, embed));
         out.reshape('c', n, l, heads, headDim).assign(a.permute(0, 2, 1, 3)); // write through a view of out
         return out;
     }

@@ -98,10 +98,20 @@ public final class BatchNorm2d extends Module {
         return forward(x, tape, false);
     }
 
+    /** What backward needs. */
+    private record Saved(
+            INDArray x,       // [N, C, H, W]: the input (a reference), or its dense copy (owned by the tape)
+            INDArray mean,    // [C]: the batch mean (owned by the tape) or, in inference, running_mean (a reference)
+            INDArray rstd,    // [C]: 1 / sqrt(var + eps)
+            INDArray scale,   // [C]: rstd · weight
+            boolean trained)  // batch statistics (the gradient flows through them) or running ones
+    {
+    }
+
     /**
-     * As {@link #forward(INDArray, Tape)}; with {@code overwrite} and no tape, the result is written into x
-     * (which the caller owns and no longer needs) and x is returned. With a tape x is needed by backward, so
-     * the result is always new.
+     * As {@link #forward(INDArray, Tape)}; with {@code overwrite} and no tape, x is donated (adopted here: the
+     * caller must not use it afterwards), the result is written into it and x is returned. With a tape x is
+     * needed by backward, so it is not donated (the caller keeps it) and the result is always new.
      *
      * <p>One pass over the activations: libnd4j's {@code batchnorm} op (oneDNN's in the oneDNN builds) computes
      * {@code (x − mean) · weight / sqrt(var + eps) + bias} per channel.
@@ -111,71 +121,77 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException(name() + ": expected [N, " + channels + ", H, W], got "
                     + Arrays.toString(x.shape()));
         }
-        boolean last = Tensors.isChannelsLast(x);
-        INDArray src = Tensors.isRowMajorContiguous(x) || last ? x : x.dup('c');
-        INDArray mean, var; // [C] each; the running buffers themselves in inference
-        if (training) {
-            long m = x.length() / channels; // values per channel
-            if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
-            // Statistics accumulated in double, as PyTorch's CPU BatchNorm: libnd4j's float sums drift by 1e-6.
-            double[][] mv = ChannelSums.meanAndVariance(src);
-            mean = vector(mv[0], x.dataType());
-            var = vector(mv[1], x.dataType());
-            // Only a forward that records for backward updates the running statistics: feature caching's first,
-            // tape-less pass over a micro-batch must not count it twice.
-            if (tape != null) updateRunningStatistics(mv[0], mv[1], m);
-        } else {
-            mean = runningMean.value();
-            var = runningVar.value();
+        try (Scope s = Scope.open()) {
+            boolean inPlace = overwrite && tape == null;
+            if (inPlace) s.adopt(x);
+            boolean last = Tensors.isChannelsLast(x);
+            INDArray src = Tensors.isRowMajorContiguous(x) || last ? x : s.track(x.dup('c'));
+            INDArray mean, var; // [C] each; the running buffers themselves in inference
+            if (training) {
+                long m = x.length() / channels; // values per channel
+                if (m < 2) throw new IllegalArgumentException(name() + ": training needs more than 1 value per channel");
+                // Statistics accumulated in double, as PyTorch's CPU BatchNorm: libnd4j's float sums drift by 1e-6.
+                double[][] mv = ChannelSums.meanAndVariance(src);
+                mean = vector(s, mv[0], x.dataType());
+                var = vector(s, mv[1], x.dataType());
+                // Only a forward that records for backward updates the running statistics: feature caching's first,
+                // tape-less pass over a micro-batch must not count it twice.
+                if (tape != null) updateRunningStatistics(mv[0], mv[1], m);
+            } else {
+                mean = runningMean.value();
+                var = runningVar.value();
+            }
+            INDArray y = inPlace ? src
+                    : s.track(Tensors.create4(x.dataType(), last, x.size(0), channels, x.size(2), x.size(3)));
+            // Channels last: the op runs on the dense [N, H, W, C] views with the channel axis 3.
+            Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                    .addInputs(Tensors.dense(src), mean, var, weight.value(), bias.value()).addOutputs(Tensors.dense(y))
+                    .addIntegerArguments(1, 1, last ? 3 : 1) // apply weight, apply bias, channel axis
+                    .addFloatingPointArguments(EPS).build());
+            if (y == src && src != x) { // overwrite requested on a non-contiguous x: write back
+                x.assign(src);
+                y = x;
+            }
+            if (tape != null) {
+                INDArray rstd = s.track(var.add(EPS));
+                Transforms.pow(rstd, -0.5, false);
+                INDArray scale = s.track(rstd.mul(weight.value()));
+                tape.save(this, new Saved(src, mean, rstd, scale, training), s);
+            }
+            return s.ret(y);
         }
-        INDArray y = overwrite && tape == null ? src
-                : Tensors.create4(x.dataType(), last, x.size(0), channels, x.size(2), x.size(3));
-        // Channels last: the op runs on the dense [N, H, W, C] views with the channel axis 3.
-        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                .addInputs(Tensors.dense(src), mean, var, weight.value(), bias.value()).addOutputs(Tensors.dense(y))
-                .addIntegerArguments(1, 1, last ? 3 : 1) // apply weight, apply bias, channel axis
-                .addFloatingPointArguments(EPS).build());
-        if (y == src && src != x) { // overwrite requested on a non-contiguous x: write back
-            x.assign(src);
-            Tensors.release(src);
-            y = x;
-        }
-        if (tape != null) {
-            INDArray rstd = Transforms.pow(var.add(EPS), -0.5, false);
-            INDArray s = rstd.mul(weight.value());
-            Tape.Frame f = tape.push(this);
-            if (src != x) f.keep(src);
-            else f.ref(src);
-            if (training) f.keep(mean);
-            else f.ref(mean);
-            f.keep(rstd).keep(s).value(training);
-        } else {
-            if (src != x && y != src) Tensors.release(src);
-            if (training) Tensors.release(mean);
-        }
-        if (training) Tensors.release(var);
-        return y;
     }
 
-    /** A new [C] array of the given type holding v. */
-    private static INDArray vector(double[] v, DataType type) {
-        if (type == DataType.DOUBLE) return Nd4j.createFromArray(v);
+    /** A new [C] array of the given type holding v, tracked by {@code s}. */
+    private static INDArray vector(Scope s, double[] v, DataType type) {
+        if (type == DataType.DOUBLE) return s.track(Nd4j.createFromArray(v));
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-        INDArray out = Nd4j.createFromArray(f);
-        return type == DataType.FLOAT ? out : out.castTo(type);
+        INDArray out = s.track(Nd4j.createFromArray(f));
+        return type == DataType.FLOAT ? out : s.track(out.castTo(type));
+    }
+
+    /** The [C] vector v as doubles, element by element ({@code toDoubleVector} makes a native copy first). */
+    private static double[] doubles(INDArray v) {
+        double[] out = new double[(int) v.length()];
+        for (int i = 0; i < out.length; i++) out[i] = v.getDouble(i);
+        return out;
     }
 
     /**
-     * Inference mode only: new [C] arrays {scale, shift} with {@code forward(x) = x · scale + shift} per channel
-     * (scale = weight / sqrt(running_var + eps), shift = bias − running_mean · scale), to fold this layer into
-     * the preceding convolution ({@link Conv2d#forwardAffine}).
+     * Inference mode only: new [C] arrays {scale, shift} (owned by the caller) with
+     * {@code forward(x) = x · scale + shift} per channel (scale = weight / sqrt(running_var + eps),
+     * shift = bias − running_mean · scale), to fold this layer into the preceding convolution
+     * ({@link Conv2d#forwardAffine}).
      */
     public INDArray[] inferenceAffine() {
         if (training) throw new IllegalStateException(name() + ": training mode uses batch statistics");
-        INDArray scale = Transforms.pow(runningVar.value().add(EPS), -0.5, false).muli(weight.value());
-        INDArray shift = runningMean.value().mul(scale).rsubi(bias.value());
-        return new INDArray[] {scale, shift};
+        try (Scope s = Scope.open()) {
+            INDArray scale = s.track(runningVar.value().add(EPS));
+            Transforms.pow(scale, -0.5, false).muli(weight.value());
+            INDArray shift = s.track(runningMean.value().mul(scale)).rsubi(bias.value());
+            return new INDArray[] {s.ret(scale), s.ret(shift)};
+        }
     }
 
     /**
@@ -184,15 +200,15 @@ public final class BatchNorm2d extends Module {
      */
     private void updateRunningStatistics(double[] mean, double[] biasedVar, long m) {
         // In double, then rounded once, as PyTorch's CPU kernel (momentum·batch + (1 − momentum)·running).
-        double[] rm = runningMean.value().toDoubleVector(), rv = runningVar.value().toDoubleVector();
+        double[] rm = doubles(runningMean.value()), rv = doubles(runningVar.value());
         for (int c = 0; c < rm.length; c++) {
             rm[c] = MOMENTUM * mean[c] + (1 - MOMENTUM) * rm[c];
             rv[c] = MOMENTUM * biasedVar[c] * m / (m - 1.0) + (1 - MOMENTUM) * rv[c];
         }
-        INDArray newMean = vector(rm, runningMean.value().dataType()), newVar = vector(rv, runningVar.value().dataType());
-        runningMean.value().assign(newMean);
-        runningVar.value().assign(newVar);
-        Tensors.release(newMean, newVar);
+        try (Scope s = Scope.open()) {
+            runningMean.value().assign(vector(s, rm, runningMean.value().dataType()));
+            runningVar.value().assign(vector(s, rv, runningVar.value().dataType()));
+        }
         numBatchesTracked.value().addi(1);
     }
 
@@ -207,39 +223,41 @@ public final class BatchNorm2d extends Module {
     }
 
     /**
-     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy (which the caller owns and no longer
-     * needs) may be used for the result: the return value is then dy itself or, if dy's layout differs from the
-     * forward input's, a new array. dx has the layout of the forward input.
+     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy is donated (adopted here: the caller must
+     * not use it afterwards) and may be used for the result: the return value is then dy itself or, if dy's
+     * layout differs from the forward input's, a new array. dx has the layout of the forward input.
      */
     public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray x = f.array(0), mean = f.array(1), rstd = f.array(2), s = f.array(3);
-            boolean trained = f.get(4);
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s);
+            INDArray x = saved.x(), mean = saved.mean(), rstd = saved.rstd(), sc = saved.scale();
+            if (overwrite) s.adopt(dy);
             // Work in x's layout: dy in another one (or not dense) is copied into it first.
-            INDArray g = Tensors.sameLayout(dy, x) ? dy : Tensors.copy4Like(dy, x);
+            INDArray g = dy;
+            if (!Tensors.sameLayout(dy, x)) {
+                g = s.track(Tensors.copy4Like(dy, x));
+                if (overwrite) s.release(dy);
+            }
             // Σ dy and Σ dy·x in double (see ChannelSums); Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy) is then free of
             // the cancellation it has in float when |mean| ≫ std.
             double[] sumDy = ChannelSums.sum(g), sumDyX = ChannelSums.dot(g, x);
-            double[] meanV = mean.toDoubleVector(), rstdV = rstd.toDoubleVector();
+            double[] meanV = doubles(mean), rstdV = doubles(rstd);
             double[] dwV = new double[(int) channels];
             for (int c = 0; c < channels; c++) dwV[c] = (sumDyX[c] - meanV[c] * sumDy[c]) * rstdV[c];
-            INDArray db = vector(sumDy, x.dataType()), dw = vector(dwV, x.dataType());
-            INDArray dx = overwrite || g != dy ? g : Tensors.copy4(g);
-            Channels.mulInPlace(dx, s);                   // dy · s
-            if (trained) {
+            INDArray db = vector(s, sumDy, x.dataType()), dw = vector(s, dwV, x.dataType());
+            INDArray dx = overwrite || g != dy ? g : s.track(Tensors.copy4(g));
+            Channels.mulInPlace(dx, sc);                  // dy · s
+            if (saved.trained()) {
                 double m = g.length() / (double) channels;
-                INDArray a = s.mul(rstd).muli(dw).muli(-1.0 / m);        // −s·rstd·dweight/M
-                INDArray sdb = s.mul(db).muli(1.0 / m);
-                INDArray c = a.mul(mean).negi().subi(sdb);                // −a·mean − s·dbias/M
-                INDArray xa = Channels.mul(x, a);
-                Tensors.addInPlace(dx, xa);
+                INDArray a = s.track(sc.mul(rstd)).muli(dw).muli(-1.0 / m);   // −s·rstd·dweight/M
+                INDArray sdb = s.track(sc.mul(db)).muli(1.0 / m);
+                INDArray c = s.track(a.mul(mean)).negi().subi(sdb);            // −a·mean − s·dbias/M
+                Tensors.addInPlace(dx, Channels.mul(x, a));                     // Channels.mul's result: s's
                 Channels.addInPlace(dx, c);
-                Tensors.release(a, sdb, c, xa);
             }
             weight.accumulate(dw);
             bias.accumulate(db);
-            Tensors.release(dw, db);
-            return dx;
+            return s.ret(dx);
         }
     }
 }

@@ -2,7 +2,6 @@ package org.clip4j.core.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,6 +12,14 @@ import java.util.List;
  * <p>Every convolution has stride 1: OpenAI's "anti-aliased" variant downsamples by average pooling after the
  * 3×3 conv (and before the 1×1 downsample conv) instead of striding. State-dict order: conv1, bn1, conv2, bn2,
  * conv3, bn3, downsample.0 (conv), downsample.1 (BN); the pool {@code downsample.-1} has no entries.
+ *
+ * <p>Ownership in training: the children's tape records reference arrays of this block (a BatchNorm its conv's
+ * output, a ReLU and the next conv the ReLU's output, a conv the pool's output). This block saves all of them in
+ * its own record ({@code Saved}), so they move to the tape; the record is saved after the children's and popped
+ * first in backward, so they stay alive (owned by the backward's scope) until every child's backward has run.
+ * The block's input and output are the caller's (the caller keeps them alive, as every layer's caller does).
+ * In backward every gradient is handed from one child to the next by donation ({@code overwrite}): each child
+ * adopts it and may write its result into it.
  */
 public final class Bottleneck extends Module {
     public static final int EXPANSION = 4;
@@ -78,41 +85,62 @@ public final class Bottleneck extends Module {
     }
 
     /**
+     * The arrays the children's records reference, owned by the tape until this block's backward has run (null
+     * where absent). H' = H/stride.
+     */
+    private record Saved(
+            INDArray c1,    // [N, planes, H, W]: conv1's output (bn1's input)
+            INDArray r1,    // [N, planes, H, W]: bn1 → ReLU output (relu1's output, conv2's input)
+            INDArray c2,    // [N, planes, H, W]: conv2's output (bn2's input)
+            INDArray r2,    // [N, planes, H, W]: bn2 → ReLU output (relu2's output, the pool's or conv3's input)
+            INDArray p2,    // [N, planes, H', W']: the pool's output (conv3's input); null for stride 1
+            INDArray c3,    // [N, 4·planes, H', W']: conv3's output (bn3's input)
+            INDArray px,    // [N, inplanes, H', W']: downsample.-1's output (downsample.0's input); null for stride 1
+            INDArray cd)    // [N, 4·planes, H', W']: downsample.0's output (downsample.1's input); null without downsample
+    {
+    }
+
+    /** conv → BN: {@code c}, the conv output that the BN's record references (null without a tape), and y. */
+    private record ConvBn(INDArray c, INDArray y) {
+    }
+
+    /**
      * {@code x}: [N, inplanes, H, W] (borrowed; referenced by conv1 and downsample, so keep it alive until
-     * backward) → new [N, 4·planes, H/stride, W/stride], referenced by the final ReLU's frame (keep it alive too).
+     * backward) → new [N, 4·planes, H/stride, W/stride], referenced by the final ReLU's record (keep it alive too).
      */
     public INDArray forward(INDArray x, Tape tape) {
-        List<INDArray> kept = new ArrayList<>(); // arrays the children's frames reference
-        INDArray r1 = convBnRelu(conv1, bn1, relu1, x, tape, kept);     // [N, planes, H, W]
-        INDArray r2 = convBnRelu(conv2, bn2, relu2, r1, tape, kept);    // [N, planes, H, W]
-        if (tape == null) Tensors.release(r1);
-        INDArray p2 = r2;
-        if (pool != null) {
-            p2 = pool.forward(r2, tape);                                 // [N, planes, H/s, W/s]
-            if (tape != null) kept.add(p2);
-            else Tensors.release(r2);
-        }
-        INDArray out = convBn(conv3, bn3, p2, tape, kept);               // [N, 4·planes, H/s, W/s]
-        if (tape == null) Tensors.release(p2);
-        if (downConv != null) {
-            INDArray px = x;
-            if (downPool != null) {
-                px = downPool.forward(x, tape);                          // downsample.-1
-                if (tape != null) kept.add(px);
+        try (Scope s = Scope.open()) {
+            ConvBn a1 = convBn(s, conv1, bn1, x, tape);
+            INDArray r1 = relu1.forwardInPlace(a1.y(), tape);           // [N, planes, H, W]
+            ConvBn a2 = convBn(s, conv2, bn2, r1, tape);
+            INDArray r2 = relu2.forwardInPlace(a2.y(), tape);           // [N, planes, H, W]
+            if (tape == null) s.release(r1);
+            INDArray p2 = r2;
+            if (pool != null) {
+                p2 = pool.forward(r2, tape);                             // [N, planes, H/s, W/s]
+                if (tape == null) s.release(r2);
             }
-            INDArray identity = convBn(downConv, downBn, px, tape, kept);
-            if (tape == null && px != x) Tensors.release(px);
-            Tensors.addInPlace(out, identity);
-            Tensors.release(identity);
-        } else {
-            Tensors.addInPlace(out, x);
+            ConvBn a3 = convBn(s, conv3, bn3, p2, tape);
+            INDArray out = a3.y();                                       // [N, 4·planes, H/s, W/s]
+            if (tape == null) s.release(p2);
+            INDArray px = null;
+            ConvBn ad = null;
+            if (downConv != null) {
+                px = downPool != null ? downPool.forward(x, tape) : x;   // downsample.-1
+                ad = convBn(s, downConv, downBn, px, tape);
+                if (tape == null && px != x) s.release(px);
+                Tensors.addInPlace(out, ad.y());
+                s.release(ad.y());                                       // no record references the BN output
+            } else {
+                Tensors.addInPlace(out, x);
+            }
+            INDArray y = relu3.forwardInPlace(out, tape);
+            if (tape != null) {
+                tape.save(this, new Saved(a1.c(), r1, a2.c(), r2, pool != null ? p2 : null, a3.c(),
+                        downPool != null ? px : null, ad != null ? ad.c() : null), s);
+            }
+            return s.ret(y);
         }
-        INDArray y = relu3.forwardInPlace(out, tape);
-        if (tape != null) {
-            Tape.Frame f = tape.push(this);
-            for (INDArray a : kept) f.keep(a);
-        }
-        return y;
     }
 
     /** {@code dy}: [N, 4·planes, H/s, W/s] (borrowed) → new dx [N, inplanes, H, W]. */
@@ -121,36 +149,38 @@ public final class Bottleneck extends Module {
     }
 
     /**
-     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy (owned by the caller, no longer needed,
-     * C-contiguous) is used as scratch and its contents are lost.
+     * As {@link #backward(INDArray, Tape)}; with {@code overwrite} dy is donated (adopted here: the caller must
+     * not use it afterwards) and used as scratch.
      */
     public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
-        try (Tape.Frame ignored = tape.pop(this)) {
-            INDArray dOut = relu3.backward(dy, tape, overwrite); // dy itself when overwriting
+        try (Scope s = Scope.open()) {
+            tape.pop(this, Saved.class, s); // the children's arrays: s's until the children's backwards are done
+            if (overwrite) s.adopt(dy);
+            INDArray dOut = relu3.backward(dy, tape, overwrite); // dy itself when donated and laid out alike
             // Reverse order of the forward calls: the downsample branch was run last.
             INDArray dx, dp2;
             if (downConv != null) {
-                INDArray dpx = convBnBackward(downConv, downBn, dOut, tape, false);
-                dx = downPool != null ? downPool.backward(dpx, tape) : dpx;
-                if (dx != dpx) Tensors.release(dpx);
-                dp2 = convBnBackward(conv3, bn3, dOut, tape, true); // last use of dOut: scratch
-                if (dOut != dy) Tensors.release(dOut);
+                INDArray dpx = convBnBackward(s, downConv, downBn, dOut, tape, false);
+                dx = dpx;
+                if (downPool != null) {
+                    dx = downPool.backward(dpx, tape);
+                    s.release(dpx);
+                }
+                dp2 = convBnBackward(s, conv3, bn3, dOut, tape, true); // last use of dOut: donated
             } else {
-                dp2 = convBnBackward(conv3, bn3, dOut, tape, false);
-                dx = dOut == dy ? Tensors.copy4(dy) : dOut;               // the identity's gradient
+                dp2 = convBnBackward(s, conv3, bn3, dOut, tape, false);
+                dx = dOut;                                            // the identity's gradient: s owns it
             }
             INDArray dr2 = dp2;
             if (pool != null) {
                 dr2 = pool.backward(dp2, tape);
-                Tensors.release(dp2);
+                s.release(dp2);
             }
-            INDArray dr1 = convBnReluBackward(conv2, bn2, relu2, dr2, tape, true);
-            Tensors.release(dr2);
-            INDArray dx1 = convBnReluBackward(conv1, bn1, relu1, dr1, tape, true);
-            Tensors.release(dr1);
+            INDArray dr1 = convBnBackward(s, conv2, bn2, relu2.backward(dr2, tape, true), tape, true);
+            INDArray dx1 = convBnBackward(s, conv1, bn1, relu1.backward(dr1, tape, true), tape, true);
             Tensors.addInPlace(dx, dx1);
-            Tensors.release(dx1);
-            return dx;
+            s.release(dx1);
+            return s.ret(dx);
         }
     }
 
@@ -160,45 +190,31 @@ public final class Bottleneck extends Module {
     }
 
     /**
-     * conv → BN; in training the conv output, which the BatchNorm references, is added to {@code kept}. Without
-     * a tape an inference-mode BatchNorm is folded into the convolution, a training-mode one runs in place on
-     * the conv output.
+     * conv → BN, both results owned by {@code s} (the caller's scope, innermost). With a tape the BN's record
+     * references the conv output, returned as {@code c} for the caller to save. Without a tape an inference-mode
+     * BatchNorm is folded into the convolution, a training-mode one runs in place on the (donated) conv output.
      */
-    static INDArray convBn(Conv2d conv, BatchNorm2d bn, INDArray x, Tape tape, List<INDArray> kept) {
+    private static ConvBn convBn(Scope s, Conv2d conv, BatchNorm2d bn, INDArray x, Tape tape) {
         if (tape == null && !bn.isTraining()) { // inference: the BatchNorm folded into the convolution
             INDArray[] affine = bn.inferenceAffine();
             INDArray y = conv.forwardAffine(x, affine[0], affine[1]);
-            Tensors.release(affine);
-            return y;
+            s.release(affine);
+            return new ConvBn(null, y);
         }
         INDArray c = conv.forward(x, tape);
-        INDArray b = bn.forward(c, tape, true);
-        if (tape != null) kept.add(c);
-        else if (b != c) Tensors.release(c);
-        return b;
+        INDArray b = bn.forward(c, tape, tape == null); // without a tape c is donated: b is c
+        return new ConvBn(tape != null ? c : null, b);
     }
 
-    /** conv → BN → ReLU (in place on the BatchNorm output); in training the conv and ReLU outputs go to {@code kept}. */
-    static INDArray convBnRelu(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray x, Tape tape, List<INDArray> kept) {
-        INDArray r = relu.forwardInPlace(convBn(conv, bn, x, tape, kept), tape);
-        if (tape != null) kept.add(r);
-        return r;
-    }
-
-    /** Backward of {@link #convBn}: new dx; with {@code overwrite} dy (owned by the caller) is used as scratch. */
-    static INDArray convBnBackward(Conv2d conv, BatchNorm2d bn, INDArray dy, Tape tape, boolean overwrite) {
-        INDArray dc = bn.backward(dy, tape, overwrite);
+    /**
+     * Backward of {@link #convBn}: new dx, owned by {@code s}; with {@code donate} dy (owned by s) goes to the
+     * BatchNorm, which may write into it, else dy stays the caller's.
+     */
+    private static INDArray convBnBackward(Scope s, Conv2d conv, BatchNorm2d bn, INDArray dy, Tape tape,
+                                           boolean donate) {
+        INDArray dc = bn.backward(dy, tape, donate);
         INDArray dx = conv.backward(dc, tape);
-        if (dc != dy) Tensors.release(dc);
-        return dx;
-    }
-
-    /** Backward of {@link #convBnRelu}: new dx; with {@code overwrite} dy (owned by the caller) is used as scratch. */
-    static INDArray convBnReluBackward(Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy, Tape tape,
-                                       boolean overwrite) {
-        INDArray db = relu.backward(dy, tape, overwrite);
-        INDArray dx = convBnBackward(conv, bn, db, tape, true);
-        if (db != dy) Tensors.release(db);
+        s.release(dc);
         return dx;
     }
 }

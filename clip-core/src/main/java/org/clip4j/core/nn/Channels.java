@@ -25,9 +25,9 @@ final class Channels {
         return d == x ? x.reshape('c', n * c, hw) : d.reshape('c', n * hw, c);
     }
 
-    /** New [N·C, 1]: the [C] vector {@code v} repeated for each of the n samples. */
-    static INDArray column(INDArray v, long n) {
-        INDArray col = Nd4j.create(v.dataType(), n * v.length(), 1);
+    /** New [N·C, 1], tracked by {@code s}: the [C] vector {@code v} repeated for each of the n samples. */
+    static INDArray column(Scope s, INDArray v, long n) {
+        INDArray col = s.track(Nd4j.create(v.dataType(), n * v.length(), 1));
         col.reshape('c', n, v.length()).addiRowVector(v.reshape(1, v.length())); // fills col through a view
         return col;
     }
@@ -37,10 +37,10 @@ final class Channels {
         INDArray m = matrix(x);
         if (Tensors.isChannelsLast(x)) {
             m.muliRowVector(v.reshape(1, v.length()));
-        } else {
-            INDArray col = column(v, x.size(0));
-            m.muliColumnVector(col);
-            Tensors.release(col);
+            return x;
+        }
+        try (Scope s = Scope.open()) {
+            m.muliColumnVector(column(s, v, x.size(0)));
         }
         return x;
     }
@@ -50,19 +50,21 @@ final class Channels {
         INDArray m = matrix(x);
         if (Tensors.isChannelsLast(x)) {
             m.addiRowVector(v.reshape(1, v.length()));
-        } else {
-            INDArray col = column(v, x.size(0));
-            m.addiColumnVector(col);
-            Tensors.release(col);
+            return x;
+        }
+        try (Scope s = Scope.open()) {
+            m.addiColumnVector(column(s, v, x.size(0)));
         }
         return x;
     }
 
-    /** New {@code x · v} per channel, in x's layout (one pass for a channels-last x). */
+    /** New {@code x · v} per channel, in x's layout (one pass for a channels-last x); owned by the caller. */
     static INDArray mul(INDArray x, INDArray v) {
-        if (!Tensors.isChannelsLast(x)) return mulInPlace(Tensors.copy4(x), v);
-        INDArray y = Tensors.create4(x.dataType(), true, x.size(0), x.size(1), x.size(2), x.size(3));
-        Nd4j.exec(new BroadcastMulOp(matrix(x), v, matrix(y), 1));
-        return y;
+        try (Scope s = Scope.open()) {
+            if (!Tensors.isChannelsLast(x)) return s.ret(mulInPlace(s.track(Tensors.copy4(x)), v));
+            INDArray y = s.track(Tensors.create4(x.dataType(), true, x.size(0), x.size(1), x.size(2), x.size(3)));
+            Nd4j.exec(new BroadcastMulOp(matrix(x), v, matrix(y), 1));
+            return s.ret(y);
+        }
     }
 }

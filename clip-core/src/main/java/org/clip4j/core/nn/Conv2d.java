@@ -120,6 +120,10 @@ public final class Conv2d extends Module {
         return (size + 2L * padding - kernel) / stride + 1;
     }
 
+    /** What backward needs: the input (the im2col columns are rebuilt from it, see {@link #backward}). */
+    private record Saved(INDArray x) { // [N, in, H, W]: the borrowed input (a reference: the caller keeps it alive)
+    }
+
     /**
      * {@code x}: [N, in, H, W] (borrowed; kept by reference for backward) → new [N, out, H', W']. With
      * {@link Algorithm#NATIVE} a {@linkplain Tensors#isChannelsLast channels-last} x gives a channels-last result
@@ -131,128 +135,129 @@ public final class Conv2d extends Module {
                     + Arrays.toString(x.shape()));
         }
         long n = x.size(0), ohw = outSize(x.size(2)) * outSize(x.size(3)), k2 = in * kernel * kernel;
-        if (pointwise() && Tensors.isChannelsLast(x)) {
-            // Channels last, a 1×1 conv is one product of the [N·H·W, in] pixel matrix with Wᵀ, written
-            // straight into the [N·H·W, out] matrix of a channels-last y: no copies, one BLAS call.
-            INDArray base = BufferPool.create(x.dataType(), n, x.size(2), x.size(3), out); // y as [N, H, W, out]
-            Nd4j.gemm(pixels(x), weight.value().reshape('c', out, in), base.reshape('c', n * ohw, out), false,
-                    true, 1.0, 0.0);
-            if (tape != null) tape.push(this).ref(x);
-            return base.permute(0, 3, 1, 2);
+        try (Scope s = Scope.open()) {
+            if (tape != null) tape.save(this, new Saved(x), s);
+            if (pointwise() && Tensors.isChannelsLast(x)) {
+                // Channels last, a 1×1 conv is one product of the [N·H·W, in] pixel matrix with Wᵀ, written
+                // straight into the [N·H·W, out] matrix of a channels-last y: no copies, one BLAS call.
+                INDArray base = BufferPool.create(x.dataType(), n, x.size(2), x.size(3), out); // y as [N, H, W, out]
+                INDArray y = s.track(base.permute(0, 3, 1, 2));
+                Nd4j.gemm(pixels(x), weight.value().reshape('c', out, in), base.reshape('c', n * ohw, out), false,
+                        true, 1.0, 0.0);
+                return s.ret(y);
+            }
+            if (algorithm == Algorithm.NATIVE) {
+                // The op reads and writes any dense layout through its strides; a channels-last x gets a
+                // channels-last y, which is the layout oneDNN computes in (no transposing copies).
+                INDArray y = s.track(Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), n, out,
+                        outSize(x.size(2)), outSize(x.size(3))));
+                Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, weight.value()).addOutputs(y)
+                        .addIntegerArguments(nativeArgs()).build());
+                return s.ret(y);
+            }
+            INDArray y = s.track(Nd4j.create(x.dataType(), n, out, outSize(x.size(2)), outSize(x.size(3))));
+            INDArray y3 = y.reshape('c', n, out, ohw);                    // view of y
+            INDArray cols = columns(s, x).reshape('c', n, k2, ohw);      // [N, in·k·k, H'·W'] view
+            INDArray w2 = weight.value().reshape('c', out, k2);
+            for (long i = 0; i < n; i++) {                                // y[i] = W · cols[i]
+                Nd4j.gemm(w2, cols.get(point(i), all(), all()), y3.get(point(i), all(), all()), false, false, 1.0, 0.0);
+            }
+            return s.ret(y);
         }
-        if (algorithm == Algorithm.NATIVE) {
-            // The op reads and writes any dense layout through its strides; a channels-last x gets a
-            // channels-last y, which is the layout oneDNN computes in (no transposing copies).
-            INDArray y = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), n, out, outSize(x.size(2)),
-                    outSize(x.size(3)));
-            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, weight.value()).addOutputs(y)
-                    .addIntegerArguments(nativeArgs()).build());
-            if (tape != null) tape.push(this).ref(x);
-            return y;
-        }
-        INDArray y = Nd4j.create(x.dataType(), n, out, outSize(x.size(2)), outSize(x.size(3)));
-        INDArray y3 = y.reshape('c', n, out, ohw);                    // view of y
-        INDArray c = columns(x);
-        INDArray cols = c.reshape('c', n, k2, ohw);                   // [N, in·k·k, H'·W'] view
-        INDArray w2 = weight.value().reshape('c', out, k2);
-        for (long i = 0; i < n; i++) {                                // y[i] = W · cols[i]
-            Nd4j.gemm(w2, cols.get(point(i), all(), all()), y3.get(point(i), all(), all()), false, false, 1.0, 0.0);
-        }
-        if (c != x) Tensors.release(c);
-        if (tape != null) tape.push(this).ref(x);
-        return y;
     }
 
     /**
      * Inference only (no tape): the convolution followed by {@code y · scale + shift} per output channel
      * ([out] each), i.e. an inference-mode BatchNorm folded into it. With {@link Algorithm#NATIVE} the kernel
      * applies it as scaled weights and a bias, without a pass over y; otherwise the affine map is applied in place
-     * afterwards. Same values up to float rounding.
+     * afterwards. Same values up to float rounding. x, scale and shift are borrowed; the result is new.
      */
     public INDArray forwardAffine(INDArray x, INDArray scale, INDArray shift) {
-        if (algorithm != Algorithm.NATIVE || x.rank() != 4 || x.size(1) != in) {
-            INDArray y = forward(x, null);
-            return Channels.addInPlace(Channels.mulInPlace(y, scale), shift);
+        try (Scope s = Scope.open()) {
+            if (algorithm != Algorithm.NATIVE || x.rank() != 4 || x.size(1) != in) {
+                INDArray y = forward(x, null);                                             // owned by s
+                return s.ret(Channels.addInPlace(Channels.mulInPlace(y, scale), shift));
+            }
+            INDArray w2 = weight.value().reshape('c', out, in * kernel * kernel);
+            INDArray scaled = s.track(w2.mulColumnVector(scale.reshape('c', out, 1)));      // [out, in·k·k]
+            INDArray y = s.track(Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), out,
+                    outSize(x.size(2)), outSize(x.size(3))));
+            Nd4j.exec(DynamicCustomOp.builder("conv2d")
+                    .addInputs(x, scaled.reshape('c', out, in, kernel, kernel), shift).addOutputs(y)
+                    .addIntegerArguments(nativeArgs()).build());
+            return s.ret(y);
         }
-        INDArray w2 = weight.value().reshape('c', out, in * kernel * kernel);
-        INDArray scaled = w2.mulColumnVector(scale.reshape('c', out, 1));                  // new [out, in·k·k]
-        INDArray y = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), out, outSize(x.size(2)),
-                outSize(x.size(3)));
-        Nd4j.exec(DynamicCustomOp.builder("conv2d")
-                .addInputs(x, scaled.reshape('c', out, in, kernel, kernel), shift).addOutputs(y)
-                .addIntegerArguments(nativeArgs()).build());
-        Tensors.release(scaled);
-        return y;
     }
 
     /**
-     * {@code dy}: [N, out, H', W'] → new dx [N, in, H, W]. With cols the im2col matrix of x:
+     * {@code dy}: [N, out, H', W'] (borrowed) → new dx [N, in, H, W]. With cols the im2col matrix of x:
      * {@code dW += Σ_i dy[i] · cols[i]ᵀ} and {@code dcols[i] = Wᵀ · dy[i]}, which col2im sums back onto the
      * pixels. The columns are rebuilt from x rather than kept: cheap next to the products, k² times less memory.
      */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray x = f.array(0);
-            if (pointwise() && Tensors.isChannelsLast(x)) return pointwiseChannelsLastBackward(x, dy);
-            if (algorithm == Algorithm.NATIVE) return nativeBackward(x, dy);
+        try (Scope s = Scope.open()) {
+            INDArray x = tape.pop(this, Saved.class, s).x();
+            if (pointwise() && Tensors.isChannelsLast(x)) return s.ret(pointwiseChannelsLastBackward(s, x, dy));
+            if (algorithm == Algorithm.NATIVE) return s.ret(nativeBackward(s, x, dy));
             long n = x.size(0), k2 = in * kernel * kernel, ohw = dy.size(2) * dy.size(3);
-            INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : dy.dup('c');
+            INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : s.track(dy.dup('c'));
             INDArray dy3 = g.reshape('c', n, out, ohw);
-            INDArray c = columns(x);
+            INDArray c = columns(s, x);
             INDArray cols = c.reshape('c', n, k2, ohw);
             INDArray w2 = weight.value().reshape('c', out, k2);
             INDArray dw2 = weight.grad().reshape('c', out, k2);          // view: accumulates in place
             // Pointwise: the column gradient is dx itself; otherwise [N, in, k, k, H', W'] for col2im.
-            INDArray dc = pointwise() ? Nd4j.create(x.dataType(), x.shape())
-                    : Nd4j.create(x.dataType(), n, in, kernel, kernel, dy.size(2), dy.size(3));
+            INDArray dc = s.track(pointwise() ? Nd4j.create(x.dataType(), x.shape())
+                    : Nd4j.create(x.dataType(), n, in, kernel, kernel, dy.size(2), dy.size(3)));
             INDArray dcols = dc.reshape('c', n, k2, ohw);
             for (long i = 0; i < n; i++) {
                 INDArray dyi = dy3.get(point(i), all(), all());
                 Nd4j.gemm(dyi, cols.get(point(i), all(), all()), dw2, false, true, 1.0, 1.0);
                 Nd4j.gemm(w2, dyi, dcols.get(point(i), all(), all()), true, false, 1.0, 0.0);
             }
-            if (c != x) Tensors.release(c);
-            if (g != dy) Tensors.release(g);
-            if (pointwise()) return dc;
-            INDArray dx = col2im(dc, x.shape());
-            Tensors.release(dc);
-            return dx;
+            if (c != x) s.release(c);
+            if (g != dy) s.release(g);
+            if (pointwise()) return s.ret(dc);
+            return s.ret(col2im(s, dc, x.shape()));
         }
     }
 
     /**
      * The 1×1 channels-last backward as two products over the pixel matrices: {@code dW += dYᵀ·X} (accumulated
-     * by the BLAS call itself) and {@code dX = dY·W}, dX channels last. About 3× faster than {@code conv2d_bp},
-     * whose oneDNN kernels work in a blocked layout and transpose x, dy and dx into and out of it.
+     * by the BLAS call itself) and {@code dX = dY·W}, dX channels last, tracked by {@code s}. About 3× faster
+     * than {@code conv2d_bp}, whose oneDNN kernels work in a blocked layout and transpose x, dy and dx into and
+     * out of it.
      */
-    private INDArray pointwiseChannelsLastBackward(INDArray x, INDArray dy) {
+    private INDArray pointwiseChannelsLastBackward(Scope s, INDArray x, INDArray dy) {
         long n = x.size(0), h = x.size(2), w = x.size(3);
-        INDArray g = Tensors.isChannelsLast(dy) ? dy : Tensors.toChannelsLast(dy);
+        INDArray g = Tensors.isChannelsLast(dy) ? dy : s.track(Tensors.toChannelsLast(dy));
         INDArray dy2 = pixels(g);                                                     // [N·H·W, out]
         Nd4j.gemm(dy2, pixels(x), weight.grad().reshape('c', out, in), true, false, 1.0, 1.0);
         INDArray base = BufferPool.create(x.dataType(), n, h, w, in);                 // dx as [N, H, W, in]
+        INDArray dx = s.track(base.permute(0, 3, 1, 2));
         Nd4j.gemm(dy2, weight.value().reshape('c', out, in), base.reshape('c', n * h * w, in), false, false,
                 1.0, 0.0);
-        if (g != dy) Tensors.release(g);
-        return base.permute(0, 3, 1, 2);
+        if (g != dy) s.release(g);
+        return dx;
     }
 
-    /** The [N·H·W, C] pixel matrix of a channels-last [N, C, H, W] array (a view, or a copy if ND4J must). */
+    /** The [N·H·W, C] pixel matrix of a channels-last [N, C, H, W] array (a view). */
     private static INDArray pixels(INDArray x) {
         return Tensors.dense(x).reshape('c', x.size(0) * x.size(2) * x.size(3), x.size(1));
     }
 
     /**
-     * {@code conv2d_bp} writes dx (in x's layout) and a fresh dW (it overwrites its outputs), so dW is added to
-     * the accumulated gradient afterwards.
+     * {@code conv2d_bp} writes dx (in x's layout, tracked by {@code s}) and a fresh dW (it overwrites its
+     * outputs), so dW is added to the accumulated gradient afterwards.
      */
-    private INDArray nativeBackward(INDArray x, INDArray dy) {
-        INDArray dx = Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), in, x.size(2), x.size(3));
-        INDArray dw = BufferPool.create(x.dataType(), out, in, kernel, kernel);
+    private INDArray nativeBackward(Scope s, INDArray x, INDArray dy) {
+        INDArray dx = s.track(Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), in, x.size(2),
+                x.size(3)));
+        INDArray dw = s.track(BufferPool.create(x.dataType(), out, in, kernel, kernel));
         Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, weight.value(), dy).addOutputs(dx, dw)
                 .addIntegerArguments(nativeArgs()).build());
         weight.accumulate(dw);
-        Tensors.release(dw);
+        s.release(dw);
         return dx;
     }
 
@@ -273,37 +278,37 @@ public final class Conv2d extends Module {
      * im2col as [N, in, k, k, H', W']: entry (i, c, u, v, p, q) is the input pixel that tap (u, v) of channel c
      * sees at output position (p, q) of sample i (zero in the padding). Viewed as [N, in·k·k, H'·W'] its rows are
      * in the weight's (in, kH, kW) order, so {@code y[i] = W[out, in·k·k] · cols[i]}. For a pointwise conv this is
-     * x itself (or a dense copy). Anything but x is new and released by the caller.
+     * x itself (or a dense copy). Anything but x is new and tracked by {@code s}.
      *
      * <p>Built with k² strided copies, one per tap, from a zero-padded copy of x: simpler and here over twice as
      * fast as libnd4j's {@code im2col} op.
      */
-    private INDArray columns(INDArray x) {
-        if (pointwise()) return Tensors.isRowMajorContiguous(x) ? x : x.dup('c');
+    private INDArray columns(Scope s, INDArray x) {
+        if (pointwise()) return Tensors.isRowMajorContiguous(x) ? x : s.track(x.dup('c'));
         long n = x.size(0), h = x.size(2), w = x.size(3), oh = outSize(h), ow = outSize(w);
         INDArray src = x;
         if (padding > 0) {
-            src = Nd4j.zeros(x.dataType(), n, in, h + 2L * padding, w + 2L * padding);
+            src = s.track(Nd4j.zeros(x.dataType(), n, in, h + 2L * padding, w + 2L * padding));
             src.get(all(), all(), interval(padding, padding + h), interval(padding, padding + w)).assign(x);
         }
-        INDArray cols = Nd4j.create(x.dataType(), n, in, kernel, kernel, oh, ow);
+        INDArray cols = s.track(Nd4j.create(x.dataType(), n, in, kernel, kernel, oh, ow));
         for (int u = 0; u < kernel; u++) {
             for (int v = 0; v < kernel; v++) {
                 cols.get(all(), all(), point(u), point(v), all(), all()).assign(src.get(all(), all(), taps(u, oh),
                         taps(v, ow)));
             }
         }
-        if (src != x) Tensors.release(src);
+        if (src != x) s.release(src);
         return cols;
     }
 
     /**
      * col2im, the adjoint of {@link #columns}: every tap's column gradient is added back onto its pixels. Done by
      * libnd4j's {@code col2im} op (iArgs sH, sW, pH, pW, H, W, dilation 1, 1, explicit padding), which is several
-     * times faster than adding into strided views.
+     * times faster than adding into strided views. The result is new and tracked by {@code s}.
      */
-    private INDArray col2im(INDArray dc, long[] xShape) {
-        INDArray dx = Nd4j.create(dc.dataType(), xShape);
+    private INDArray col2im(Scope s, INDArray dc, long[] xShape) {
+        INDArray dx = s.track(Nd4j.create(dc.dataType(), xShape));
         Nd4j.exec(DynamicCustomOp.builder("col2im").addInputs(dc).addOutputs(dx)
                 .addIntegerArguments(stride, stride, padding, padding, (int) xShape[2], (int) xShape[3], 1, 1, 0)
                 .build());
