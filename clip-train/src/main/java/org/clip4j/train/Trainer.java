@@ -219,7 +219,7 @@ public final class Trainer {
         double lastLoss = state != null ? state.lastLoss() : Double.NaN;
         int badInARow = 0;
         Path last = resumeFrom;
-        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {}, {} schedule, seed {}, precision {}{}{}",
+        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {}, schedule {}, seed {}, precision {}{}{}",
                 cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), c.data().describe(), total, c.batchSize(), micro,
                 c.optimizer().describe(cfg), schedule.describe(), seed,
                 c.precision().cliName(), scaler == null ? "" : " (" + scaler + ")",
