@@ -25,6 +25,11 @@ import java.util.Optional;
  * and the learned temperature {@code logit_scale}. Entries are named and ordered exactly as OpenAI's
  * {@code CLIP.state_dict()}.
  *
+ * <p>Both towers are registered children, so {@link #setPrecision}, {@link #setProbe}, {@link #parameters()} and
+ * {@link #zeroGrad()} reach every layer through the module tree; {@link #stateDict()} lists the entries in
+ * OpenAI's interleaved order. A model trained by clip4j carries its {@link Provenance}, which {@link #save}
+ * writes and {@link #load} reads back.
+ *
  * <p>It lives in clip-encoders (not clip-core) because it builds the towers directly; clip-train and clip-eval
  * depend on this module. The model owns native memory: {@link #close()} releases it.
  */
