@@ -84,8 +84,10 @@ public record TrainConfig(ClipConfig model, Path init, ImageTextSource data, Ima
                           long pixelBudget, List<TrainingListener> listeners) {
     /** Checks every component; all problems in one {@link IllegalArgumentException}. */
     public TrainConfig {
-        listeners = listeners == null ? null : List.copyOf(listeners);
+        boolean nullListener = listeners != null && listeners.stream().anyMatch(java.util.Objects::isNull);
+        listeners = listeners == null || nullListener ? listeners : List.copyOf(listeners);
         Checks c = new Checks();
+        c.require(!nullListener, "TrainConfig.listeners: expected listeners, got a null one");
         c.require(data != null, "TrainConfig.data: missing (the training pairs)");
         c.require(model != null || init != null || resume != null,
                 "TrainConfig.model: missing; give a model, an init (weights) or a resume (checkpoint)");

@@ -48,6 +48,7 @@ class TrainConfigTest {
         assertTrue(buildError(base().optimizer(null)).startsWith("TrainConfig.optimizer: missing"));
         assertTrue(buildError(base().schedule(null)).startsWith("TrainConfig.schedule: missing"));
         assertTrue(buildError(base().precision(null)).startsWith("TrainConfig.precision: expected FP32, BF16 or FP16, got null"));
+        assertEquals("TrainConfig.listeners: expected listeners, got a null one", buildError(base().listener(null)));
     }
 
     @Test
@@ -120,6 +121,22 @@ class TrainConfigTest {
         assertEquals(List.of(first), t.config().listeners());
         assertThrows(UnsupportedOperationException.class, () -> t.config().listeners().add(first));
         assertEquals(16, b.build().config().batchSize(), "the builder itself goes on");
+    }
+
+    @Test
+    void aTrainerJsonWrittenBeforeTypedProvenanceStillReads() throws java.io.IOException {
+        // the format of earlier clip4j versions: every provenance value a string, the config a JSON text inside it
+        Path ckpt = tmp.resolve("step-00000002");
+        java.nio.file.Files.createDirectories(ckpt);
+        String config = TrainerTest.tiny().toJson().replace("\\", "\\\\").replace("\"", "\\\"");
+        java.nio.file.Files.writeString(ckpt.resolve("trainer.json"), "{\"step\": 2, \"samples_seen\": 16, \"data_position\": 16,"
+                + " \"skipped\": 0, \"seed\": 11, \"last_loss\": 2.5, \"provenance\": {\"config\": \"" + config + "\","
+                + " \"data\": \"synthetic shapes (40 samples)\", \"global_batch\": \"8\", \"precision\": \"fp32\"}}");
+        TrainingState s = CheckpointStore.readState(ckpt);
+        assertEquals(TrainerTest.tiny(), s.config());
+        assertNull(s.provenance(), "not typed then: a resumed run starts a new one");
+        assertEquals(2, s.step());
+        assertEquals(16, s.dataPosition());
     }
 
     @Test
