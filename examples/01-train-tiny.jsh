@@ -17,6 +17,8 @@ import org.clip4j.train.Trainer;
 import org.clip4j.train.TrainingListener;
 import org.clip4j.train.data.SyntheticShapes;
 import org.clip4j.train.data.SyntheticSource;
+import org.clip4j.train.optim.AdamWConfig;
+import org.clip4j.train.optim.LrSchedule;
 
 // A setting: system property, else environment variable, else the default.
 String setting(String property, String env, String fallback) {
@@ -52,8 +54,8 @@ Trainer trainer = (Trainer.builder()
         .model(ClipConfig.builtin("clip4j-tiny"))
         .data(new SyntheticSource(shapes, 50_000))
         .batchSize(64)
-        .lr(2e-3)
-        .warmup(100)
+        .optimizer(AdamWConfig.of(2e-3, 0.2))  // betas and eps: the CLIP paper's for a ViT
+        .schedule(LrSchedule.cosine(100))
         .augment(false)
         .steps(steps)
         .seed(0)
@@ -71,5 +73,7 @@ result.model().save(modelFile);
 double finalLoss = result.state().lastLoss();
 System.out.printf(Locale.ROOT, "final loss %.4f after %d steps (chance level ln 64 = %.4f); model saved to %s%n",
         finalLoss, result.state().step(), Math.log(64), modelFile);
+// The model file says how it was made (ClipModel.load reads it back): seed, data, optimiser, schedule, versions.
+System.out.println("provenance: " + result.model().provenance().orElseThrow());
 result.model().close();
 /exit

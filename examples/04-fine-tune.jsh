@@ -12,6 +12,8 @@ import javax.imageio.ImageIO;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.Trainer;
+import org.clip4j.train.optim.AdamWConfig;
+import org.clip4j.train.optim.LrSchedule;
 import org.clip4j.train.data.CsvManifest;
 import org.clip4j.train.data.SyntheticShapes;
 
@@ -52,8 +54,8 @@ Trainer.TrainResult result = (Trainer.builder()
         .lockImage(true)
         .data(pairs)
         .batchSize(32)
-        .lr(1e-4)
-        .warmup(Math.min(10, steps / 2))
+        .optimizer(AdamWConfig.of(1e-4, 0.2))
+        .schedule(LrSchedule.cosine(Math.min(10, steps / 2)))
         .augment(false)
         .steps(steps)
         .seed(1)

@@ -71,8 +71,8 @@ final class DemoCommand implements Callable<Integer> {
         var latest = new org.clip4j.train.CheckpointStore(dir, 1).latest();
         if (latest.isEmpty()) return false;
         try {
-            String data = org.clip4j.train.CheckpointStore.readState(latest.get()).provenance().getOrDefault("data", "");
-            return data.startsWith("synthetic shapes");
+            var provenance = org.clip4j.train.CheckpointStore.readState(latest.get()).provenance();
+            return provenance != null && provenance.data().startsWith("synthetic shapes");
         } catch (RuntimeException e) {
             return false;
         }

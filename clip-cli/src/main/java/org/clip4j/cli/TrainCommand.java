@@ -16,6 +16,10 @@ import org.clip4j.train.data.wds.WebDatasetSource;
 import org.clip4j.train.dist.Collectives;
 import org.clip4j.train.dist.MpiCollectives;
 import org.clip4j.train.dist.WorldInfo;
+import org.clip4j.train.optim.AdamWConfig;
+import org.clip4j.train.optim.LrSchedule;
+import org.clip4j.train.optim.OptimizerConfig;
+import org.clip4j.train.optim.SgdConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -243,15 +247,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         Trainer.Builder b = Trainer.builder().precision(prec)
                 .data(source(data, imageSize, seed, false))
-                .batchSize(batchSize).accumFreq(accumFreq).optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).weightDecay(wd)
-                .warmup(warmup).schedule(scheduler.toLowerCase(Locale.ROOT)).gradClip(gradClip).shuffle(!noShuffle).datasetResampled(datasetResampled).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)
+                .batchSize(batchSize).accumFreq(accumFreq).optimizer(TrainOptionNames.cli(() -> optimizer()))
+                .schedule(TrainOptionNames.cli(() -> schedule())).gradClip(gradClip).shuffle(!noShuffle).datasetResampled(datasetResampled).augment(!noAugment).activationRecompute(gradCheckpointing).seed(seed)
                 .checkpointEvery(checkpointEvery).keepLast(keepLast).lockImage(lockImage).lockImageUnlockedGroups(unlockedGroups)
                 .lockImageFreezeBnStats(freezeBnStats).lockText(lockText).lockTextUnlockedLayers(unlockedLayers)
                 .listener(lastValidation).collectives(ranks);
         if (leader) b.listener(new ProgressBar(System.err));
-        if (!scheduler.equalsIgnoreCase("cosine") && !scheduler.equalsIgnoreCase("const")) {
-            throw new IllegalArgumentException("--lr-scheduler " + scheduler + ": expected cosine or const");
-        }
         if (cfg != null) b.model(cfg);
         if (init != null) b.init(init);
         if (length != null && length.steps != null) b.steps(length.steps);
@@ -263,7 +264,7 @@ final class TrainCommand implements Callable<Integer> {
         if (dataThreads != null) b.dataThreads(dataThreads);
         // The dashboard only reads the files the trainer writes, on its own threads; rank 0 alone starts it.
         try (Dashboard dashboard = ui && leader ? uiOptions.start(java.util.List.of(checkpointDir), System.out, System.err) : null) {
-            Trainer.TrainResult r = b.build().run();
+            Trainer.TrainResult r = TrainOptionNames.cli(() -> b.build().run());
             if (!leader) {
                 r.model().close();
                 return 0;
@@ -280,11 +281,29 @@ final class TrainCommand implements Callable<Integer> {
             Path c = checkpoints.get(i);
             if (!Files.isRegularFile(c.resolve("trainer.json"))) continue;
             try {
-                return ClipConfig.fromJson(CheckpointStore.readState(c).provenance().get("config")).vision().imageSize();
+                return CheckpointStore.readState(c).config().vision().imageSize();
             } catch (RuntimeException unreadable) { // damaged: the Trainer reports it when it falls back past it
             }
         }
         return null;
+    }
+
+    /** {@code --optimizer} with {@code --lr} and {@code --wd} (SGD: momentum 0.9). */
+    private OptimizerConfig optimizer() {
+        return switch (optimizer.toLowerCase(Locale.ROOT)) {
+            case "adamw" -> AdamWConfig.of(lr, wd); // the CLIP paper's betas and eps for the image tower
+            case "sgd" -> SgdConfig.of(lr, 0.9, wd);
+            default -> throw new IllegalArgumentException("--optimizer " + optimizer + ": expected adamw or sgd");
+        };
+    }
+
+    /** {@code --lr-scheduler} with {@code --warmup}. */
+    private LrSchedule schedule() {
+        return switch (scheduler.toLowerCase(Locale.ROOT)) {
+            case "cosine" -> LrSchedule.cosine(warmup);
+            case "const" -> LrSchedule.constant(warmup);
+            default -> throw new IllegalArgumentException("--lr-scheduler " + scheduler + ": expected cosine or const");
+        };
     }
 
     private void report(Trainer.TrainResult r) {

@@ -90,7 +90,23 @@ final class CheckpointLoader {
                     p.set(v);
                 }
             }
+            model.setProvenance(provenance(src.weights(), f.metadata()));
             return model;
+        }
+    }
+
+    /**
+     * The {@link Provenance} in {@code __metadata__}, or null when the file has none. A damaged one is reported
+     * (WARN) and ignored: it describes the weights, which are fine.
+     */
+    private static Provenance provenance(Path weights, Map<String, String> meta) {
+        String json = meta.get(Provenance.METADATA_KEY);
+        if (json == null) return null;
+        try {
+            return Provenance.fromJson(json, weights + " __metadata__ " + Provenance.METADATA_KEY);
+        } catch (ClipException e) {
+            LOG.warn("{}; loading the weights without it", e.getMessage());
+            return null;
         }
     }
 

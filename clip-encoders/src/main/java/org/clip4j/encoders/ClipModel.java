@@ -6,8 +6,6 @@ import org.clip4j.core.nn.Activation;
 import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Module;
 import org.clip4j.core.nn.Parameter;
-import org.clip4j.core.nn.Precision;
-import org.clip4j.core.nn.Probe;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.safetensors.DType;
@@ -18,11 +16,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A CLIP model: an image encoder ({@link VisionTransformer} or {@link ModifiedResNet}), a {@link TextTransformer}
  * and the learned temperature {@code logit_scale}. Entries are named and ordered exactly as OpenAI's
  * {@code CLIP.state_dict()}.
+ *
+ * <p>Both towers are registered children, so {@link #setPrecision}, {@link #setProbe}, {@link #parameters()} and
+ * {@link #zeroGrad()} reach every layer through the module tree; {@link #stateDict()} lists the entries in
+ * OpenAI's interleaved order. A model trained by clip4j carries its {@link Provenance}, which {@link #save}
+ * writes and {@link #load} reads back.
  *
  * <p>It lives in clip-encoders (not clip-core) because it builds the towers directly; clip-train and clip-eval
  * depend on this module. The model owns native memory: {@link #close()} releases it.
@@ -33,6 +39,7 @@ public final class ClipModel extends Module implements AutoCloseable {
     private final ImageEncoder visual;
     private final TextTransformer text;
     private final Parameter logitScale;
+    private volatile Provenance provenance; // null: not known (a model made here, or a file without it)
 
     /** The structure only: parameters have shapes but no values until loaded or initialised. */
     ClipModel(ClipConfig config, DataType dataType) {
@@ -44,14 +51,33 @@ public final class ClipModel extends Module implements AutoCloseable {
         this.visual = config.vision().isResNet()
                 ? new ModifiedResNet(config.vision(), config.embedDim())
                 : new VisionTransformer(config.vision(), config.embedDim(), act);
-        // OpenAI state_dict order: CLIP's own parameters, then visual, transformer, token_embedding, ln_final.
-        register(text.positionalEmbedding());
-        register(text.textProjection());
+        // Both towers are children: precision, probes and parameters reach every layer through the tree.
+        // stateDict() below puts the entries in OpenAI's order.
         this.logitScale = param("logit_scale");
         child(visual);
-        child(text.transformer());
-        child(text.tokenEmbedding());
-        child(text.lnFinal());
+        child(text);
+    }
+
+    /**
+     * Every entry in the order of OpenAI's {@code CLIP.state_dict()}, which interleaves the towers: the text
+     * tower's top-level {@code positional_embedding} and {@code text_projection}, then {@code logit_scale}, the
+     * image tower ({@code visual.*}), and the rest of the text tower ({@code transformer.*},
+     * {@code token_embedding.*}, {@code ln_final.*}).
+     */
+    @Override
+    public List<Parameter> stateDict() {
+        List<Parameter> textEntries = text.stateDict();
+        // TextTransformer registers its two own tensors first; check rather than trust, the order is the file format
+        if (textEntries.size() < 2 || textEntries.get(0) != text.positionalEmbedding()
+                || textEntries.get(1) != text.textProjection()) {
+            throw new IllegalStateException("TextTransformer no longer lists positional_embedding, text_projection first");
+        }
+        List<Parameter> out = new ArrayList<>(textEntries.size() + 256);
+        out.addAll(textEntries.subList(0, 2));
+        out.add(logitScale);
+        out.addAll(visual.stateDict());
+        out.addAll(textEntries.subList(2, textEntries.size()));
+        return out;
     }
 
     /**
@@ -107,7 +133,8 @@ public final class ClipModel extends Module implements AutoCloseable {
     /**
      * Writes every state-dict entry with its OpenAI name, plus the config in {@code __metadata__}
      * ({@code open_clip_config}, OpenAI's {@code clip_config} fields, {@code transformer_heads},
-     * {@code vision_heads}). {@code load(save(m))} reproduces the model bit for bit.
+     * {@code vision_heads}) and, when known, the {@link #provenance()} ({@value Provenance#METADATA_KEY}).
+     * {@code load(save(m))} reproduces the model bit for bit, provenance included.
      */
     public void save(Path path) {
         save(path, null);
@@ -128,6 +155,8 @@ public final class ClipModel extends Module implements AutoCloseable {
         w.metadata("clip_config", config.toOpenAiJson());
         w.metadata("transformer_heads", Integer.toString(config.text().heads()));
         w.metadata("vision_heads", Integer.toString(config.vision().heads()));
+        Provenance prov = provenance;
+        if (prov != null) w.metadata(Provenance.METADATA_KEY, prov.toJson());
         for (Parameter p : stateDict()) {
             INDArray v = p.value();
             if (floatType == null || !v.dataType().isFPType()) {
@@ -153,6 +182,20 @@ public final class ClipModel extends Module implements AutoCloseable {
 
     public ClipConfig config() {
         return config;
+    }
+
+    /**
+     * How this model was made, when known: set by the {@code Trainer} and read back by {@link #load} from files
+     * that {@link #save} wrote; empty for a new model and for checkpoints from elsewhere (OpenAI, OpenCLIP,
+     * Hugging Face).
+     */
+    public Optional<Provenance> provenance() {
+        return Optional.ofNullable(provenance);
+    }
+
+    /** Sets (or with null clears) the provenance that {@link #save} writes. */
+    public void setProvenance(Provenance p) {
+        this.provenance = p;
     }
 
     public DataType dataType() {
@@ -190,17 +233,6 @@ public final class ClipModel extends Module implements AutoCloseable {
     public void setActivationRecompute(boolean on) {
         if (visual instanceof VisionTransformer v) v.transformer().setRecompute(on);
         text.transformer().setRecompute(on);
-    }
-
-    /**
-     * Mixed precision: the matrix products of both towers in {@code p}'s type, everything else (and every
-     * parameter) float32; see {@link Precision}. Applies to evaluation forwards too. Do not switch it between a
-     * forward and its backward.
-     */
-    @Override
-    public void setPrecision(Precision p) {
-        super.setPrecision(p);
-        text.setPrecision(p);
     }
 
     /** Image features [N, E], not normalised (as the reference {@code encode_image}). */
@@ -283,12 +315,6 @@ public final class ClipModel extends Module implements AutoCloseable {
             }
             return loss;
         }
-    }
-
-    @Override
-    public void setProbe(Probe p) {
-        super.setProbe(p);
-        text.setProbe(p);
     }
 
     /** Releases every parameter value and gradient. */

@@ -108,7 +108,7 @@ public final class CheckpointLock implements AutoCloseable {
     private static ClipException busy(Path dir, Owner o) {
         return new ClipException(dir + " is in use by another training run ("
                 + (o == null ? "owner unknown" : "pid " + o.pid() + " on " + o.host() + ", since " + o.since())
-                + "); wait for it to end or give another --checkpoint-dir");
+                + "); wait for it to end or give another TrainConfig.checkpointDir");
     }
 
     private static String read(FileChannel ch) throws IOException {

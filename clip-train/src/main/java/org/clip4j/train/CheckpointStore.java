@@ -8,7 +8,9 @@ import org.clip4j.core.io.AtomicFile;
 import org.clip4j.core.io.IoErrors;
 import org.clip4j.core.safetensors.SafetensorsFile;
 import org.clip4j.core.safetensors.SafetensorsWriter;
+import org.clip4j.core.model.ClipConfig;
 import org.clip4j.encoders.ClipModel;
+import org.clip4j.encoders.Provenance;
 import org.clip4j.train.optim.LossScaler;
 import org.clip4j.train.optim.Optimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -156,7 +158,7 @@ public final class CheckpointStore {
         if (spec.equals("latest")) {
             List<Path> all = list();
             if (all.isEmpty()) {
-                throw new ClipException(dir + ": no checkpoint to resume from (--resume latest)");
+                throw new ClipException(dir + ": no checkpoint to resume from (TrainConfig.resume latest)");
             }
             List<String> damaged = new ArrayList<>();
             for (int i = all.size() - 1; i >= 0; i--) {
@@ -227,11 +229,15 @@ public final class CheckpointStore {
         Path f = checkpoint.resolve("trainer.json");
         try {
             JsonNode n = JSON.readTree(f.toFile());
-            Map<String, String> prov = new LinkedHashMap<>();
-            n.path("provenance").fields().forEachRemaining(e -> prov.put(e.getKey(), e.getValue().asText()));
             for (String k : new String[]{"step", "samples_seen", "data_position", "skipped", "seed", "last_loss"}) {
                 if (!n.has(k)) throw new ClipException(f + ": missing field '" + k + "'");
             }
+            // The architecture: "config" (an object); before clip4j typed its provenance, a JSON text inside it.
+            JsonNode prov = n.get("provenance");
+            JsonNode cfg = n.has("config") ? n.get("config") : prov == null ? null : prov.get("config");
+            if (cfg == null) throw new ClipException(f + ": missing field 'config'");
+            ClipConfig config = ClipConfig.fromJson(cfg.isTextual() ? cfg.asText() : cfg.toString());
+            Provenance provenance = prov == null || prov.has("config") ? null : Provenance.fromJsonNode(prov, f + " provenance");
             LossScaler.State scaler = null;
             JsonNode ls = n.get("loss_scaler");
             if (ls != null) {
@@ -241,7 +247,7 @@ public final class CheckpointStore {
                 scaler = new LossScaler.State(ls.get("scale").asDouble(), ls.get("growth_tracker").asInt());
             }
             return new TrainingState(n.get("step").asLong(), n.get("samples_seen").asLong(), n.get("data_position").asLong(),
-                    n.get("skipped").asLong(), n.get("seed").asLong(), n.get("last_loss").asDouble(), prov, scaler);
+                    n.get("skipped").asLong(), n.get("seed").asLong(), n.get("last_loss").asDouble(), config, provenance, scaler);
         } catch (IOException e) {
             throw new ClipException(f + ": cannot read trainer state: " + e.getMessage(), e);
         }
@@ -275,8 +281,8 @@ public final class CheckpointStore {
         ObjectNode sums = n.putObject("checksums");
         sums.put("algorithm", Checksums.ALGORITHM);
         checksums.forEach(sums::put);
-        ObjectNode p = n.putObject("provenance");
-        s.provenance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> p.put(e.getKey(), e.getValue()));
+        n.set("config", JSON.readTree(s.config().toJson()));
+        if (s.provenance() != null) n.set("provenance", s.provenance().toJsonNode());
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);
     }
 

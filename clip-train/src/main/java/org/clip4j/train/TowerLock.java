@@ -4,6 +4,7 @@ import org.clip4j.core.nn.BatchNorm2d;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.encoders.ModifiedResNet;
+import org.clip4j.train.optim.Checks;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -39,11 +40,11 @@ public record TowerLock(boolean image, int unlockedGroups, boolean freezeBnStats
     public static final TowerLock NONE = new TowerLock(false, 0, false, false, 0);
 
     public TowerLock {
-        if (unlockedGroups < 0) throw new IllegalArgumentException("unlocked groups " + unlockedGroups + ": expected >= 0");
-        if (unlockedLayers < 0) throw new IllegalArgumentException("unlocked text layers " + unlockedLayers + ": expected >= 0");
-        if (unlockedGroups > 0 && !image) throw new IllegalArgumentException("unlocked image groups need the image tower locked");
-        if (freezeBnStats && !image) throw new IllegalArgumentException("freezing BatchNorm statistics needs the image tower locked");
-        if (unlockedLayers > 0 && !text) throw new IllegalArgumentException("unlocked text layers need the text tower locked");
+        new Checks().atLeast("TowerLock.unlockedGroups", unlockedGroups, 0).atLeast("TowerLock.unlockedLayers", unlockedLayers, 0)
+                .require(unlockedGroups <= 0 || image, "TowerLock.unlockedGroups " + unlockedGroups + ": needs TowerLock.image (the image tower locked)")
+                .require(!freezeBnStats || image, "TowerLock.freezeBnStats: needs TowerLock.image (the image tower locked)")
+                .require(unlockedLayers <= 0 || text, "TowerLock.unlockedLayers " + unlockedLayers + ": needs TowerLock.text (the text tower locked)")
+                .throwIfAny();
     }
 
     /** Names of the trainable parameters of {@code model} that this lock freezes, in state-dict order. */

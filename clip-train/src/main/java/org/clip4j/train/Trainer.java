@@ -11,6 +11,7 @@ import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Precision;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
+import org.clip4j.encoders.Provenance;
 import org.clip4j.train.data.Batch;
 import org.clip4j.train.data.BatchLoader;
 import org.clip4j.train.data.RankShare;
@@ -18,12 +19,13 @@ import org.clip4j.train.data.Sampling;
 import org.clip4j.train.data.ImageTextSource;
 import org.clip4j.train.dist.Collectives;
 import org.clip4j.train.dist.DataParallel;
-import org.clip4j.train.optim.AdamW;
+import org.clip4j.train.optim.AdamWConfig;
 import org.clip4j.train.optim.GradientTools;
 import org.clip4j.train.optim.LossScaler;
 import org.clip4j.train.optim.LrSchedule;
 import org.clip4j.train.optim.Optimizer;
-import org.clip4j.train.optim.Sgd;
+import org.clip4j.train.optim.OptimizerConfig;
+import org.clip4j.train.optim.SgdConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -36,25 +38,39 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * Contrastive training of a {@link ClipModel}: batches from an {@link ImageTextSource}, the symmetric loss over
  * the global batch (computed in micro-batches by feature caching when {@code accumFreq > 1}), AdamW or SGD with
  * warmup + cosine (or constant) learning rate, the temperature clamped to 100, checkpoints that resume exactly.
+ * The model files it writes (checkpoints and the returned model's {@link ClipModel#save}) carry a
+ * {@link Provenance}.
  *
+ * <p>A complete run:
  * <pre>{@code
- * TrainResult r = Trainer.builder()
- *     .model(ClipConfig.builtin("ViT-B-32"))
- *     .data(CsvManifest.read(Path.of("train.csv")))
- *     .batchSize(256).accumFreq(4).steps(10_000)
- *     .checkpointDir(Path.of("runs/a"))
- *     .build().run();
+ * Trainer trainer = Trainer.builder()
+ *     .model(ClipConfig.builtin("clip4j-tiny"))                       // a new model of this architecture
+ *     .data(new SyntheticSource(SyntheticShapes.training(0, 32), 50_000))
+ *     .optimizer(AdamWConfig.of(2e-3, 0.2))                           // lr, weight decay; CLIP's betas and eps
+ *     .schedule(LrSchedule.cosine(100))                               // 100 warmup steps, then cosine to 0
+ *     .batchSize(64).steps(1500).seed(0)
+ *     .checkpointDir(Path.of("runs/tiny"))                            // checkpoints and metrics.jsonl
+ *     .build();                                                       // every option checked here
+ * Trainer.TrainResult r = trainer.run();
+ * try (ClipModel model = r.model()) {
+ *     model.save(Path.of("tiny.safetensors"));                        // weights, config and provenance
+ * }
  * }</pre>
+ * {@link Builder#build()} checks every option and reports all problems in one {@link IllegalArgumentException}
+ * naming the fields ({@code TrainConfig.batchSize 0: expected an integer >= 1}); the trainer then keeps the
+ * immutable {@link TrainConfig}.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -67,103 +83,107 @@ public final class Trainer {
     public record TrainResult(ClipModel model, TrainingState state, Path lastCheckpoint) {
     }
 
-    private final Builder b;
+    private final TrainConfig c;
 
-    private Trainer(Builder b) {
-        this.b = b;
+    /** A trainer for an already checked configuration (what {@link Builder#build()} returns). */
+    public Trainer(TrainConfig config) {
+        this.c = java.util.Objects.requireNonNull(config, "config");
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /** The configuration this trainer runs. */
+    public TrainConfig config() {
+        return c;
+    }
+
     /** Runs to the configured number of steps (resuming first if asked) and returns the trained model. */
     public TrainResult run() {
-        if (b.checkpointDir == null) {
-            if (b.resume != null) throw new ClipException("--resume needs --checkpoint-dir");
-            return train(null);
-        }
+        if (c.checkpointDir() == null) return train(null); // TrainConfig: no resume without a folder
         // Data-parallel: rank 0 alone locks and writes the folder; the other ranks only read it (--resume).
-        if (!leader()) return train(new CheckpointStore(b.checkpointDir, b.keepLast));
+        if (!leader()) return train(new CheckpointStore(c.checkpointDir(), c.keepLast()));
         // One writer per folder: a second run would delete the first one's checkpoints in flight.
-        try (CheckpointLock folderLock = CheckpointLock.acquire(b.checkpointDir)) {
+        try (CheckpointLock folderLock = CheckpointLock.acquire(c.checkpointDir())) {
             LOG.debug("locked {}", folderLock.file());
-            return train(new CheckpointStore(b.checkpointDir, b.keepLast));
+            return train(new CheckpointStore(c.checkpointDir(), c.keepLast()));
         }
     }
 
     /**
      * The checkpoint to resume from, or null to start a new run. A new run refuses a folder that holds another
-     * run's checkpoints unless told to overwrite it; {@code --resume latest} in a folder without any checkpoint (a
+     * run's checkpoints unless told to overwrite it; resuming {@code "latest"} in a folder without any checkpoint (a
      * run killed before its first one) starts from scratch when there is a model to start from.
      */
     private Path startingPoint(CheckpointStore store) {
-        if (b.resume == null) {
+        if (c.resume() == null) {
             if (store != null && store.hasCheckpoints()) {
-                if (!b.overwrite) {
+                if (!c.overwrite()) {
                     throw new ClipException(store.dir() + " holds the checkpoints of another run (" + store.describeCheckpoints()
-                            + "): continue that run with --resume latest, give another --checkpoint-dir, or start over with"
-                            + " --overwrite (deletes them)");
+                            + "): continue that run with TrainConfig.resume latest, give another TrainConfig.checkpointDir, or start"
+                            + " over with TrainConfig.overwrite (deletes them)");
                 }
                 if (leader()) { // rank 0 clears; the others start from scratch too
-                    LOG.warn("--overwrite: deleting the checkpoints ({}) and metrics of the previous run in {}",
+                    LOG.warn("overwrite: deleting the checkpoints ({}) and metrics of the previous run in {}",
                             store.describeCheckpoints(), store.dir());
                     store.clear();
                 }
             }
             return null;
         }
-        if (b.resume.equals("latest") && store.list().isEmpty() && !store.hasCheckpoints()) {
-            if (b.config == null && b.init == null) {
-                throw new ClipException(store.dir() + ": no checkpoint to resume from (--resume latest), and no --model"
-                        + " or --init to start a new run with");
+        if (c.resume().equals("latest") && store.list().isEmpty() && !store.hasCheckpoints()) {
+            if (c.model() == null && c.init() == null) {
+                throw new ClipException(store.dir() + ": no checkpoint to resume from (TrainConfig.resume latest), and no"
+                        + " TrainConfig.model or TrainConfig.init to start a new run with");
             }
-            LOG.warn("--resume latest: {} holds no checkpoint yet (a run stopped before its first one); starting from scratch",
+            LOG.warn("resume latest: {} holds no checkpoint yet (a run stopped before its first one); starting from scratch",
                     store.dir());
             return null;
         }
-        return store.resolve(b.resume);
+        return store.resolve(c.resume());
     }
 
     /** True for a single process and for rank 0 of a data-parallel run (who writes checkpoints and metrics). */
     private boolean leader() {
-        return b.collectives == null || b.collectives.rank() == 0;
+        return c.collectives() == null || c.collectives().rank() == 0;
     }
 
     /** A one-line description of an architecture, for mismatch messages. */
-    private static String describe(ClipConfig c) {
-        ClipConfig.Vision v = c.vision();
+    private static String describe(ClipConfig a) {
+        ClipConfig.Vision v = a.vision();
         return (v.isResNet() ? "ResNet " + v.layers() : "ViT patch " + v.patchSize() + " depth " + v.depth())
-                + " width " + v.width() + " image " + v.imageSize() + ", text width " + c.text().width() + " layers "
-                + c.text().layers() + " context " + c.text().contextLength() + ", embed " + c.embedDim();
+                + " width " + v.width() + " image " + v.imageSize() + ", text width " + a.text().width() + " layers "
+                + a.text().layers() + " context " + a.text().contextLength() + ", embed " + a.embedDim();
     }
 
     private TrainResult train(CheckpointStore store) {
         Path resumeFrom = startingPoint(store);
         TrainingState state = resumeFrom == null ? null : CheckpointStore.readState(resumeFrom);
-        long seed = state != null ? state.seed() : b.seed;
-        if (state != null && b.config != null) {
-            ClipConfig saved = ClipConfig.fromJson(state.provenance().get("config"));
-            if (!saved.equals(b.config)) {
-                throw new ClipException(resumeFrom + " holds another architecture than --model: checkpoint " + describe(saved)
-                        + "; --model " + describe(b.config) + ". Resume without --model, or start a new run in another folder");
+        long seed = state != null ? state.seed() : c.seed();
+        if (state != null && c.model() != null) {
+            ClipConfig saved = state.config();
+            if (!saved.equals(c.model())) {
+                throw new ClipException(resumeFrom + " holds another architecture than TrainConfig.model: checkpoint "
+                        + describe(saved) + "; TrainConfig.model " + describe(c.model()) + ". Resume without"
+                        + " TrainConfig.model, or start a new run in another folder");
             }
         }
 
         ClipModel model = resumeFrom != null ? ClipModel.load(resumeFrom.resolve("model.safetensors"))
-                : b.init != null ? (b.config != null ? ClipModel.load(b.init, b.config) : ClipModel.load(b.init))
-                : ClipModel.create(b.config, seed);
+                : c.init() != null ? (c.model() != null ? ClipModel.load(c.init(), c.model()) : ClipModel.load(c.init()))
+                : ClipModel.create(c.model(), seed);
         ClipConfig cfg = model.config();
-        model.setActivationRecompute(b.recompute);
-        model.setPrecision(b.precision);
+        model.setActivationRecompute(c.activationRecompute());
+        model.setPrecision(c.precision());
         // fp16 only: bf16 has float32's exponent range, fp32 needs no scaling.
-        LossScaler scaler = b.precision.needsLossScaling() ? b.scaler.build() : null;
+        LossScaler scaler = c.precision().needsLossScaling() ? c.lossScaler().create() : null;
         if (scaler != null && state != null && state.lossScaler() != null) scaler.load(state.lossScaler());
-        String savedPrecision = state == null ? null : state.provenance().get("precision");
-        if (savedPrecision != null && !savedPrecision.split(" ")[0].equals(b.precision.cliName())) {
-            LOG.warn("resuming a run saved with precision {} in precision {}", savedPrecision.split(" ")[0], b.precision.cliName());
+        Provenance saved = state == null ? null : state.provenance();
+        if (saved != null && !saved.precision().equals(describe(c.precision()))) {
+            LOG.warn("resuming a run saved with precision {} in precision {}", saved.precision(), describe(c.precision()));
         }
-        TowerLock lock = b.lock();
+        TowerLock lock = c.lock();
         Set<String> frozen = lock.frozen(model);
         model.train(true);
         int frozenBn = lock.applyBatchNormFreeze(model);
@@ -177,20 +197,17 @@ public final class Trainer {
                     lock, frozenBn > 0 ? ", " + frozenBn + " BatchNorm layers on running statistics" : "",
                     params.stream().map(Parameter::name).toList());
         }
-        boolean resnet = cfg.vision().isResNet();
-        Optimizer opt = switch (b.optimizer) {
-            case "adamw" -> resnet ? AdamW.resnetDefaults(params, b.wd) : AdamW.vitDefaults(params, b.wd);
-            case "sgd" -> new Sgd(params, b.momentum, b.wd);
-            default -> throw new IllegalArgumentException("optimizer '" + b.optimizer + "': expected adamw or sgd");
-        };
+        Optimizer opt = c.optimizer().create(params, cfg);
         if (resumeFrom != null) CheckpointStore.loadOptimizer(resumeFrom, opt);
-        DataParallel dp = DataParallel.of(b.collectives); // one process: no communication
+        DataParallel dp = DataParallel.of(c.collectives()); // one process: no communication
         dp.start(model); // every rank takes rank 0's weights
 
-        long total = dp.agreeSteps(b.steps > 0 ? b.steps : Math.max(1, (b.epochs * b.data.size() + b.batchSize - 1) / b.batchSize));
-        LrSchedule schedule = b.schedule.equals("const") ? LrSchedule.constant(b.lr, b.warmup) : LrSchedule.cosine(b.lr, b.warmup, total);
-        int micro = dp.microBatch(b.batchSize, b.accumFreq); // per rank
-        Map<String, String> provenance = provenance(cfg, seed, total, micro);
+        long total = dp.agreeSteps(c.totalSteps(c.data().size()));
+        LrSchedule schedule = c.schedule();
+        double baseLr = c.optimizer().lr();
+        int micro = dp.microBatch(c.batchSize(), c.accumFreq()); // per rank
+        // A resumed run keeps the provenance it started with (checkpoints from before clip4j typed it have none).
+        Provenance provenance = saved != null ? saved : provenance(cfg, seed, total, micro);
         ImagePreprocessor pre = ImagePreprocessor.clip(cfg.vision().imageSize());
         ClipTokenizer tok = ClipTokenizer.openai();
         int ctx = cfg.text().contextLength();
@@ -202,28 +219,29 @@ public final class Trainer {
         double lastLoss = state != null ? state.lastLoss() : Double.NaN;
         int badInARow = 0;
         Path last = resumeFrom;
-        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {} lr {} wd {}, seed {}, precision {}{}{}",
-                cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), b.data.describe(), total, b.batchSize, micro, b.optimizer, b.lr, b.wd, seed,
-                b.precision.cliName(), scaler == null ? "" : " (" + scaler + ")",
+        LOG.info("training {} ({} parameters) on {} for {} steps, global batch {} (micro-batch {}), {}, schedule {}, seed {}, precision {}{}{}",
+                cfg.vision().isResNet() ? "a ResNet CLIP" : "a ViT CLIP", model.parameterCount(), c.data().describe(), total, c.batchSize(), micro,
+                c.optimizer().describe(cfg), schedule.describe(), seed,
+                c.precision().cliName(), scaler == null ? "" : " (" + scaler + ")",
                 resumeFrom == null ? "" : ", resumed from " + resumeFrom + " at step " + step);
         // The loader delivers micro-batches; accumFreq consecutive ones form a global batch.
-        TrainTransform augment = b.augment ? TrainTransform.builder().size(pre.size()).scale(b.scaleLo, b.scaleHi).build() : null;
+        TrainTransform augment = c.augment() ? TrainTransform.builder().size(pre.size()).scale(c.augmentScaleLow(), c.augmentScaleHigh()).build() : null;
         // Each rank reads its blocks of the global stream from the global position (all of it with one process).
         RankShare share = dp.share(position, micro);
-        try (BatchLoader loader = new BatchLoader(b.data, pre, augment, tok, ctx, micro, Sampling.of(b.shuffle, b.resampled), seed, share, 0,
-                b.dataThreads, Math.max(b.prefetch, Math.min(b.accumFreq, 4)), b.maxConsecutiveBadSamples);
+        try (BatchLoader loader = new BatchLoader(c.data(), pre, augment, tok, ctx, micro, Sampling.of(c.shuffle(), c.datasetResampled()), seed, share, 0,
+                c.dataThreads(), Math.max(c.prefetchBatches(), Math.min(c.accumFreq(), 4)), c.maxConsecutiveBadSamples());
              BufferedWriter metrics = dp.leader() ? metricsWriter(step == 0) : new BufferedWriter(java.io.Writer.nullWriter())) {
-            for (TrainingListener l : b.listeners) l.onStart(model);
+            for (TrainingListener l : c.listeners()) l.onStart(model);
             while (step < total) {
                 long t0 = System.nanoTime();
                 double wait0 = loader.waitSeconds();
                 double loss;
                 boolean skippedStep;
-                double lr = schedule.lr(step);
+                double lr = schedule.lr(step, baseLr, total);
                 List<Batch> parts = new ArrayList<>();
-                for (int k = 0; k < b.accumFreq; k++) parts.add(loader.next());
+                for (int k = 0; k < c.accumFreq(); k++) parts.add(loader.next());
                 Batch lastPart = parts.get(parts.size() - 1);
-                try (GlobalBatch global = new GlobalBatch(parts, loader, b.pixelBudget)) {
+                try (GlobalBatch global = new GlobalBatch(parts, loader, c.pixelBudget())) {
                     model.zeroGrad();
                     double gradScale = scaler == null ? 1.0 : scaler.scale(); // loss gradient × S (fp16)
                     loss = dp.active() ? dp.forwardBackward(model, global, params, imageBackward, textBackward, gradScale)
@@ -246,13 +264,13 @@ public final class Trainer {
                     badInARow++;
                     LOG.warn("step {}: non-finite loss or gradient (loss {}); step skipped ({} in a row){}", step + 1, loss, badInARow,
                             scaler == null ? "" : ", loss scale now " + scaler.scale());
-                    if (badInARow >= b.maxBadSteps) {
+                    if (badInARow >= c.maxBadSteps()) {
                         throw new ClipException(badInARow + " consecutive non-finite steps at step " + (step + 1)
                                 + "; stopping. The last good checkpoint is " + (last == null ? "(none)" : last));
                     }
                 } else {
                     badInARow = 0;
-                    if (b.gradClip > 0) GradientTools.clipGlobalNorm(params, b.gradClip);
+                    if (c.gradClip() > 0) GradientTools.clipGlobalNorm(params, c.gradClip());
                     opt.step(lr);
                     GradientTools.clampLogitScale(model.logitScale());
                     lastLoss = loss;
@@ -261,29 +279,30 @@ public final class Trainer {
                 step++;
                 double secs = (System.nanoTime() - t0) / 1e9;
                 StepMetrics m = new StepMetrics(step, total, loss, lr, Math.exp(model.logitScale().value().getDouble(0)),
-                        b.batchSize / secs, loader.waitSeconds() - wait0, skippedStep);
+                        c.batchSize() / secs, loader.waitSeconds() - wait0, skippedStep);
                 writeMetrics(metrics, m, scaler);
-                for (TrainingListener l : b.listeners) l.onStep(m);
-                if (dp.leader() && b.valData != null && b.valEvery > 0 && (step % b.valEvery == 0 || step == total)) {
+                for (TrainingListener l : c.listeners()) l.onStep(m);
+                if (dp.leader() && c.valData() != null && c.valEvery() > 0 && (step % c.valEvery() == 0 || step == total)) {
                     Map<String, Double> v = validate(model, pre, tok, ctx);
                     lock.applyBatchNormFreeze(model); // validation switched every BatchNorm back to training
-                    for (TrainingListener l : b.listeners) l.onValidation(step, v);
+                    for (TrainingListener l : c.listeners()) l.onValidation(step, v);
                     writeValidation(metrics, step, v);
                 }
                 // Only after a good step: a run that ends in a streak of bad steps keeps its last good checkpoint. An
                 // fp16 overflow with a finite loss is routine (the scaler backed off; weights untouched): it saves.
                 boolean goodState = !skippedStep || scaler != null && Double.isFinite(loss);
-                if (dp.leader() && store != null && goodState && (step % b.checkpointEvery == 0 || step == total)) {
+                if (dp.leader() && store != null && goodState && (step % c.checkpointEvery() == 0 || step == total)) {
                     String bad = GradientTools.firstNonFiniteWeight(model.parameters());
                     if (bad != null) {
                         throw new ClipException("step " + step + ": parameter '" + bad + "' holds NaN or infinite weights;"
                                 + " no checkpoint written, stopping (the last good checkpoint is " + (last == null ? "(none)" : last)
-                                + "). Try a lower --lr or --grad-clip");
+                                + "). Try a lower learning rate (TrainConfig.optimizer) or gradient clipping (TrainConfig.gradClip)");
                     }
-                    TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
-                            scaler == null ? null : scaler.state());
+                    model.setProvenance(provenance.withSteps(step)); // written into model.safetensors
+                    TrainingState s = new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, cfg,
+                            provenance.withSteps(step), scaler == null ? null : scaler.state());
                     last = store.save(model, opt, s);
-                    for (TrainingListener l : b.listeners) l.onCheckpoint(step, last);
+                    for (TrainingListener l : c.listeners()) l.onCheckpoint(step, last);
                 }
             }
         } catch (IOException e) {
@@ -293,24 +312,25 @@ public final class Trainer {
         }
         model.train(false);
         model.setPrecision(Precision.FP32); // the weights are float32: evaluate them exactly (and fast on CPUs)
-        return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, provenance,
-                scaler == null ? null : scaler.state()), last);
+        model.setProvenance(provenance.withSteps(step)); // what model.save() writes
+        return new TrainResult(model, new TrainingState(step, samplesSeen, position, skippedSamples, seed, lastLoss, cfg,
+                provenance.withSteps(step), scaler == null ? null : scaler.state()), last);
     }
 
     /** Validation loss and image↔text recall@1/5/10 on up to {@code valSamples} held-out pairs. */
     private Map<String, Double> validate(ClipModel model, ImagePreprocessor pre, ClipTokenizer tok, int ctx) {
         model.train(false);
-        int n = (int) Math.min(b.valSamples, b.valData.size());
+        int n = (int) Math.min(c.valSamples(), c.valData().size());
         List<INDArray> imgs = new ArrayList<>(), txts = new ArrayList<>();
-        int chunk = Math.max(1, b.batchSize / b.accumFreq);
+        int chunk = Math.max(1, c.batchSize() / c.accumFreq());
         for (int a = 0; a < n; a += chunk) {
             int m = Math.min(chunk, n - a);
             float[] px = new float[m * 3 * pre.size() * pre.size()];
             List<String> caps = new ArrayList<>();
             for (int i = 0; i < m; i++) {
-                float[] one = pre.apply(b.valData.image(a + i));
+                float[] one = pre.apply(c.valData().image(a + i));
                 System.arraycopy(one, 0, px, i * one.length, one.length);
-                caps.add(b.valData.caption(a + i));
+                caps.add(c.valData().caption(a + i));
             }
             INDArray x = Nd4j.create(px, new long[]{m, 3, pre.size(), pre.size()});
             INDArray ids = tok.tokenizeToArray(caps, ctx, true);
@@ -339,33 +359,36 @@ public final class Trainer {
         return out;
     }
 
-    private Map<String, String> provenance(ClipConfig cfg, long seed, long total, int micro) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("config", cfg.toJson());
-        p.put("data", b.data.describe());
-        p.put("seed", Long.toString(seed));
-        p.put("global_batch", Integer.toString(b.batchSize));
-        p.put("micro_batch", Integer.toString(micro));
-        p.put("steps", Long.toString(total));
-        p.put("optimizer", b.optimizer + " lr=" + b.lr + " wd=" + b.wd + " warmup=" + b.warmup + " schedule=" + b.schedule
-                + (b.gradClip > 0 ? " grad_clip=" + b.gradClip : ""));
-        if (!b.lock().equals(TowerLock.NONE)) p.put("lock", b.lock().toString());
-        p.put("augment", b.augment ? "RandomResizedCrop scale " + b.scaleLo + "-" + b.scaleHi : "none (evaluation transform)");
-        p.put("precision", b.precision.cliName() + (b.precision.isHalf()
-                ? " (mixed: " + b.precision.cliName() + " matrix products; float32 master weights, optimiser state, LayerNorm, softmax, loss"
-                + (b.precision.needsLossScaling() ? "; dynamic loss scaling" : "") + ")" : ""));
-        p.put("init", b.init == null ? "random (reference initialisation)" : b.init.toString());
-        String v = Trainer.class.getPackage().getImplementationVersion();
-        p.put("clip4j", v == null ? "development" : v);
-        p.put("nd4j", "1.0.0-M2.1");
-        p.put("java", System.getProperty("java.version"));
-        return p;
+    /** The provenance of a new run (its steps are set at each save). */
+    private Provenance provenance(ClipConfig cfg, long seed, long total, int micro) {
+        String version = Trainer.class.getPackage().getImplementationVersion();
+        return new Provenance(version == null ? "development" : version, modelName(cfg),
+                c.init() == null ? "random (reference initialisation)" : c.init().toString(), c.data().describe(), 0, total, seed,
+                c.batchSize(), micro, c.collectives() == null ? 1 : c.collectives().size(), c.optimizer().describe(cfg),
+                c.schedule().describe(), c.gradClip(), c.lock().equals(TowerLock.NONE) ? "none" : c.lock().toString(),
+                c.augment() ? "RandomResizedCrop scale " + c.augmentScaleLow() + "-" + c.augmentScaleHigh() : "none (evaluation transform)",
+                describe(c.precision()), Instant.now(), System.getProperty("java.version"), ND4J_VERSION);
+    }
+
+    /** The ND4J release clip4j is built against (the one its pom names). */
+    private static final String ND4J_VERSION = "1.0.0-M2.1";
+
+    /** The built-in config's name if {@code cfg} is one, else {@code custom}. */
+    private static String modelName(ClipConfig cfg) {
+        for (String n : ClipConfig.names()) if (ClipConfig.builtin(n).equals(cfg)) return n;
+        return "custom";
+    }
+
+    /** {@code fp32}, or the mixed-precision mode and what stays float32 (provenance's wording). */
+    static String describe(Precision p) {
+        return p.cliName() + (p.isHalf() ? " (mixed: " + p.cliName() + " matrix products; float32 master weights, optimiser state,"
+                + " LayerNorm, softmax, loss" + (p.needsLossScaling() ? "; dynamic loss scaling" : "") + ")" : "");
     }
 
     private BufferedWriter metricsWriter(boolean fresh) throws IOException {
-        if (b.checkpointDir == null) return new BufferedWriter(java.io.Writer.nullWriter());
-        Files.createDirectories(b.checkpointDir);
-        Path f = b.checkpointDir.resolve("metrics.jsonl");
+        if (c.checkpointDir() == null) return new BufferedWriter(java.io.Writer.nullWriter());
+        Files.createDirectories(c.checkpointDir());
+        Path f = c.checkpointDir().resolve("metrics.jsonl");
         return Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 fresh ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
@@ -399,17 +422,24 @@ public final class Trainer {
         w.flush();
     }
 
-    /** Options of a run; defaults follow OpenCLIP (lr 5e-4, wd 0.2, cosine, AdamW). */
+    /**
+     * Options of a run; defaults follow OpenCLIP (AdamW lr 5e-4 wd 0.2, cosine without warmup). Setters only
+     * record; {@link #build()} checks everything at once. The builder can be reused: a built {@link Trainer} keeps
+     * its own immutable {@link TrainConfig}.
+     */
     public static final class Builder {
         private ClipConfig config;
         private Path init;
         private ImageTextSource data, valData;
         private int batchSize = 64, accumFreq = 1, keepLast = 3, checkpointEvery = 100, valEvery = 0, valSamples = 1000;
-        private long steps, epochs = 1, warmup = 0, seed = 0;
-        private String optimizer = "adamw", schedule = "cosine", resume;
-        private double lr = 5e-4, wd = 0.2, momentum = 0.9, gradClip = 0;
+        private OptionalLong steps = OptionalLong.empty();
+        private long epochs = 1, seed = 0;
+        private OptimizerConfig optimizer = OptimizerConfig.DEFAULT;
+        private LrSchedule schedule = LrSchedule.DEFAULT;
+        private String resume;
+        private double gradClip = 0;
         private boolean shuffle = true, lockImage, lockText, freezeBnStats, augment = true, recompute;
-        private boolean resampled, overwrite, stepsSet;
+        private boolean resampled, overwrite;
         private long maxConsecutiveBadSamples = BatchLoader.DEFAULT_MAX_CONSECUTIVE_BAD;
         private double scaleLo = 0.9, scaleHi = 1.0;
         private Collectives collectives;
@@ -432,16 +462,15 @@ public final class Trainer {
         /** Micro-batches per global batch (feature caching); the global batch must divide evenly. */
         public Builder accumFreq(int k) { this.accumFreq = k; return this; }
         /** Optimiser steps (at least 1); without it the run lasts {@link #epochs} passes over the data. */
-        public Builder steps(long n) { this.steps = n; this.stepsSet = true; return this; }
+        public Builder steps(long n) { this.steps = OptionalLong.of(n); return this; }
         public Builder epochs(long n) { this.epochs = n; return this; }
-        public Builder optimizer(String name) { this.optimizer = name; return this; }
-        public Builder lr(double v) { this.lr = v; return this; }
-        public Builder weightDecay(double v) { this.wd = v; return this; }
-        /** SGD momentum (default 0.9). */
-        public Builder momentum(double v) { this.momentum = v; return this; }
-        public Builder warmup(long steps) { this.warmup = steps; return this; }
-        /** "cosine" (default) or "const". */
-        public Builder schedule(String s) { this.schedule = s; return this; }
+        /**
+         * The optimiser and its base learning rate: {@link AdamWConfig} (default {@link OptimizerConfig#DEFAULT}:
+         * lr 5e-4, weight decay 0.2, the CLIP paper's betas and eps for the image tower) or {@link SgdConfig}.
+         */
+        public Builder optimizer(OptimizerConfig o) { this.optimizer = o; return this; }
+        /** The learning-rate schedule (default {@link LrSchedule#DEFAULT}: cosine, no warmup). */
+        public Builder schedule(LrSchedule s) { this.schedule = s; return this; }
         /** Global-norm gradient clipping; 0 (default) disables it. */
         public Builder gradClip(double maxNorm) { this.gradClip = maxNorm; return this; }
         public Builder shuffle(boolean s) { this.shuffle = s; return this; }
@@ -463,17 +492,12 @@ public final class Trainer {
          * dynamic loss scaling ({@link #lossScaler}). Default {@link Precision#FP32}: on CPUs the half types are
          * not faster in ND4J (see docs/training.md).
          */
-        public Builder precision(Precision p) {
-            if (p == null) throw new IllegalArgumentException("precision: expected FP32, BF16 or FP16, got null");
-            this.precision = p;
-            return this;
-        }
-        /** The fp16 loss scaler's options (default PyTorch's GradScaler: 2¹⁶, ×2 after 2,000 clean steps, ×0.5). */
-        public Builder lossScaler(LossScaler.Builder s) {
-            if (s == null) throw new IllegalArgumentException("lossScaler: expected a LossScaler.Builder, got null");
-            this.scaler = s;
-            return this;
-        }
+        public Builder precision(Precision p) { this.precision = p; return this; }
+        /**
+         * The fp16 loss scaler's options (default PyTorch's GradScaler: 2¹⁶, ×2 after 2,000 clean steps, ×0.5),
+         * read when {@link #build()} runs.
+         */
+        public Builder lossScaler(LossScaler.Builder s) { this.scaler = s; return this; }
         /** RandomResizedCrop's area range (default 0.9–1.0, OpenCLIP's {@code aug_cfg.scale}). */
         public Builder augmentScale(double lo, double hi) { this.scaleLo = lo; this.scaleHi = hi; return this; }
         public Builder seed(long s) { this.seed = s; return this; }
@@ -515,27 +539,6 @@ public final class Trainer {
         public Builder lockText(boolean l) { this.lockText = l; return this; }
         /** With {@link #lockText}: the last {@code n} groups of the text tower stay trainable (default 0). */
         public Builder lockTextUnlockedLayers(int n) { this.unlockedLayers = n; return this; }
-
-        private static void atLeast(String option, long v, long min) {
-            if (v < min) throw new IllegalArgumentException(option + " " + v + ": expected an integer >= " + min);
-        }
-
-        /** A finite value in [lo, hi]. */
-        private static void finite(String option, double v, double lo, double hi) {
-            if (!Double.isFinite(v) || v < lo || v > hi) {
-                throw new IllegalArgumentException(option + " " + plain(v) + ": expected a finite number"
-                        + (hi == Double.MAX_VALUE ? " >= " + plain(lo) : " in [" + plain(lo) + ", " + plain(hi) + "]"));
-            }
-        }
-
-        /** -1 rather than -1.0, as the option was most likely typed. */
-        private static String plain(double v) {
-            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-        }
-
-        TowerLock lock() {
-            return new TowerLock(lockImage, unlockedGroups, freezeBnStats, lockText, unlockedLayers);
-        }
         public Builder dataThreads(int n) { this.dataThreads = n; return this; }
         public Builder prefetchBatches(int n) { this.prefetch = n; return this; }
         /** Consecutive non-finite steps before the run stops (default 10). */
@@ -548,45 +551,35 @@ public final class Trainer {
         public Builder pixelBudget(long bytes) { this.pixelBudget = bytes; return this; }
 
         /**
-         * Checks every option (a {@link IllegalArgumentException} naming the command-line option and the range)
-         * and returns the trainer.
+         * Checks every option and returns a trainer holding an immutable copy of them ({@link TrainConfig}). All
+         * problems are reported in one {@link IllegalArgumentException}, each naming its field
+         * ({@code TrainConfig.batchSize 0: expected an integer >= 1}; the tower lock's as {@code TowerLock.*}).
          */
         public Trainer build() {
-            if (data == null) throw new IllegalArgumentException("no training data (data(...))");
-            if (config == null && init == null && resume == null) throw new IllegalArgumentException("no model: model(config), init(weights) or resume(...)");
-            atLeast("--batch-size", batchSize, 1);
-            atLeast("--accum-freq", accumFreq, 1);
-            if (batchSize % accumFreq != 0) {
-                throw new IllegalArgumentException("--batch-size " + batchSize + " must be a multiple of --accum-freq " + accumFreq);
+            TowerLock lock = null;
+            String lockProblem = null;
+            try {
+                lock = new TowerLock(lockImage, unlockedGroups, freezeBnStats, lockText, unlockedLayers);
+            } catch (IllegalArgumentException e) {
+                lockProblem = e.getMessage();
             }
-            if (stepsSet) atLeast("--steps", steps, 1);
-            atLeast("--epochs", epochs, 1);
-            finite("--lr", lr, 0, Double.MAX_VALUE);
-            finite("--wd", wd, 0, Double.MAX_VALUE);
-            finite("--momentum", momentum, 0, 1);
-            atLeast("--warmup", warmup, 0);
-            finite("--grad-clip", gradClip, 0, Double.MAX_VALUE);
-            if (!(scaleLo > 0 && scaleLo <= scaleHi && scaleHi <= 1)) { // NaN fails too
-                throw new IllegalArgumentException("augmentation scale " + scaleLo + "-" + scaleHi + ": expected 0 < low <= high <= 1");
+            LossScaler.Config scalerConfig = scaler == null ? null : scaler.config();
+            TrainConfig checked = null;
+            String problems = null;
+            try {
+                checked = new TrainConfig(config, init, data, valData, batchSize, accumFreq, steps, epochs, optimizer, schedule,
+                        gradClip, shuffle, resampled, augment, scaleLo, scaleHi, recompute, precision, scalerConfig, seed,
+                        collectives, checkpointDir, checkpointEvery, keepLast, resume, overwrite, maxConsecutiveBadSamples,
+                        valEvery, valSamples, lock == null ? TowerLock.NONE : lock, dataThreads, prefetch, maxBadSteps,
+                        pixelBudget, listeners);
+            } catch (IllegalArgumentException e) {
+                problems = e.getMessage();
             }
-            atLeast("--checkpoint-every", checkpointEvery, 1);
-            atLeast("--keep-last", keepLast, 1);
-            atLeast("--val-every", valEvery, 0);
-            atLeast("--val-samples", valSamples, 1);
-            atLeast("--data-threads", dataThreads, 1);
-            atLeast("prefetch batches", prefetch, 1);
-            atLeast("max bad steps", maxBadSteps, 1);
-            atLeast("--max-consecutive-bad-samples", maxConsecutiveBadSamples, 1);
-            atLeast("pixel budget", pixelBudget, 0);
-            if (!schedule.equals("cosine") && !schedule.equals("const")) {
-                throw new IllegalArgumentException("--lr-scheduler " + schedule + ": expected cosine or const");
+            if (problems != null || lockProblem != null) {
+                throw new IllegalArgumentException(problems == null ? lockProblem
+                        : lockProblem == null ? problems : problems + "; " + lockProblem);
             }
-            if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
-                throw new IllegalArgumentException("--optimizer " + optimizer + ": expected adamw or sgd");
-            }
-            if (overwrite && resume != null) throw new IllegalArgumentException("--overwrite and --resume exclude each other");
-            lock(); // validates the locking options
-            return new Trainer(this);
+            return new Trainer(checked);
         }
     }
 }

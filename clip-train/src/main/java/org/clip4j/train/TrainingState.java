@@ -1,8 +1,8 @@
 package org.clip4j.train;
 
+import org.clip4j.core.model.ClipConfig;
+import org.clip4j.encoders.Provenance;
 import org.clip4j.train.optim.LossScaler;
-
-import java.util.Map;
 
 /**
  * Everything besides tensors that a run needs to continue exactly where a checkpoint left it, plus its
@@ -14,18 +14,14 @@ import java.util.Map;
  * @param skipped       samples skipped so far because their image could not be read
  * @param seed          the run's seed (model init, data order; all randomness derives from it and positions)
  * @param lastLoss      loss of the last step
- * @param provenance    config, data description and hash, versions, global batch, optimiser settings, precision
+ * @param config        the model's architecture (a resumed run must keep it)
+ * @param provenance    how the model was made (as in its model file), or null for checkpoints written before
+ *                      clip4j recorded a typed one
  * @param lossScaler    the fp16 loss scaler's state, or null when the run has none (fp32, bf16)
  */
 public record TrainingState(long step, long samplesSeen, long dataPosition, long skipped, long seed, double lastLoss,
-                            Map<String, String> provenance, LossScaler.State lossScaler) {
+                            ClipConfig config, Provenance provenance, LossScaler.State lossScaler) {
     public TrainingState {
-        provenance = Map.copyOf(provenance);
-    }
-
-    /** A state without loss scaler. */
-    public TrainingState(long step, long samplesSeen, long dataPosition, long skipped, long seed, double lastLoss,
-                         Map<String, String> provenance) {
-        this(step, samplesSeen, dataPosition, skipped, seed, lastLoss, provenance, null);
+        java.util.Objects.requireNonNull(config, "config");
     }
 }

@@ -1,5 +1,7 @@
 package org.clip4j.train;
 
+import org.clip4j.train.optim.LrSchedule;
+import org.clip4j.train.optim.AdamWConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.clip4j.core.nn.Parameter;
@@ -30,7 +32,7 @@ class MixedPrecisionTrainingTest {
 
     private Trainer.Builder base(Path dir) {
         return Trainer.builder().model(TrainerTest.tiny()).data(new SyntheticSource(SyntheticShapes.training(3, 32), 40))
-                .batchSize(8).accumFreq(2).steps(6).lr(1e-3).warmup(2).seed(11).dataThreads(2)
+                .batchSize(8).accumFreq(2).steps(6).optimizer(AdamWConfig.of(1e-3, 0.2)).schedule(LrSchedule.cosine(2)).seed(11).dataThreads(2)
                 .checkpointDir(dir).checkpointEvery(2).keepLast(2);
     }
 
@@ -113,7 +115,7 @@ class MixedPrecisionTrainingTest {
         }
         TrainingState s = CheckpointStore.readState(last);
         assertEquals(new LossScaler.State(scale, clean), s.lossScaler());
-        assertTrue(s.provenance().get("precision").startsWith("fp16 (mixed"), s.provenance().get("precision"));
+        assertTrue(s.provenance().precision().startsWith("fp16 (mixed"), s.provenance().precision());
     }
 
     @Test
@@ -155,7 +157,7 @@ class MixedPrecisionTrainingTest {
         Map<Precision, List<Double>> curves = new LinkedHashMap<>();
         for (Precision p : Precision.values()) {
             Path dir = tmp.resolve(p.cliName());
-            try (ClipModel m = base(dir).accumFreq(1).steps(8).lr(2e-3).checkpointEvery(100).precision(p).build().run().model()) {
+            try (ClipModel m = base(dir).accumFreq(1).steps(8).optimizer(AdamWConfig.of(2e-3, 0.2)).checkpointEvery(100).precision(p).build().run().model()) {
                 assertNotNull(m);
             }
             curves.put(p, TrainerTest.losses(dir.resolve("metrics.jsonl")));

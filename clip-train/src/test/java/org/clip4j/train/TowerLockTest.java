@@ -1,5 +1,6 @@
 package org.clip4j.train;
 
+import org.clip4j.train.optim.AdamWConfig;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.encoders.ClipModel;
@@ -124,7 +125,7 @@ class TowerLockTest {
 
     private static ClipModel trainLocked(ClipConfig cfg, Trainer.Builder lock, int steps) {
         return lock.model(cfg).data(new SyntheticSource(SyntheticShapes.training(3, 32), 64)).batchSize(8).steps(steps)
-                .lr(1e-2).seed(2).dataThreads(1).build().run().model();
+                .optimizer(AdamWConfig.of(1e-2, 0.2)).seed(2).dataThreads(1).build().run().model();
     }
 
     @Test

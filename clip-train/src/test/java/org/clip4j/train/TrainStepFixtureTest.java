@@ -1,5 +1,8 @@
 package org.clip4j.train;
 
+import org.clip4j.train.optim.SgdConfig;
+import org.clip4j.train.optim.LrSchedule;
+import org.clip4j.train.optim.AdamWConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.clip4j.core.image.ImagePreprocessor;
@@ -46,10 +49,10 @@ class TrainStepFixtureTest {
         boolean vit = name.startsWith("vit"), adamw = name.endsWith("adamw");
         Path init = DIR.resolve(vit ? "vit_init.safetensors" : "rn_init.safetensors");
         Trainer.Builder b = Trainer.builder().init(init).data(CsvManifest.read(DIR.resolve("manifest.tsv")))
-                .batchSize(24).accumFreq(accum).steps(1).warmup(0).schedule("const").augment(false)
+                .batchSize(24).accumFreq(accum).steps(1).schedule(LrSchedule.constant(0)).augment(false)
                 .shuffle(false).seed(0).dataThreads(2).checkpointDir(tmp.resolve("run"));
-        if (adamw) b.optimizer("adamw").lr(1e-3).weightDecay(0.2);
-        else b.optimizer("sgd").lr(name.endsWith("clamp") ? 2.0 : 0.5).weightDecay(0);
+        if (adamw) b.optimizer(AdamWConfig.of(1e-3, 0.2));
+        else b.optimizer(SgdConfig.of(name.endsWith("clamp") ? 2.0 : 0.5, 0.9, 0));
         List<String> failures = new ArrayList<>();
         try (ClipModel m = b.build().run().model();
              SafetensorsFile before = SafetensorsFile.open(init);

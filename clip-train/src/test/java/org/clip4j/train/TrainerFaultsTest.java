@@ -1,5 +1,7 @@
 package org.clip4j.train;
 
+import org.clip4j.train.optim.AdamWConfig;
+import org.clip4j.train.optim.LrSchedule;
 import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.encoders.ClipModel;
@@ -27,7 +29,7 @@ class TrainerFaultsTest {
 
     private Trainer.Builder base(Path dir) {
         return Trainer.builder().model(TrainerTest.tiny()).data(new SyntheticSource(SyntheticShapes.training(3, 32), 40))
-                .batchSize(4).steps(3).lr(1e-3).seed(11).dataThreads(1).checkpointDir(dir).checkpointEvery(1).keepLast(3);
+                .batchSize(4).steps(3).optimizer(AdamWConfig.of(1e-3, 0.2)).seed(11).dataThreads(1).checkpointDir(dir).checkpointEvery(1).keepLast(3);
     }
 
     private static void run(Trainer.Builder b) {
@@ -64,7 +66,7 @@ class TrainerFaultsTest {
 
         ClipException e = assertThrows(ClipException.class, () -> run(base(dir)));
         assertTrue(e.getMessage().contains("holds the checkpoints of another run (step-00000005 .. step-00000006 (2))"), e.getMessage());
-        assertTrue(e.getMessage().contains("--resume latest") && e.getMessage().contains("--overwrite"), e.getMessage());
+        assertTrue(e.getMessage().contains("TrainConfig.resume latest") && e.getMessage().contains("TrainConfig.overwrite"), e.getMessage());
         assertEquals(List.of(5L, 6L), steps(dir), "the old run is untouched");
         assertEquals(metricsLines, Files.readAllLines(dir.resolve("metrics.jsonl")).size(), "its metrics too");
 
@@ -93,7 +95,7 @@ class TrainerFaultsTest {
         ClipConfig other = ClipConfig.fromJson(TrainerTest.tiny().toJson().replace("\"embed_dim\":16", "\"embed_dim\":8"));
         assertNotEquals(TrainerTest.tiny(), other);
         ClipException e = assertThrows(ClipException.class, () -> run(base(dir).model(other).steps(2).resume("latest")));
-        assertTrue(e.getMessage().contains("another architecture than --model"), e.getMessage());
+        assertTrue(e.getMessage().contains("another architecture than TrainConfig.model"), e.getMessage());
         assertTrue(e.getMessage().contains("embed 16") && e.getMessage().contains("embed 8"), e.getMessage());
         run(base(dir).steps(2).resume("latest")); // the same architecture resumes
         assertEquals(List.of(1L, 2L), steps(dir));
@@ -102,31 +104,34 @@ class TrainerFaultsTest {
     // item 5 -------------------------------------------------------------------------------------------------
 
     @Test
-    void everyNumericOptionIsValidated() {
+    void everyNumericOptionIsValidatedNamingItsField() {
         Path dir = tmp.resolve("v");
         List<Object[]> bad = List.of(
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.batchSize(0), "--batch-size 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.batchSize(-4), "--batch-size -4"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.accumFreq(0), "--accum-freq 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.steps(0), "--steps 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.steps(-1), "--steps -1"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.epochs(0), "--epochs 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.lr(Double.NaN), "--lr NaN"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.lr(Double.POSITIVE_INFINITY), "--lr Infinity"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.lr(-1e-3), "--lr -0.001"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.weightDecay(Double.NaN), "--wd NaN"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.warmup(-1), "--warmup -1"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.gradClip(-1), "--grad-clip -1"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.keepLast(0), "--keep-last 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.checkpointEvery(0), "--checkpoint-every 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.dataThreads(0), "--data-threads 0"},
-                new Object[]{(Consumer<Trainer.Builder>) b -> b.maxConsecutiveBadSamples(0), "--max-consecutive-bad-samples 0"});
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.batchSize(0), "TrainConfig.batchSize 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.batchSize(-4), "TrainConfig.batchSize -4"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.accumFreq(0), "TrainConfig.accumFreq 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.steps(0), "TrainConfig.steps 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.steps(-1), "TrainConfig.steps -1"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.epochs(0), "TrainConfig.epochs 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.optimizer(AdamWConfig.of(Double.NaN, 0.2)), "AdamWConfig.lr NaN"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.optimizer(AdamWConfig.of(Double.POSITIVE_INFINITY, 0.2)), "AdamWConfig.lr Infinity"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.optimizer(AdamWConfig.of(-1e-3, 0.2)), "AdamWConfig.lr -0.001"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.optimizer(AdamWConfig.of(1e-3, Double.NaN)), "AdamWConfig.weightDecay NaN"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.schedule(LrSchedule.cosine(-1)), "LrSchedule.warmup -1"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.gradClip(-1), "TrainConfig.gradClip -1"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.keepLast(0), "TrainConfig.keepLast 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.checkpointEvery(0), "TrainConfig.checkpointEvery 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.dataThreads(0), "TrainConfig.dataThreads 0"},
+                new Object[]{(Consumer<Trainer.Builder>) b -> b.maxConsecutiveBadSamples(0), "TrainConfig.maxConsecutiveBadSamples 0"});
         for (Object[] c : bad) {
-            Trainer.Builder b = base(dir);
             @SuppressWarnings("unchecked") Consumer<Trainer.Builder> f = (Consumer<Trainer.Builder>) c[0];
-            f.accept(b);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build, (String) c[1]);
-            assertTrue(e.getMessage().startsWith((String) c[1]), e.getMessage());
+            // a config value fails when it is made, a builder option in build()
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                Trainer.Builder b = base(dir);
+                f.accept(b);
+                b.build();
+            }, (String) c[1]);
+            assertTrue(e.getMessage().startsWith(c[1] + ": expected "), e.getMessage());
         }
         assertFalse(Files.exists(dir), "nothing trained, nothing written");
     }

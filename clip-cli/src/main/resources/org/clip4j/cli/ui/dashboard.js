@@ -233,6 +233,7 @@ function renderConfig() {
         row(k, v, true);
       } else row(k, prov[k]);
     }
+    if (t.config) row("config", JSON.stringify(t.config, null, 1), true);
     box.append(table);
   }
 }

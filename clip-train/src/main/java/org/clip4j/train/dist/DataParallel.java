@@ -65,8 +65,8 @@ public final class DataParallel {
     public int microBatch(int globalBatch, int accumFreq) {
         long parts = (long) size() * accumFreq;
         if (globalBatch % parts != 0) {
-            throw new ClipException("--batch-size " + globalBatch + " is the global batch: it must be a multiple of "
-                    + size() + " ranks × accum-freq " + accumFreq + " = " + parts + " (for example "
+            throw new ClipException("TrainConfig.batchSize " + globalBatch + " is the global batch: it must be a multiple of "
+                    + size() + " ranks × TrainConfig.accumFreq " + accumFreq + " = " + parts + " (for example "
                     + Math.max(parts, globalBatch / parts * parts) + ")");
         }
         return (int) (globalBatch / parts);

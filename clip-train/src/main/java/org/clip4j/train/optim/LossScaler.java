@@ -29,11 +29,34 @@ public final class LossScaler {
     private double scale;
     private int growthTracker;
 
-    private LossScaler(Builder b) {
-        this.growthFactor = b.growthFactor;
-        this.backoffFactor = b.backoffFactor;
-        this.growthInterval = b.growthInterval;
-        this.scale = b.initialScale;
+    private LossScaler(Config c) {
+        this.growthFactor = c.growthFactor();
+        this.backoffFactor = c.backoffFactor();
+        this.growthInterval = c.growthInterval();
+        this.scale = c.initialScale();
+    }
+
+    /**
+     * The scaler's options as an immutable value (what a {@code TrainConfig} keeps); {@link Builder} checks them.
+     *
+     * @param initialScale   the scale of the first step
+     * @param growthFactor   factor applied after {@code growthInterval} clean steps
+     * @param backoffFactor  factor applied after an overflow
+     * @param growthInterval consecutive clean steps before the scale grows
+     */
+    public record Config(double initialScale, double growthFactor, double backoffFactor, int growthInterval) {
+        public Config {
+            new Checks().require(initialScale > 0 && Double.isFinite(initialScale),
+                            "LossScaler.initialScale " + initialScale + ": expected a finite positive number")
+                    .require(growthFactor > 1 && Double.isFinite(growthFactor), "LossScaler.growthFactor " + growthFactor + ": expected > 1")
+                    .require(backoffFactor > 0 && backoffFactor < 1, "LossScaler.backoffFactor " + backoffFactor + ": expected in (0, 1)")
+                    .atLeast("LossScaler.growthInterval", growthInterval, 1).throwIfAny();
+        }
+
+        /** A new scaler with these options. */
+        public LossScaler create() {
+            return new LossScaler(this);
+        }
     }
 
     /** PyTorch's defaults: initial scale 2¹⁶, growth 2 after 2,000 clean steps, backoff 0.5. */
@@ -146,8 +169,13 @@ public final class LossScaler {
             return this;
         }
 
+        /** The options set so far, as an immutable value. */
+        public Config config() {
+            return new Config(initialScale, growthFactor, backoffFactor, growthInterval);
+        }
+
         public LossScaler build() {
-            return new LossScaler(this);
+            return config().create();
         }
     }
 }

@@ -1,12 +1,19 @@
 package org.clip4j.train.optim;
 
 /**
- * Learning rate per optimiser step, as OpenCLIP's {@code cosine_lr} / {@code const_lr}: linear warmup
+ * The shape of the learning rate over a run, as OpenCLIP's {@code cosine_lr} / {@code const_lr}: linear warmup
  * {@code base·(step+1)/warmup} for the first {@code warmup} steps, then either a cosine from {@code base} down to
- * 0 at {@code totalSteps}, or constant {@code base}. Steps count from 0; the first step after warmup runs at
- * exactly the base rate.
+ * 0 at the run's last step, or constant {@code base}. The base rate comes from the {@link OptimizerConfig} and the
+ * step count from the run, so one schedule value fits any run length. Steps count from 0; the first step after
+ * warmup runs at exactly the base rate.
+ *
+ * @param kind   the shape after warmup
+ * @param warmup linear warmup steps (&gt;= 0)
  */
-public record LrSchedule(Kind kind, double baseLr, long warmup, long totalSteps) {
+public record LrSchedule(Kind kind, long warmup) {
+    /** OpenCLIP's default: cosine without warmup. */
+    public static final LrSchedule DEFAULT = cosine(0);
+
     /** The shape after warmup. */
     public enum Kind {
         /** Cosine decay from the base rate to 0 over the remaining steps. */
@@ -16,26 +23,34 @@ public record LrSchedule(Kind kind, double baseLr, long warmup, long totalSteps)
     }
 
     public LrSchedule {
-        if (baseLr < 0 || warmup < 0 || totalSteps < 1) {
-            throw new IllegalArgumentException("schedule: lr " + baseLr + ", warmup " + warmup + ", steps " + totalSteps
-                    + ": expected lr >= 0, warmup >= 0, steps >= 1");
-        }
+        new Checks().require(kind != null, "LrSchedule.kind: expected COSINE or CONSTANT, got null")
+                .atLeast("LrSchedule.warmup", warmup, 0).throwIfAny();
     }
 
-    public static LrSchedule cosine(double baseLr, long warmup, long totalSteps) {
-        return new LrSchedule(Kind.COSINE, baseLr, warmup, totalSteps);
+    /** Warmup, then cosine decay to 0 at the last step. */
+    public static LrSchedule cosine(long warmup) {
+        return new LrSchedule(Kind.COSINE, warmup);
     }
 
-    public static LrSchedule constant(double baseLr, long warmup) {
-        return new LrSchedule(Kind.CONSTANT, baseLr, warmup, Long.MAX_VALUE);
+    /** Warmup, then the base rate. */
+    public static LrSchedule constant(long warmup) {
+        return new LrSchedule(Kind.CONSTANT, warmup);
     }
 
-    /** The learning rate of optimiser step {@code step} (0-based). */
-    public double lr(long step) {
+    /**
+     * The learning rate of optimiser step {@code step} (0-based) of a run of {@code totalSteps} steps at base rate
+     * {@code baseLr}.
+     */
+    public double lr(long step, double baseLr, long totalSteps) {
         if (step < warmup) return baseLr * (step + 1) / warmup;
         if (kind == Kind.CONSTANT) return baseLr;
         long e = step - warmup, es = totalSteps - warmup;
         if (es <= 0) return baseLr;
         return 0.5 * (1 + Math.cos(Math.PI * e / es)) * baseLr;
+    }
+
+    /** One line for provenance and logs: {@code cosine, warmup 100 steps}. */
+    public String describe() {
+        return (kind == Kind.COSINE ? "cosine" : "constant") + ", warmup " + warmup + " steps";
     }
 }

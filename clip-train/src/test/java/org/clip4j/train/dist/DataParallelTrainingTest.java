@@ -1,5 +1,7 @@
 package org.clip4j.train.dist;
 
+import org.clip4j.train.optim.LrSchedule;
+import org.clip4j.train.optim.SgdConfig;
 import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.encoders.ClipModel;
@@ -45,7 +47,7 @@ class DataParallelTrainingTest {
     /** 40 samples: five steps of 12 cross an epoch boundary (a new permutation). */
     static Trainer.Builder base(ClipConfig cfg) {
         return Trainer.builder().model(cfg).data(new SyntheticSource(SyntheticShapes.training(3, 32), 40))
-                .batchSize(BATCH).steps(STEPS).optimizer("sgd").lr(0.5).warmup(0).seed(5).dataThreads(1);
+                .batchSize(BATCH).steps(STEPS).optimizer(SgdConfig.of(0.5, 0.9, 0.2)).schedule(LrSchedule.cosine(0)).seed(5).dataThreads(1);
     }
 
     /**

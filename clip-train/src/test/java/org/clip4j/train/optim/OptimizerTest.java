@@ -166,19 +166,21 @@ class OptimizerTest {
 
     @Test
     void scheduleValues() {
-        LrSchedule s = LrSchedule.cosine(1e-3, 10, 100);
-        assertEquals(1e-4, s.lr(0), 1e-15);
-        assertEquals(5e-4, s.lr(4), 1e-15);
-        assertEquals(1e-3, s.lr(9), 1e-15);
-        assertEquals(1e-3, s.lr(10), 1e-15);  // first step after warmup: the base rate
-        assertEquals(5e-4, s.lr(55), 1e-15);  // half-way through the cosine
-        assertEquals(0.5 * (1 + Math.cos(Math.PI * 89 / 90)) * 1e-3, s.lr(99), 1e-15);
-        assertEquals(0, s.lr(100), 1e-15);
-        LrSchedule c = LrSchedule.constant(2e-4, 4);
-        assertEquals(1e-4, c.lr(1), 1e-15);
-        assertEquals(2e-4, c.lr(3), 1e-15);
-        assertEquals(2e-4, c.lr(1_000_000), 1e-15);
-        assertEquals(1e-3, LrSchedule.cosine(1e-3, 0, 10).lr(0), 1e-15);
+        LrSchedule s = LrSchedule.cosine(10);
+        double base = 1e-3;
+        long total = 100;
+        assertEquals(1e-4, s.lr(0, base, total), 1e-15);
+        assertEquals(5e-4, s.lr(4, base, total), 1e-15);
+        assertEquals(1e-3, s.lr(9, base, total), 1e-15);
+        assertEquals(1e-3, s.lr(10, base, total), 1e-15);  // first step after warmup: the base rate
+        assertEquals(5e-4, s.lr(55, base, total), 1e-15);  // half-way through the cosine
+        assertEquals(0.5 * (1 + Math.cos(Math.PI * 89 / 90)) * 1e-3, s.lr(99, base, total), 1e-15);
+        assertEquals(0, s.lr(100, base, total), 1e-15);
+        LrSchedule c = LrSchedule.constant(4);
+        assertEquals(1e-4, c.lr(1, 2e-4, 10), 1e-15);
+        assertEquals(2e-4, c.lr(3, 2e-4, 10), 1e-15);
+        assertEquals(2e-4, c.lr(1_000_000, 2e-4, 10), 1e-15);
+        assertEquals(1e-3, LrSchedule.cosine(0).lr(0, 1e-3, 10), 1e-15);
     }
 
     @Test
