@@ -35,7 +35,8 @@ public final class Tape implements AutoCloseable {
         Frame f = new Frame(owner);
         f.items.add(saved);
         for (INDArray a : arraysOf(saved)) {
-            if (a != null && scope.owns(a) && !f.owned.contains(a)) {
+            // by identity: List.contains would call INDArray.equals, a value comparison run by an ND4J op
+            if (a != null && scope.owns(a) && !containsIdentical(f.owned, a)) {
                 scope.forget(a);
                 if (Memcheck.ENABLED) Memcheck.moved(scope, f, a);
                 f.owned.add(a);
@@ -43,6 +44,11 @@ public final class Tape implements AutoCloseable {
         }
         frames.push(f);
         return saved;
+    }
+
+    private static boolean containsIdentical(List<INDArray> list, INDArray a) {
+        for (INDArray b : list) if (b == a) return true;
+        return false;
     }
 
     /**
