@@ -139,7 +139,8 @@ public final class TextTransformer extends Module {
             INDArray pooled = s.track(Nd4j.create(z.dataType(), n, w));       // [N, W]
             Nd4j.pullRows(Tensors.rows(z), pooled, 1, rowsOfEot);
             s.release(z);
-            INDArray features = s.track(Precision.gemm(pooled, textProjection.value(), false, false, precision())); // [N, E]
+            INDArray features = s.track(Precision.gemm(pooled, textProjection.value(), false, false,
+                    precision()));                                            // [N, E]
             if (tape != null) tape.save(this, new Saved(pooled, rowsOfEot, new long[] {n, c, w}), s);
             return s.ret(features);
         }

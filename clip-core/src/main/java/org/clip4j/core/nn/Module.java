@@ -118,7 +118,7 @@ public abstract class Module {
 
     /**
      * Reports an intermediate to the probe, if one is installed (the supplier is not called otherwise). The probe
-     * runs {@linkplain Scope#outside outside} the layers' scopes: copies it makes are its own, not temporaries
+     * runs outside the layers' scopes ({@code Scope.outside}): copies it makes are its own, not temporaries
      * the emitting layer leaked. The supplier runs in the layer's scope (it should return the array or a view).
      */
     protected void emit(String key, Supplier<INDArray> value) {

@@ -99,12 +99,13 @@ public final class MultiheadAttention extends Module {
             INDArray q = qkvh.get(point(0)), k = qkvh.get(point(1)), v = qkvh.get(point(2));
 
             INDArray dctx = outProj.backward(dy, tape); // [B, T, W]
-            INDArray dO = s.track(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3).dup('c')); // [B, H, T, hd]
+            // [B, T, W] → [B, H, T, hd]
+            INDArray dO = s.track(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3).dup('c'));
             s.release(dctx);
 
             INDArray dqkvh = s.track(Nd4j.create(dy.dataType(), 3, b, heads, t, headDim));
             Precision.matmul(p, dO, dqkvh.get(point(2)), true, false, precision()); // dV = Pᵀ dO
-            INDArray dS = s.track(Precision.matmul(dO, v, null, false, true, precision())); // dP = dO Vᵀ, [B, H, T, T]
+            INDArray dS = s.track(Precision.matmul(dO, v, null, false, true, precision())); // dP = dO Vᵀ [B,H,T,T]
             s.release(dO);
             softmaxBackwardInPlace(p, dS);                                // dS = P ∘ (dP − Σ dP∘P)
             Precision.matmul(dS, k, dqkvh.get(point(0)), false, false, precision()); // d(scaled q) = dS K
