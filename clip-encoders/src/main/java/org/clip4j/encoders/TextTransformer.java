@@ -10,6 +10,7 @@ import org.clip4j.core.nn.Module;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Precision;
 import org.clip4j.core.nn.ResidualAttentionBlock;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.nn.Transformer;
@@ -101,63 +102,71 @@ public final class TextTransformer extends Module {
         return out;
     }
 
-    /** Token ids [N, C] (integer type, C ≤ context length; borrowed) → new features [N, E]. */
+    /** What backward needs: the pooled features (created by forward, owned by the tape) and where they came from. */
+    private record Saved(
+            INDArray pooled,  // [N, W]: ln_final's output at each sequence's end-of-text token
+            int[] rowsOfEot,  // [N]: the row of each end-of-text token in ln_final's output viewed as [N·C, W]
+            long[] shape)     // {N, C, W}: the shape of ln_final's output
+    {
+    }
+
+    /**
+     * Token ids [N, C] (integer type, C ≤ context length; borrowed) → new features [N, E]. Every temporary
+     * belongs to a {@link Scope}, also when an exception stops the forward half-way.
+     */
     public INDArray forward(INDArray ids, Tape tape) {
         if (ids.rank() != 2 || ids.size(1) > cfg.contextLength() || ids.size(1) < 1) {
             throw new ClipException("text: expected token ids of shape [N, " + cfg.contextLength() + "], got "
                     + java.util.Arrays.toString(ids.shape()));
         }
-        int n = (int) ids.size(0), c = (int) ids.size(1), w = cfg.width();
-        INDArray idsC = ids.dup('c');
-        int[] eot = eotIndex(idsC.data().asLong(), n, c);
-        Tensors.release(idsC);
+        try (Scope s = Scope.open()) {
+            int n = (int) ids.size(0), c = (int) ids.size(1), w = cfg.width();
+            INDArray idsC = s.track(ids.dup('c'));
+            int[] eot = eotIndex(idsC.data().asLong(), n, c);
+            s.release(idsC);
 
-        INDArray x = tokenEmbedding.forward(ids, tape);                   // [N, C, W]
-        emit("token_embedding", () -> x);
-        x.addi(positionalEmbedding.value().get(interval(0, c), all()));  // broadcast over N
-        INDArray y = transformer.forward(x, tape);
-        Tensors.release(x);
-        INDArray z = lnFinal.forward(y, tape);
-        Tensors.release(y);
-        emit("ln_final", () -> z);
+            INDArray x = tokenEmbedding.forward(ids, tape);                   // [N, C, W]
+            emit("token_embedding", () -> x);
+            x.addi(positionalEmbedding.value().get(interval(0, c), all()));  // broadcast over N
+            INDArray y = transformer.forward(x, tape);
+            s.release(x);
+            INDArray z = lnFinal.forward(y, tape);
+            s.release(y);
+            emit("ln_final", () -> z);
 
-        int[] rowsOfEot = new int[n];                                     // rows of z viewed as [N·C, W]
-        for (int i = 0; i < n; i++) rowsOfEot[i] = i * c + eot[i];
-        INDArray pooled = Nd4j.create(z.dataType(), n, w);                // [N, W]
-        Nd4j.pullRows(Tensors.rows(z), pooled, 1, rowsOfEot);
-        Tensors.release(z);
-        INDArray features = Precision.gemm(pooled, textProjection.value(), false, false, precision()); // [N, E]
-        if (tape != null) {
-            tape.push(this).keep(pooled).value(rowsOfEot).value(new long[] {n, c, w});
-        } else {
-            Tensors.release(pooled);
+            int[] rowsOfEot = new int[n];                                     // rows of z viewed as [N·C, W]
+            for (int i = 0; i < n; i++) rowsOfEot[i] = i * c + eot[i];
+            INDArray pooled = s.track(Nd4j.create(z.dataType(), n, w));       // [N, W]
+            Nd4j.pullRows(Tensors.rows(z), pooled, 1, rowsOfEot);
+            s.release(z);
+            INDArray features = s.track(Precision.gemm(pooled, textProjection.value(), false, false,
+                    precision()));                                            // [N, E]
+            if (tape != null) tape.save(this, new Saved(pooled, rowsOfEot, new long[] {n, c, w}), s);
+            return s.ret(features);
         }
-        return features;
     }
 
     /** Accumulates all text-side parameter gradients for {@code dFeatures} [N, E]. */
     public void backward(INDArray dFeatures, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray pooled = f.array(0);
-            int[] rowsOfEot = f.get(1);
-            long[] shape = f.get(2);
-            int c = (int) shape[1];
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s);
+            INDArray pooled = saved.pooled();
+            int[] rowsOfEot = saved.rowsOfEot();
+            int c = (int) saved.shape()[1];
 
             Precision p = precision();
             Precision.gemm(pooled, dFeatures, textProjection.grad(), true, false, 1.0, 1.0, p);
-            INDArray dPooled = Precision.gemm(dFeatures, textProjection.value(), false, true, p); // [N, W]
-            INDArray dz = Nd4j.zeros(dPooled.dataType(), shape);                            // [N, C, W]
+            INDArray dPooled = s.track(Precision.gemm(dFeatures, textProjection.value(), false, true, p)); // [N, W]
+            INDArray dz = s.track(Nd4j.zeros(dPooled.dataType(), saved.shape()));           // [N, C, W]
             INDArray dz2 = Tensors.rows(dz);
             for (int i = 0; i < rowsOfEot.length; i++) dz2.getRow(rowsOfEot[i]).assign(dPooled.getRow(i));
-            Tensors.release(dPooled);
+            s.release(dPooled);
             INDArray dy = lnFinal.backward(dz, tape);
-            Tensors.release(dz);
+            s.release(dz);
             INDArray dx = transformer.backward(dy, tape);
-            Tensors.release(dy);
-            INDArray dPos = dx.sum(0);                                                      // [C, W]
-            positionalEmbedding.grad().get(interval(0, c), all()).addi(dPos);
+            s.release(dy);
+            positionalEmbedding.grad().get(interval(0, c), all()).addi(s.track(dx.sum(0))); // [C, W]
             tokenEmbedding.backward(dx, tape);
-            Tensors.release(dx, dPos);
         }
     }
 

@@ -7,6 +7,7 @@ import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.LayerNorm;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Precision;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.nn.Transformer;
@@ -83,6 +84,18 @@ public final class VisionTransformer extends ImageEncoder {
         transformer.resetParameters(init);
     }
 
+    /** What backward needs; both arrays are created by forward and owned by the tape. */
+    private record Saved(
+            INDArray patches, // [N, g, g, 3, P, P]: the image cut into patches, rows in conv-weight order
+            INDArray c)       // [N, W]: ln_post's output for the class token, proj's input
+    {
+    }
+
+    /**
+     * {@code images}: [N, 3, R, R] (borrowed, not kept) → new features [N, E]. Every temporary belongs to a
+     * {@link Scope}: an exception thrown half-way (by a layer or by a {@link org.clip4j.core.nn.Probe}) frees
+     * them on its way out.
+     */
     @Override
     public INDArray forward(INDArray images, Tape tape) {
         long[] s = images.shape();
@@ -90,73 +103,69 @@ public final class VisionTransformer extends ImageEncoder {
             throw new ClipException("visual: expected images of shape [N, 3, " + imageSize + ", " + imageSize
                     + "], got " + java.util.Arrays.toString(s));
         }
-        long n = s[0], g2 = (long) grid * grid, tokens = g2 + 1, k = 3L * patch * patch;
-        var type = conv1.value().dataType();
-        INDArray img = images.dataType() == type ? images : images.castTo(type);
+        try (Scope sc = Scope.open()) {
+            long n = s[0], g2 = (long) grid * grid, tokens = g2 + 1, k = 3L * patch * patch;
+            var type = conv1.value().dataType();
+            INDArray img = images.dataType() == type ? images : sc.track(images.castTo(type));
 
-        // im2col: [N, 3, g, P, g, P] → [N, g, g, 3, P, P]; row (n, gy, gx) is one patch in conv-weight order.
-        INDArray dense = Tensors.isRowMajorContiguous(img) ? img : img.dup('c');
-        INDArray patches = dense.reshape('c', n, 3, grid, patch, grid, patch).permute(0, 2, 4, 1, 3, 5).dup('c');
-        if (dense != img) Tensors.release(dense);
-        if (img != images) Tensors.release(img);
-        INDArray emb = Nd4j.create(type, n, g2, width);                 // [N, g², W]
-        Precision.gemm(patches.reshape('c', n * g2, k), conv1.value().reshape('c', width, k), Tensors.rows(emb),
-                false, true, 1.0, 0.0, precision());
-        emit("visual.conv1", () -> emb.reshape('c', n, grid, grid, width).permute(0, 3, 1, 2)); // NCHW
+            // im2col: [N, 3, g, P, g, P] → [N, g, g, 3, P, P]; row (n, gy, gx) is one patch in conv-weight order.
+            INDArray dense = Tensors.isRowMajorContiguous(img) ? img : sc.track(img.dup('c'));
+            INDArray patches = sc.track(dense.reshape('c', n, 3, grid, patch, grid, patch)
+                    .permute(0, 2, 4, 1, 3, 5).dup('c'));
+            if (dense != img) sc.release(dense);
+            if (img != images) sc.release(img);
+            INDArray emb = sc.track(Nd4j.create(type, n, g2, width));      // [N, g², W]
+            Precision.gemm(patches.reshape('c', n * g2, k), conv1.value().reshape('c', width, k), Tensors.rows(emb),
+                    false, true, 1.0, 0.0, precision());
+            emit("visual.conv1", () -> emb.reshape('c', n, grid, grid, width).permute(0, 3, 1, 2)); // NCHW
 
-        INDArray x = Nd4j.zeros(type, n, tokens, width);                 // [N, g²+1, W]
-        x.get(all(), point(0), all()).addiRowVector(classEmbedding.value());
-        x.get(all(), interval(1, tokens), all()).assign(emb);
-        x.addi(positionalEmbedding.value());                            // broadcast over N
-        Tensors.release(emb);
+            INDArray x = sc.track(Nd4j.zeros(type, n, tokens, width));      // [N, g²+1, W]
+            x.get(all(), point(0), all()).addiRowVector(classEmbedding.value());
+            x.get(all(), interval(1, tokens), all()).assign(emb);
+            x.addi(positionalEmbedding.value());                            // broadcast over N
+            sc.release(emb);
 
-        INDArray h = lnPre.forward(x, tape);
-        Tensors.release(x);
-        emit("visual.ln_pre", () -> h);
-        INDArray y = transformer.forward(h, tape);
-        Tensors.release(h);
-        INDArray cls = y.get(all(), point(0), all()).dup('c');           // [N, W], class token
-        Tensors.release(y);
-        INDArray c = lnPost.forward(cls, tape);
-        Tensors.release(cls);
-        emit("visual.ln_post", () -> c);
-        INDArray features = Precision.gemm(c, proj.value(), false, false, precision()); // [N, E]
-        if (tape != null) {
-            tape.push(this).keep(patches).keep(c);
-        } else {
-            Tensors.release(patches, c);
+            INDArray h = lnPre.forward(x, tape);
+            sc.release(x);
+            emit("visual.ln_pre", () -> h);
+            INDArray y = transformer.forward(h, tape);
+            sc.release(h);
+            INDArray cls = sc.track(y.get(all(), point(0), all()).dup('c')); // [N, W], class token
+            sc.release(y);
+            INDArray c = lnPost.forward(cls, tape);
+            sc.release(cls);
+            emit("visual.ln_post", () -> c);
+            INDArray features = sc.track(Precision.gemm(c, proj.value(), false, false, precision())); // [N, E]
+            if (tape != null) tape.save(this, new Saved(patches, c), sc);
+            return sc.ret(features);
         }
-        return features;
     }
 
     @Override
     public void backward(INDArray dFeatures, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray patches = f.array(0); // [N, g, g, 3, P, P]
-            INDArray c = f.array(1);       // [N, W], ln_post output
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s);
+            INDArray patches = saved.patches(), c = saved.c();
             long n = c.size(0), g2 = (long) grid * grid, tokens = g2 + 1, k = 3L * patch * patch;
 
             Precision p = precision();
-            Precision.gemm(c, dFeatures, proj.grad(), true, false, 1.0, 1.0, p);   // dproj += cᵀ dF
-            INDArray dc = Precision.gemm(dFeatures, proj.value(), false, true, p);  // [N, W]
+            Precision.gemm(c, dFeatures, proj.grad(), true, false, 1.0, 1.0, p);           // dproj += cᵀ dF
+            INDArray dc = s.track(Precision.gemm(dFeatures, proj.value(), false, true, p)); // [N, W]
             INDArray dcls = lnPost.backward(dc, tape);
-            Tensors.release(dc);
-            INDArray dy = Nd4j.zeros(dcls.dataType(), n, tokens, width);  // only the class token has a gradient
+            s.release(dc);
+            INDArray dy = s.track(Nd4j.zeros(dcls.dataType(), n, tokens, width)); // only the class token has a gradient
             dy.get(all(), point(0), all()).assign(dcls);
-            Tensors.release(dcls);
+            s.release(dcls);
             INDArray dh = transformer.backward(dy, tape);
-            Tensors.release(dy);
-            INDArray dx = lnPre.backward(dh, tape);                        // [N, g²+1, W]
-            Tensors.release(dh);
+            s.release(dy);
+            INDArray dx = lnPre.backward(dh, tape);                                // [N, g²+1, W]
+            s.release(dh);
 
-            INDArray dPos = dx.sum(0);
-            positionalEmbedding.accumulate(dPos);
-            INDArray dCls = dx.get(all(), point(0), all()).sum(0);
-            classEmbedding.accumulate(dCls);
-            INDArray dEmb = dx.get(all(), interval(1, tokens), all()).dup('c'); // [N, g², W]
+            positionalEmbedding.accumulate(s.track(dx.sum(0)));
+            classEmbedding.accumulate(s.track(dx.get(all(), point(0), all()).sum(0)));
+            INDArray dEmb = s.track(dx.get(all(), interval(1, tokens), all()).dup('c')); // [N, g², W]
             Precision.gemm(Tensors.rows(dEmb), patches.reshape('c', n * g2, k), conv1.grad().reshape('c', width, k),
-                    true, false, 1.0, 1.0, p);                                // dconv += dEmbᵀ patches
-            Tensors.release(dx, dPos, dCls, dEmb);
+                    true, false, 1.0, 1.0, p);                                     // dconv += dEmbᵀ patches
         }
     }
 }

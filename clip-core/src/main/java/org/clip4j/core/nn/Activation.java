@@ -7,7 +7,11 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** Element-wise MLP activations of CLIP, with their derivatives. Both return new arrays. */
+/**
+ * Element-wise MLP activations of CLIP, with their derivatives. Both return new arrays and follow the layers'
+ * rule: arguments are borrowed, and the result is {@linkplain Scope#ret returned} into the caller's scope (or,
+ * outside any scope, owned by the caller).
+ */
 public enum Activation {
     /**
      * {@code x · sigmoid(1.702 x)}: the sigmoid approximation of GELU that OpenAI trained its CLIP models with
@@ -16,25 +20,31 @@ public enum Activation {
     QUICK_GELU {
         @Override
         public INDArray forward(INDArray x) {
-            if (x.dataType() == DataType.FLOAT) {
-                // ND4J's "gelu" transform is exactly x·σ(1.702x) in float (bit-identical to the three-op form
-                // below): one pass instead of three. Its constant is a float, so double keeps the explicit form.
-                INDArray y = Nd4j.create(DataType.FLOAT, x.shape());
-                Nd4j.exec(new GELU(x, y));
-                return y;
+            try (Scope sc = Scope.open()) {
+                if (x.dataType() == DataType.FLOAT) {
+                    // ND4J's "gelu" transform is exactly x·σ(1.702x) in float (bit-identical to the three-op
+                    // form below): one pass instead of three. Its constant is a float, so double keeps the
+                    // explicit form.
+                    INDArray y = sc.track(Nd4j.create(DataType.FLOAT, x.shape()));
+                    Nd4j.exec(new GELU(x, y));
+                    return sc.ret(y);
+                }
+                INDArray s = sc.track(x.mul(K));
+                Transforms.sigmoid(s, false);     // σ(1.702x), in place
+                return sc.ret(s.muli(x));
             }
-            INDArray s = Transforms.sigmoid(x.mul(K), false); // σ(1.702x)
-            return s.muli(x);
         }
 
         /** d/dx = σ + 1.702·x·σ·(1 − σ). */
         @Override
         public INDArray backward(INDArray x, INDArray dy) {
-            INDArray s = Transforms.sigmoid(x.mul(K), false); // σ
-            INDArray t = s.rsub(1.0).muli(s).muli(x).muli(K); // 1.702·x·σ(1−σ)
-            t.addi(s).muli(dy);
-            Tensors.release(s);
-            return t;
+            try (Scope sc = Scope.open()) {
+                INDArray s = sc.track(x.mul(K));
+                Transforms.sigmoid(s, false);                              // σ, in place
+                INDArray t = sc.track(s.rsub(1.0)).muli(s).muli(x).muli(K); // 1.702·x·σ(1−σ)
+                t.addi(s).muli(dy);
+                return sc.ret(t);
+            }
         }
     },
 
@@ -42,18 +52,20 @@ public enum Activation {
     GELU {
         @Override
         public INDArray forward(INDArray x) {
-            INDArray phi = cdf(x);
-            return phi.muli(x);
+            try (Scope sc = Scope.open()) {
+                return sc.ret(cdf(x, sc).muli(x));
+            }
         }
 
         /** d/dx = Φ(x) + x·φ(x), with φ(x) = exp(−x²/2)/√(2π). */
         @Override
         public INDArray backward(INDArray x, INDArray dy) {
-            INDArray phi = cdf(x);
-            INDArray pdf = Transforms.exp(x.mul(x).muli(-0.5), false).muli(INV_SQRT_2PI);
-            INDArray d = pdf.muli(x).addi(phi).muli(dy);
-            Tensors.release(phi);
-            return d;
+            try (Scope sc = Scope.open()) {
+                INDArray phi = cdf(x, sc);
+                INDArray pdf = sc.track(x.mul(x)).muli(-0.5);
+                Transforms.exp(pdf, false).muli(INV_SQRT_2PI);             // φ(x), in place
+                return sc.ret(pdf.muli(x).addi(phi).muli(dy));
+            }
         }
     };
 
@@ -62,17 +74,20 @@ public enum Activation {
     private static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0);
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
-    /** Φ(x) = ½(1 + erf(x/√2)) as a new array. */
-    private static INDArray cdf(INDArray x) {
-        INDArray z = x.mul(INV_SQRT_2);
+    /** Φ(x) = ½(1 + erf(x/√2)) as a new array tracked by {@code s}. */
+    private static INDArray cdf(INDArray x, Scope s) {
+        INDArray z = s.track(x.mul(INV_SQRT_2));
         Nd4j.exec(new Erf(z, z)); // in place
         return z.addi(1.0).muli(0.5);
     }
 
-    /** The activation of {@code x}, a new array. */
+    /** The activation of {@code x}, a new array returned into the caller's scope. */
     public abstract INDArray forward(INDArray x);
 
-    /** Gradient with respect to {@code x} given the upstream gradient {@code dy}, a new array. */
+    /**
+     * Gradient with respect to {@code x} given the upstream gradient {@code dy}, a new array returned into the
+     * caller's scope.
+     */
     public abstract INDArray backward(INDArray x, INDArray dy);
 
     /** QUICK_GELU if {@code quickGelu}, else GELU. */

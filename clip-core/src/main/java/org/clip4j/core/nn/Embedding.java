@@ -24,14 +24,20 @@ public final class Embedding extends Module {
         return weight;
     }
 
+    /** What backward needs: no array, only the ids (on the Java heap). */
+    private record Saved(int[] ids) { // [B·T] token ids, row-major
+    }
+
     /** {@code ids}: integer array [B, T] (borrowed, not kept) → new [B, T, W]. */
     public INDArray forward(INDArray ids, Tape tape) {
-        int[] flat = checkedIds(ids);
-        long[] shape = {ids.size(0), ids.size(1), width};
-        INDArray out = Nd4j.create(weight.value().dataType(), shape); // [B, T, W]
-        Nd4j.pullRows(weight.value(), Tensors.rows(out), 1, flat);
-        if (tape != null) tape.push(this).value(flat);
-        return out;
+        try (Scope s = Scope.open()) {
+            int[] flat = checkedIds(ids, s);
+            long[] shape = {ids.size(0), ids.size(1), width};
+            INDArray out = s.track(Nd4j.create(weight.value().dataType(), shape)); // [B, T, W]
+            Nd4j.pullRows(weight.value(), Tensors.rows(out), 1, flat);
+            if (tape != null) tape.save(this, new Saved(flat), s);
+            return s.ret(out);
+        }
     }
 
     /**
@@ -42,11 +48,11 @@ public final class Embedding extends Module {
      * instead of one per token.
      */
     public void backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            int[] flat = f.get(0);
-            INDArray dyC = Tensors.rows(dy).dup('c'); // [B*T, W]
+        try (Scope s = Scope.open()) {
+            int[] flat = tape.pop(this, Saved.class, s).ids();
+            INDArray dyC = s.track(Tensors.rows(dy).dup('c')); // [B*T, W]
             double[] rows = dyC.data().asDouble();
-            Tensors.release(dyC);
+            s.release(dyC);
             int w = (int) width;
             java.util.Map<Integer, Integer> slotOf = new java.util.LinkedHashMap<>(); // id → slot, first-seen order
             for (int id : flat) slotOf.putIfAbsent(id, slotOf.size());
@@ -58,23 +64,23 @@ public final class Embedding extends Module {
             int[] ids = new int[slotOf.size()];
             for (var e : slotOf.entrySet()) ids[e.getValue()] = e.getKey();
             INDArray g = weight.grad();
-            INDArray updates = Nd4j.create(sums, new long[] {ids.length, width}, g.dataType());
-            INDArray indices = Nd4j.createFromArray(ids);
+            INDArray updates = s.track(Nd4j.create(sums, new long[] {ids.length, width}, g.dataType()));
+            INDArray indices = s.track(Nd4j.createFromArray(ids));
             ScatterAdd op = new ScatterAdd(g, indices, updates); // indices are distinct: no write conflicts
             op.addOutputArgument(g);                              // in place on the gradient
             Nd4j.exec(op);
-            Tensors.release(updates, indices);
         }
     }
 
-    private int[] checkedIds(INDArray ids) {
+    /** The ids as Java ints, checked against the vocabulary (the C-ordered copy read is tracked by s). */
+    private int[] checkedIds(INDArray ids, Scope s) {
         if (ids.rank() != 2 || ids.dataType().isFPType()) {
             throw new IllegalArgumentException(name() + ": expected integer token ids of shape [batch, tokens], got "
                     + ids.dataType() + java.util.Arrays.toString(ids.shape()));
         }
-        INDArray c = ids.dup('c');
+        INDArray c = s.track(ids.dup('c'));
         long[] v = c.data().asLong();
-        Tensors.release(c);
+        s.release(c);
         int[] out = new int[v.length];
         for (int i = 0; i < v.length; i++) {
             if (v[i] < 0 || v[i] >= vocab) {

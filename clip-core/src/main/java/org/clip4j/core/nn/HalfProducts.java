@@ -125,7 +125,11 @@ public final class HalfProducts {
         }
     }
 
-    /** Null if the native products are right, else what is wrong with them (for the log). */
+    /**
+     * Null if the native products are right, else what is wrong with them (for the log). Runs in a scope of its
+     * own: the first half product of a process probes from inside whatever layer computes it, and leaves nothing
+     * behind there. Results are compared on the Java side (ND4J's {@code equals} makes temporaries of its own).
+     */
     private static String probe(Precision p) {
         DataType h = p.computeType();
         int m = 8, k = 96;
@@ -138,84 +142,93 @@ public final class HalfProducts {
                 b[i][j] = 0.5f + ((i * 13 + j * 29 + 5) % 64) / 64f;
             }
         }
-        INDArray af = Nd4j.createFromArray(a), bf = Nd4j.createFromArray(b);   // [m, k] float32
-        INDArray want = Nd4j.gemm(af, bf, false, true);                        // [m, m], exact sums
-        INDArray wantH = want.castTo(h).castTo(DataType.FLOAT);                 // rounded once
-        INDArray ah = af.castTo(h), bh = bf.castTo(h);
-        INDArray got = null, got3 = null, a3 = null, b3 = null, got3f = null, gotF = null;
-        try {
-            got = Nd4j.create(h, m, m);
-            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(ah, bh).addOutputs(got)
-                    .addIntegerArguments(0, 1).build());
-            gotF = got.castTo(DataType.FLOAT);
-            if (!gotF.equals(wantH)) {
-                return "does not sum in float32 (a probe product differs from the rounded exact one by up to "
-                        + gotF.sub(wantH).amaxNumber() + " in [" + m + ", " + k + "] · [" + m + ", " + k + "]ᵀ)";
-            }
-            a3 = Nd4j.concat(0, ah.reshape(1, m, k), ah.reshape(1, m, k));     // [2, m, k]
-            b3 = Nd4j.concat(0, bh.reshape(1, m, k), bh.reshape(1, m, k));
-            got3 = Nd4j.matmul(a3, b3, null, false, true, false);             // [2, m, m]
-            got3f = got3.castTo(DataType.FLOAT);
-            for (int s = 0; s < 2; s++) {
-                INDArray slice = got3f.slice(s);
-                if (!slice.equals(wantH)) {
-                    return "does not sum in float32 in batched products (a probe product differs from the rounded "
-                            + "exact one)";
+        try (Scope s = Scope.open()) {
+            INDArray af = s.track(Nd4j.createFromArray(a)), bf = s.track(Nd4j.createFromArray(b)); // [m, k] float32
+            INDArray want = s.track(Nd4j.create(DataType.FLOAT, m, m));
+            Nd4j.gemm(af, bf, want, false, true, 1.0, 0.0);                     // [m, m], exact sums
+            INDArray wantHalf = s.track(want.castTo(h));
+            float[] wantH = s.track(wantHalf.castTo(DataType.FLOAT)).data().asFloat(); // rounded once
+            INDArray ah = s.track(af.castTo(h)), bh = s.track(bf.castTo(h));
+            try {
+                INDArray got = s.track(Nd4j.create(h, m, m));
+                Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(ah, bh).addOutputs(got)
+                        .addIntegerArguments(0, 1).build());
+                float[] gotF = s.track(got.castTo(DataType.FLOAT)).data().asFloat();
+                if (!Arrays.equals(gotF, wantH)) {
+                    return "does not sum in float32 (a probe product differs from the rounded exact one by up to "
+                            + maxAbsDiff(gotF, wantH, 0) + " in [" + m + ", " + k + "] · [" + m + ", " + k + "]ᵀ)";
                 }
+                INDArray a3 = s.track(Nd4j.create(h, 2, m, k)), b3 = s.track(Nd4j.create(h, 2, m, k)); // [2, m, k]
+                for (int i = 0; i < 2; i++) {
+                    a3.slice(i).assign(ah);
+                    b3.slice(i).assign(bh);
+                }
+                INDArray got3 = s.track(Nd4j.create(h, 2, m, m));
+                Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a3, b3).addOutputs(got3)
+                        .addIntegerArguments(0, 1).build());                  // [2, m, m]
+                float[] got3f = s.track(got3.castTo(DataType.FLOAT)).data().asFloat();
+                for (int i = 0; i < 2; i++) {
+                    if (maxAbsDiff(got3f, wantH, i * m * m) != 0) {
+                        return "does not sum in float32 in batched products (a probe product differs from the "
+                                + "rounded exact one)";
+                    }
+                }
+                return null;
+            } catch (RuntimeException e) {
+                return "fails on this CPU (ND4J may have logged this one-time probe's failure just before)";
             }
-            return null;
-        } catch (RuntimeException e) {
-            return "fails on this CPU (ND4J may have logged this one-time probe's failure just before)";
-        } finally {
-            Tensors.release(af, bf, want, wantH, ah, bh, got, gotF, a3, b3, got3, got3f);
         }
+    }
+
+    /** max |got[offset + i] − want[i]| over want's length (NaN-safe: a NaN counts as infinitely far). */
+    private static float maxAbsDiff(float[] got, float[] want, int offset) {
+        float max = 0;
+        for (int i = 0; i < want.length; i++) {
+            float d = Math.abs(got[offset + i] - want[i]);
+            if (!(d <= max)) max = Float.isNaN(d) ? Float.POSITIVE_INFINITY : d;
+        }
+        return max;
     }
 
     /**
      * {@code c = alpha · op(a) · op(b) + beta · c} with the product emulated in {@code p}: a float32 product of
-     * the operands rounded to the half type, rounded to the half type. c keeps its type.
+     * the operands rounded to the half type, rounded to the half type. c keeps its type; the temporaries belong
+     * to a scope of this call.
      */
     static INDArray emulatedGemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
                                  double beta, Precision p) {
-        INDArray ar = rounded(a, p), br = rounded(b, p);
-        INDArray prod = Nd4j.gemm(ar, br, transA, transB);         // [m, n] float32 sum of exact products
-        INDArray prodH = prod.castTo(p.computeType());             // the half-type result
-        try {
+        try (Scope s = Scope.open()) {
+            INDArray ar = rounded(a, p, s), br = rounded(b, p, s);
+            INDArray prod = s.track(Nd4j.gemm(ar, br, transA, transB));       // [m, n] float32 sum of exact products
+            INDArray prodH = s.track(prod.castTo(p.computeType()));            // the half-type result
+            s.release(prod);
             Precision.accumulate(prodH, c, alpha, beta);
             return c;
-        } finally {
-            if (ar != a) Tensors.release(ar);
-            if (br != b) Tensors.release(br);
-            Tensors.release(prod, prodH);
         }
     }
 
-    /** Batched {@code op(a) · op(b)} emulated in {@code p}, into out if given, else a new float32 array. */
+    /** Batched {@code out = op(a) · op(b)} emulated in {@code p} (out of any floating type). */
     static INDArray emulatedMatmul(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB,
                                    Precision p) {
-        INDArray ar = rounded(a, p), br = rounded(b, p);
-        INDArray prod = Nd4j.matmul(ar, br, null, transA, transB, false); // float32
-        INDArray prodH = prod.castTo(p.computeType());
-        try {
-            if (out == null) {
-                DataType t = a.dataType() == p.computeType() ? DataType.FLOAT : a.dataType();
-                return prodH.castTo(t);
-            }
+        try (Scope s = Scope.open()) {
+            INDArray ar = rounded(a, p, s), br = rounded(b, p, s);
+            INDArray prod = s.track(Nd4j.matmul(ar, br, null, transA, transB, false)); // float32
+            INDArray prodH = s.track(prod.castTo(p.computeType()));
+            s.release(prod);
             out.assign(prodH);
             return out;
-        } finally {
-            if (ar != a) Tensors.release(ar);
-            if (br != b) Tensors.release(br);
-            Tensors.release(prod, prodH);
         }
     }
 
-    /** x rounded to p's half type (round to nearest even), as a new float32 array; exact if x has the half type. */
-    private static INDArray rounded(INDArray x, Precision p) {
-        if (x.dataType() == p.computeType()) return x.castTo(DataType.FLOAT); // exact widening
-        INDArray h = x.castTo(p.computeType());                               // round to nearest even
-        INDArray f = h.castTo(DataType.FLOAT);
-        Tensors.release(h);
+    /**
+     * x rounded to p's half type (round to nearest even), as a new float32 array tracked by {@code s}; exact if
+     * x has the half type.
+     */
+    private static INDArray rounded(INDArray x, Precision p, Scope s) {
+        if (x.dataType() == p.computeType()) return s.track(x.castTo(DataType.FLOAT)); // exact widening
+        INDArray h = s.track(x.castTo(p.computeType()));                               // round to nearest even
+        INDArray f = s.track(h.castTo(DataType.FLOAT));
+        s.release(h);
         return f;
     }
 

@@ -35,35 +35,39 @@ public final class LayerNorm extends Module {
         return bias;
     }
 
+    /** What backward needs; both arrays are created by forward and owned by the tape. */
+    private record Saved(
+            INDArray xhat,  // [..., W]: x̂ = (x − mean) · rstd, the normalised input
+            INDArray rstd)  // [rows, 1]: 1 / sqrt(var + eps) per row
+    {
+    }
+
     /**
      * {@code x}: [..., W] (borrowed, not kept) → new [..., W]. Seven passes over the data and two new arrays
      * (x̂, kept for backward, and y): the variance comes from the L2 norm of the centred rows, with no
      * squared copy.
      */
     public INDArray forward(INDArray x, Tape tape) {
-        org.nd4j.linalg.api.buffer.DataType t = Tensors.computeType(x);
-        INDArray src = x.dataType() == t && Tensors.isRowMajorContiguous(x) ? x : upcast(x, t);
-        INDArray x2 = Tensors.rows(src);                         // [rows, W] view
-        INDArray mean = x2.mean(true, 1);                        // [rows, 1]
-        INDArray xc = Nd4j.create(t, x.shape());                 // [..., W], owned
-        INDArray xc2 = Tensors.rows(xc);
-        // Centred into xc. assign + column op: ND4J's broadcast along dimension 0 loops over strided columns
-        // and measured about 1.7x slower than the two passes.
-        xc2.assign(x2).subiColumnVector(mean);
-        if (src != x) Tensors.release(src);
-        INDArray rstd = xc2.norm2(true, 1);                      // [rows, 1]: sqrt(Σ (x − mean)²)
-        rstd.muli(rstd).divi(width).addi(EPS);                   // biased variance + eps
-        Transforms.pow(rstd, -0.5, false);                       // 1/sqrt(var + eps), in place
-        xc2.muliColumnVector(rstd);                              // xc now holds x̂
-        INDArray y = Nd4j.create(t, x.shape());                  // [..., W]
-        Broadcast.mul(xc2, weight.value(), Tensors.rows(y), 1).addiRowVector(bias.value());
-        Tensors.release(mean);
-        if (tape != null) {
-            tape.push(this).keep(xc).keep(rstd);
-        } else {
-            Tensors.release(xc, rstd);
+        try (Scope s = Scope.open()) {
+            org.nd4j.linalg.api.buffer.DataType t = Tensors.computeType(x);
+            INDArray src = x.dataType() == t && Tensors.isRowMajorContiguous(x) ? x : upcast(x, t, s);
+            INDArray x2 = Tensors.rows(src);                         // [rows, W] view
+            INDArray mean = s.track(x2.mean(true, 1));               // [rows, 1]
+            INDArray xc = s.track(Nd4j.create(t, x.shape()));        // [..., W]
+            INDArray xc2 = Tensors.rows(xc);
+            // Centred into xc. assign + column op: ND4J's broadcast along dimension 0 loops over strided columns
+            // and measured about 1.7x slower than the two passes.
+            xc2.assign(x2).subiColumnVector(mean);
+            if (src != x) s.release(src);
+            INDArray rstd = s.track(xc2.norm2(true, 1));             // [rows, 1]: sqrt(Σ (x − mean)²)
+            rstd.muli(rstd).divi(width).addi(EPS);                   // biased variance + eps
+            Transforms.pow(rstd, -0.5, false);                       // 1/sqrt(var + eps), in place
+            xc2.muliColumnVector(rstd);                              // xc now holds x̂
+            INDArray y = s.track(Nd4j.create(t, x.shape()));         // [..., W]
+            Broadcast.mul(xc2, weight.value(), Tensors.rows(y), 1).addiRowVector(bias.value());
+            if (tape != null) tape.save(this, new Saved(xc, rstd), s);
+            return s.ret(y);
         }
-        return y;
     }
 
     /**
@@ -71,42 +75,41 @@ public final class LayerNorm extends Module {
      * {@code dx = rstd · (g − mean(g) − x̂ · mean(g·x̂))}; dweight = Σ dy·x̂, dbias = Σ dy.
      */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray xhat = Tensors.rows(f.array(0)); // [rows, W]
-            INDArray rstd = f.array(1);               // [rows, 1]
-            INDArray dy2 = Tensors.rows(dy);          // [rows, W]
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s);
+            INDArray xhat = Tensors.rows(saved.xhat()); // [rows, W]
+            INDArray rstd = saved.rstd();               // [rows, 1]
+            INDArray dy2 = Tensors.rows(dy);            // [rows, W]
             long rows = dy2.size(0);
 
-            INDArray dyXhat = dy2.mul(xhat);          // [rows, W], reused below as scratch
-            INDArray dw = dyXhat.sum(0);
-            INDArray db = dy2.sum(0);
-            weight.accumulate(dw);
-            bias.accumulate(db);
+            INDArray dyXhat = s.track(dy2.mul(xhat));   // [rows, W], reused below as scratch
+            weight.accumulate(s.track(dyXhat.sum(0)));  // dweight = Σ_rows dy·x̂, [W]
+            bias.accumulate(s.track(dy2.sum(0)));       // dbias = Σ_rows dy, [W]
 
             // Row means of g = dy·weight and of g·x̂ as matrix-vector products with weight/W (no [rows, W]
             // temporaries): mean(g) = dy · (w/W), mean(g·x̂) = (dy·x̂) · (w/W).
             INDArray wCol = weight.value().reshape('c', width, 1);        // [W, 1] view
-            INDArray meanG = Nd4j.create(dy2.dataType(), rows, 1);
-            INDArray meanGx = Nd4j.create(dy2.dataType(), rows, 1);
+            INDArray meanG = s.track(Nd4j.create(dy2.dataType(), rows, 1));
+            INDArray meanGx = s.track(Nd4j.create(dy2.dataType(), rows, 1));
             Nd4j.gemm(dy2, wCol, meanG, false, false, 1.0 / width, 0.0);
             Nd4j.gemm(dyXhat, wCol, meanGx, false, false, 1.0 / width, 0.0);
 
-            INDArray dx = Nd4j.create(dy2.dataType(), dy.shape());           // [..., W]
+            INDArray dx = s.track(Nd4j.create(dy2.dataType(), dy.shape())); // [..., W]
             INDArray dx2 = Tensors.rows(dx);
             Broadcast.mul(dy2, weight.value(), dx2, 1).subiColumnVector(meanG); // g − mean(g)
             dyXhat.assign(xhat).muliColumnVector(meanGx);                       // x̂ · mean(g·x̂), into scratch
             dx2.subi(dyXhat).muliColumnVector(rstd);
-            Tensors.release(dyXhat, dw, db, meanG, meanGx);
-            return dx;
+            return s.ret(dx);
         }
     }
 
-    /** An owned C-contiguous copy of {@code x} in type {@code t}. */
-    private static INDArray upcast(INDArray x, org.nd4j.linalg.api.buffer.DataType t) {
-        if (x.dataType() == t) return x.dup('c');
-        INDArray c = x.castTo(t);
-        INDArray out = Tensors.isRowMajorContiguous(c) ? c : c.dup('c');
-        if (out != c) Tensors.release(c);
+    /** A C-contiguous copy of {@code x} in type {@code t}, tracked by {@code s}. */
+    private static INDArray upcast(INDArray x, org.nd4j.linalg.api.buffer.DataType t, Scope s) {
+        if (x.dataType() == t) return s.track(x.dup('c'));
+        INDArray c = s.track(x.castTo(t));
+        if (Tensors.isRowMajorContiguous(c)) return c;
+        INDArray out = s.track(c.dup('c'));
+        s.release(c);
         return out;
     }
 

@@ -23,28 +23,32 @@ public final class Mlp extends Module {
         return proj;
     }
 
-    /** {@code x}: [..., W] (borrowed; referenced by c_fc) → new [..., W]. */
-    public INDArray forward(INDArray x, Tape tape) {
-        INDArray u = fc.forward(x, tape); // [..., hidden], pre-activation
-        INDArray h = act.forward(u);      // [..., hidden]
-        INDArray y = proj.forward(h, tape);
-        if (tape != null) {
-            tape.push(this).keep(u).keep(h); // h is referenced by c_proj's frame
-        } else {
-            Tensors.release(u, h);
-        }
-        return y;
+    /** What backward needs; both arrays are created by forward and owned by the tape. */
+    private record Saved(
+            INDArray u,  // [..., hidden]: c_fc's output, the activation's input
+            INDArray h)  // [..., hidden]: the activation, c_proj's input (its record refers to it)
+    {
     }
 
+    /** {@code x}: [..., W] (borrowed; referenced by c_fc) → new [..., W]. */
+    public INDArray forward(INDArray x, Tape tape) {
+        try (Scope s = Scope.open()) {
+            INDArray u = fc.forward(x, tape); // [..., hidden], pre-activation
+            INDArray h = act.forward(u);      // [..., hidden]
+            INDArray y = proj.forward(h, tape);
+            if (tape != null) tape.save(this, new Saved(u, h), s);
+            return s.ret(y);
+        }
+    }
+
+    /** {@code dy}: [..., W] → new dx [..., W]. Pops first, so h outlives c_proj's backward (which reads it). */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray u = f.array(0);
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s);
             INDArray dh = proj.backward(dy, tape);
-            INDArray du = act.backward(u, dh);
-            Tensors.release(dh);
-            INDArray dx = fc.backward(du, tape);
-            Tensors.release(du);
-            return dx;
+            INDArray du = act.backward(saved.u(), dh);
+            s.release(dh);
+            return s.ret(fc.backward(du, tape));
         }
     }
 }

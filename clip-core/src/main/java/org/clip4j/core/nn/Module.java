@@ -116,9 +116,16 @@ public abstract class Module {
         return precision;
     }
 
-    /** Reports an intermediate to the probe, if one is installed (the supplier is not called otherwise). */
+    /**
+     * Reports an intermediate to the probe, if one is installed (the supplier is not called otherwise). The probe
+     * runs outside the layers' scopes ({@code Scope.outside}): copies it makes are its own, not temporaries
+     * the emitting layer leaked. The supplier runs in the layer's scope (it should return the array or a view).
+     */
     protected void emit(String key, Supplier<INDArray> value) {
-        if (probe != null) probe.accept(key, value.get());
+        Probe p = probe;
+        if (p == null) return;
+        INDArray v = value.get();
+        Scope.outside(() -> p.accept(key, v));
     }
 
     @Override

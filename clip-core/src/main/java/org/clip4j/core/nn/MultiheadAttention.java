@@ -10,6 +10,12 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  * Multi-head self-attention as PyTorch's {@code nn.MultiheadAttention} with a packed input projection:
  * {@code in_proj_weight} [3W, W] (rows: q, then k, then v), {@code in_proj_bias} [3W], {@code out_proj} W → W.
  * Works batch-first on [B, T, W]; an optional causal mask lets position t attend to positions ≤ t only.
+ *
+ * <p>Lifetimes on the tape: out_proj's record refers to {@code ctx} (its input) without owning it; ctx belongs
+ * to this module's own record. A forward saves out_proj's record before its own, so backward pops this module's
+ * record first: with {@link Tape#pop(Object, Class, Scope)} its arrays move into the backward's scope and live
+ * until this backward returns, that is after out_proj's backward, which it calls, has read ctx. The order is no
+ * longer a convention to remember but follows from the scope structure.
  */
 public final class MultiheadAttention extends Module {
     private final Linear inProj;
@@ -45,71 +51,80 @@ public final class MultiheadAttention extends Module {
         return heads;
     }
 
+    /** What backward needs; all three arrays are created by forward and owned by the tape. */
+    private record Saved(
+            INDArray qkvh, // [3, B, H, T, hd]: q (already scaled by 1/sqrt(hd)), k, v split into heads
+            INDArray p,    // [B, H, T, T]: attention probabilities
+            INDArray ctx)  // [B, T, W]: merged heads, out_proj's input (its record refers to it)
+    {
+    }
+
     /** {@code x}: [B, T, W] (borrowed, referenced by the input projection) → new [B, T, W]. */
     public INDArray forward(INDArray x, Tape tape) {
-        long b = x.size(0), t = x.size(1);
-        INDArray qkv = inProj.forward(x, tape); // [B, T, 3W]
-        // Split heads: [B, T, 3, H, hd] → [3, B, H, T, hd], one contiguous copy.
-        INDArray qkvh = qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4).dup('c');
-        Tensors.release(qkv);
-        INDArray q = qkvh.get(point(0)); // [B, H, T, hd] views
-        INDArray k = qkvh.get(point(1));
-        INDArray v = qkvh.get(point(2));
-        // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
-        q.muli(1.0 / Math.sqrt(headDim));
+        try (Scope s = Scope.open()) {
+            long b = x.size(0), t = x.size(1);
+            INDArray qkv = inProj.forward(x, tape); // [B, T, 3W]
+            // Split heads: [B, T, 3, H, hd] → [3, B, H, T, hd], one contiguous copy.
+            INDArray qkvh = s.track(qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4).dup('c'));
+            s.release(qkv);
+            INDArray q = qkvh.get(point(0)); // [B, H, T, hd] views
+            INDArray k = qkvh.get(point(1));
+            INDArray v = qkvh.get(point(2));
+            // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
+            q.muli(1.0 / Math.sqrt(headDim));
 
-        INDArray p = Precision.matmul(q, k, null, false, true, precision()); // scores [B, H, T, T]
-        if (causal) {
-            INDArray mask = causalMask(t, p.dataType());
-            p.addi(mask); // broadcast over [B, H]
-            Tensors.release(mask);
+            INDArray p = s.track(Precision.matmul(q, k, null, false, true, precision())); // scores [B, H, T, T]
+            if (causal) {
+                INDArray mask = s.track(causalMask(t, p.dataType()));
+                p.addi(mask); // broadcast over [B, H]
+                s.release(mask);
+            }
+            softmaxLastInPlace(p);                                      // probabilities
+            INDArray o = s.track(Precision.matmul(p, v, null, false, false, precision())); // [B, H, T, hd]
+            // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
+            INDArray ctx = s.track(o.permute(0, 2, 1, 3).dup('c'));
+            s.release(o);
+            INDArray y = outProj.forward(ctx.reshape('c', b, t, width), tape); // [B, T, W]
+            if (tape != null) tape.save(this, new Saved(qkvh, p, ctx), s);
+            return s.ret(y);
         }
-        softmaxLastInPlace(p);                                      // probabilities
-        INDArray o = Precision.matmul(p, v, null, false, false, precision()); // [B, H, T, hd]
-        // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
-        INDArray ctx = o.permute(0, 2, 1, 3).dup('c');
-        Tensors.release(o);
-        INDArray y = outProj.forward(ctx.reshape('c', b, t, width), tape); // [B, T, W]
-        if (tape != null) {
-            tape.push(this).keep(qkvh).keep(p).keep(ctx); // ctx is referenced by out_proj's frame
-        } else {
-            Tensors.release(qkvh, p, ctx);
-        }
-        return y;
     }
 
     /** {@code dy}: [B, T, W] → new dx [B, T, W]. */
     public INDArray backward(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
-            INDArray qkvh = f.array(0); // [3, B, H, T, hd], q already scaled
-            INDArray p = f.array(1);    // [B, H, T, T]
+        try (Scope s = Scope.open()) {
+            Saved saved = tape.pop(this, Saved.class, s); // first: ctx must outlive out_proj's backward below
+            INDArray qkvh = saved.qkvh(), p = saved.p();
             long b = dy.size(0), t = dy.size(1);
             INDArray q = qkvh.get(point(0)), k = qkvh.get(point(1)), v = qkvh.get(point(2));
 
             INDArray dctx = outProj.backward(dy, tape); // [B, T, W]
-            INDArray dO = dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3).dup('c'); // [B, H, T, hd]
-            Tensors.release(dctx);
+            // [B, T, W] → [B, H, T, hd]
+            INDArray dO = s.track(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3).dup('c'));
+            s.release(dctx);
 
-            INDArray dqkvh = Nd4j.create(dy.dataType(), 3, b, heads, t, headDim);
+            INDArray dqkvh = s.track(Nd4j.create(dy.dataType(), 3, b, heads, t, headDim));
             Precision.matmul(p, dO, dqkvh.get(point(2)), true, false, precision()); // dV = Pᵀ dO
-            INDArray dS = Precision.matmul(dO, v, null, false, true, precision()); // dP = dO Vᵀ, [B, H, T, T]
-            Tensors.release(dO);
+            INDArray dS = s.track(Precision.matmul(dO, v, null, false, true, precision())); // dP = dO Vᵀ [B,H,T,T]
+            s.release(dO);
             softmaxBackwardInPlace(p, dS);                                // dS = P ∘ (dP − Σ dP∘P)
             Precision.matmul(dS, k, dqkvh.get(point(0)), false, false, precision()); // d(scaled q) = dS K
             dqkvh.get(point(0)).muli(1.0 / Math.sqrt(headDim));            // chain rule through the q scaling
             Precision.matmul(dS, q, dqkvh.get(point(1)), true, false, precision());  // dK = dSᵀ q_scaled
-            Tensors.release(dS);
+            s.release(dS);
 
             // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]
-            INDArray dqkv = dqkvh.permute(1, 3, 0, 2, 4).dup('c');
-            Tensors.release(dqkvh);
+            INDArray dqkv = s.track(dqkvh.permute(1, 3, 0, 2, 4).dup('c'));
+            s.release(dqkvh);
             INDArray dx = inProj.backward(dqkv.reshape('c', b, t, 3 * width), tape);
-            Tensors.release(dqkv);
-            return dx;
+            return s.ret(dx);
         }
     }
 
-    /** [T, T] additive mask: 0 on and below the diagonal, −∞ above (as the reference's causal mask). */
+    /**
+     * [T, T] additive mask: 0 on and below the diagonal, −∞ above (as the reference's causal mask). A new array,
+     * not tracked (the caller tracks it).
+     */
     static INDArray causalMask(long t, org.nd4j.linalg.api.buffer.DataType type) {
         double[] m = new double[Math.toIntExact(t * t)];
         for (int i = 0; i < t; i++) {
@@ -128,10 +143,11 @@ public final class MultiheadAttention extends Module {
 
     /** Given softmax output p and upstream dp, overwrites dp with {@code p ∘ (dp − Σ_last dp∘p)}. */
     static void softmaxBackwardInPlace(INDArray p, INDArray dp) {
-        int last = p.rank() - 1;
-        INDArray dpp = dp.mul(p);
-        INDArray rowSum = dpp.sum(true, last);
-        dp.subi(rowSum).muli(p);
-        Tensors.release(dpp, rowSum);
+        try (Scope s = Scope.open()) {
+            int last = p.rank() - 1;
+            INDArray dpp = s.track(dp.mul(p));
+            INDArray rowSum = s.track(dpp.sum(true, last));
+            dp.subi(rowSum).muli(p);
+        }
     }
 }

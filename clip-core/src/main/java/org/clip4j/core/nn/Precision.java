@@ -81,9 +81,17 @@ public enum Precision {
         };
     }
 
-    /** {@code x} cast to this precision's compute type: x itself if it already has that type, else a new array. */
+    /**
+     * {@code x} cast to this precision's compute type: x itself if it already has that type, else a new array
+     * (not tracked, as an ND4J op's result).
+     */
     public INDArray cast(INDArray x) {
         return x.dataType() == computeType ? x : x.castTo(computeType);
+    }
+
+    /** {@link #cast(INDArray)}, a new array tracked by {@code s} (x itself, untracked, if it has the type). */
+    public INDArray cast(INDArray x, Scope s) {
+        return x.dataType() == computeType ? x : s.track(x.castTo(computeType));
     }
 
     /**
@@ -91,7 +99,8 @@ public enum Precision {
      * {@code p}'s compute type. {@code c} keeps its own type (float32): the half product is converted and scaled
      * into it, so {@code beta = 1} accumulates in float32 (weight gradients over micro-batches). Operands that
      * already have the compute type (a cached weight copy) are used as they are; other operands are cast into
-     * temporaries released before returning. With {@link #FP32} this is exactly {@code Nd4j.gemm}.
+     * temporaries of a {@link Scope} of this call, freed before it returns (also when it throws). With
+     * {@link #FP32} this is exactly {@code Nd4j.gemm}. All arguments are borrowed.
      *
      * @return c
      */
@@ -101,9 +110,9 @@ public enum Precision {
         if (HalfProducts.path(p) == HalfProducts.Path.EMULATED) {
             return HalfProducts.emulatedGemm(a, b, c, transA, transB, alpha, beta, p);
         }
-        INDArray ah = p.cast(a), bh = p.cast(b);
-        INDArray prod = Nd4j.create(p.computeType, c.shape()); // [m, n] in the half type
-        try {
+        try (Scope s = Scope.open()) {
+            INDArray ah = p.cast(a, s), bh = p.cast(b, s);
+            INDArray prod = s.track(Nd4j.create(p.computeType, c.shape())); // [m, n] in the half type
             // libnd4j's matmul op (oneDNN's bf16 gemm on CPU, cuBLAS on CUDA). It accepts no mixed types, so the
             // product cannot land in c directly.
             try {
@@ -114,48 +123,86 @@ public enum Precision {
             }
             accumulate(prod, c, alpha, beta);
             return c;
-        } finally {
-            if (ah != a) Tensors.release(ah);
-            if (bh != b) Tensors.release(bh);
-            Tensors.release(prod);
         }
     }
 
-    /** {@code op(a) · op(b)} as a new array of a's type (float32), the product in {@code p}'s compute type. */
+    /**
+     * {@code op(a) · op(b)} as a new array of a's type (float32), the product in {@code p}'s compute type. Like
+     * an ND4J op, the result is not tracked: inside a {@link Scope} the caller tracks it.
+     */
     public static INDArray gemm(INDArray a, INDArray b, boolean transA, boolean transB, Precision p) {
         if (p == FP32) return Nd4j.gemm(a, b, transA, transB);
         INDArray c = Nd4j.create(a.dataType(), transA ? a.size(1) : a.size(0), transB ? b.size(0) : b.size(1));
-        return gemm(a, b, c, transA, transB, 1.0, 0.0, p);
+        return filled(c, () -> gemm(a, b, c, transA, transB, 1.0, 0.0, p));
     }
 
     /**
      * Batched product {@code op(a) · op(b)} over the last two dimensions (as {@code Nd4j.matmul(a, b, out,
      * transA, transB, false)}), with the product in {@code p}'s compute type. Writes into {@code out} if given
-     * (for example a view of a larger gradient), else returns a new array of a's type; either way float32.
+     * (for example a view of a larger gradient) and returns it, else returns a new array of a's type (float32
+     * for a half-type a), which, like an ND4J op's result, is not tracked: inside a {@link Scope} the caller
+     * tracks it. With a half precision a and b must have the same batch dimensions.
      */
     public static INDArray matmul(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB, Precision p) {
         if (p == FP32) return Nd4j.matmul(a, b, out, transA, transB, false);
-        if (HalfProducts.path(p) == HalfProducts.Path.EMULATED) {
-            return HalfProducts.emulatedMatmul(a, b, out, transA, transB, p);
-        }
-        INDArray ah = p.cast(a), bh = p.cast(b);
-        INDArray prod;
-        try {
-            prod = Nd4j.matmul(ah, bh, null, transA, transB, false); // new, half type
-        } catch (RuntimeException e) {
-            if (ah != a) Tensors.release(ah);
-            if (bh != b) Tensors.release(bh);
-            throw HalfProducts.nativeFailure(p, a, b, transA, transB, e);
-        }
-        try {
-            if (out == null) return prod.castTo(a.dataType() == p.computeType ? DataType.FLOAT : a.dataType());
-            out.assign(prod);
+        if (out != null) {
+            matmulInto(a, b, out, transA, transB, p);
             return out;
-        } finally {
-            if (ah != a) Tensors.release(ah);
-            if (bh != b) Tensors.release(bh);
-            Tensors.release(prod);
         }
+        INDArray c = Nd4j.create(a.dataType() == p.computeType ? DataType.FLOAT : a.dataType(),
+                batchedProductShape(a, b, transA, transB));
+        return filled(c, () -> matmulInto(a, b, c, transA, transB, p));
+    }
+
+    /** {@code out = op(a) · op(b)} with the product in the half type p. */
+    private static void matmulInto(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB,
+                                   Precision p) {
+        if (HalfProducts.path(p) == HalfProducts.Path.EMULATED) {
+            HalfProducts.emulatedMatmul(a, b, out, transA, transB, p);
+            return;
+        }
+        try (Scope s = Scope.open()) {
+            INDArray ah = p.cast(a, s), bh = p.cast(b, s);
+            INDArray prod; // [..., m, n] in the half type
+            try {
+                prod = s.track(Nd4j.matmul(ah, bh, null, transA, transB, false));
+            } catch (RuntimeException e) {
+                throw HalfProducts.nativeFailure(p, a, b, transA, transB, e);
+            }
+            out.assign(prod);
+        }
+    }
+
+    /**
+     * {@code c} after {@code fill} wrote it: c is a new array not yet handed to anyone, so if fill throws, c is
+     * released here (the one release of this class: no scope owns c, the caller will).
+     */
+    private static INDArray filled(INDArray c, Runnable fill) {
+        try {
+            fill.run();
+            return c;
+        } catch (RuntimeException | Error e) {
+            Tensors.release(c);
+            throw e;
+        }
+    }
+
+    /** The shape of {@code op(a) · op(b)} for a and b of the same rank and batch dimensions. */
+    static long[] batchedProductShape(INDArray a, INDArray b, boolean transA, boolean transB) {
+        long[] as = a.shape(), bs = b.shape();
+        int r = as.length;
+        boolean sameBatch = r >= 2 && bs.length == r;
+        for (int i = 0; sameBatch && i < r - 2; i++) sameBatch = as[i] == bs[i];
+        long inner = transA ? as[r - 2] : as[r - 1], innerB = transB ? bs[r - 1] : bs[r - 2];
+        if (!sameBatch || inner != innerB) {
+            throw new IllegalArgumentException("half-precision batched product: shapes "
+                    + java.util.Arrays.toString(as) + (transA ? "ᵀ" : "") + " and " + java.util.Arrays.toString(bs)
+                    + (transB ? "ᵀ" : "") + " need the same batch dimensions and matching inner sizes");
+        }
+        long[] out = as.clone(); // a fresh array: shape() may be the array's own cached shape
+        out[r - 2] = transA ? as[r - 1] : as[r - 2];
+        out[r - 1] = transB ? bs[r - 2] : bs[r - 1];
+        return out;
     }
 
     /** {@code c = alpha · prod + beta · c}, c in its own (wider) type; prod is left as it is. */
@@ -164,13 +211,14 @@ public enum Precision {
             c.assign(prod); // converts while copying
             return;
         }
-        INDArray wide = prod.castTo(c.dataType());
-        if (alpha != 1) wide.muli(alpha);
-        if (beta == 0) c.assign(wide);
-        else {
-            if (beta != 1) c.muli(beta);
-            c.addi(wide);
+        try (Scope s = Scope.open()) {
+            INDArray wide = s.track(prod.castTo(c.dataType()));
+            if (alpha != 1) wide.muli(alpha);
+            if (beta == 0) c.assign(wide);
+            else {
+                if (beta != 1) c.muli(beta);
+                c.addi(wide);
+            }
         }
-        Tensors.release(wide);
     }
 }

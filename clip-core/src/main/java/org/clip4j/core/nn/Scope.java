@@ -60,6 +60,21 @@ public final class Scope implements AutoCloseable {
         return CURRENT.get();
     }
 
+    /**
+     * Runs {@code r} outside every scope of this thread: arrays it creates belong to it, not to the scopes that
+     * are open around the call (which are current again afterwards). For code a layer calls that is not part of
+     * its computation, such as a {@link Probe} that copies an intermediate to keep it.
+     */
+    static void outside(Runnable r) {
+        Scope open = CURRENT.get();
+        CURRENT.set(null);
+        try {
+            r.run();
+        } finally {
+            CURRENT.set(open);
+        }
+    }
+
     /** The scope that was innermost when this one opened, or null. */
     Scope parent() {
         return parent;

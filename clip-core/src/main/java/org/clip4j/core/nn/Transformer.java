@@ -62,54 +62,71 @@ public final class Transformer extends Module {
         return recompute;
     }
 
+    /** With recompute, what backward needs: each block's input, created by forward and owned by the tape. */
+    private record Inputs(INDArray[] blocks) { // per block i: its input [B, T, W] (block 0's a copy of x)
+    }
+
     /** {@code x}: [B, T, W] (borrowed) → new [B, T, W]. Block inputs are not needed by backward. */
     public INDArray forward(INDArray x, Tape tape) {
         if (tape != null && recompute) return forwardKeepingInputs(x, tape);
-        INDArray h = x;
-        for (ResidualAttentionBlock block : blocks) {
-            INDArray next = block.forward(h, tape);
-            if (h != x) Tensors.release(h);
-            h = next;
+        try (Scope s = Scope.open()) {
+            INDArray h = x;
+            for (ResidualAttentionBlock block : blocks) {
+                INDArray next = block.forward(h, tape);
+                if (h != x) s.release(h);
+                h = next;
+            }
+            return s.ret(h == x ? s.track(x.dup('c')) : h);
         }
-        return h == x ? x.dup('c') : h;
     }
 
-    /** Forward without block activations; the frame keeps each block's input for {@link #backward}. */
+    /** Forward without block activations; the tape keeps each block's input for {@link #backward}. */
     private INDArray forwardKeepingInputs(INDArray x, Tape tape) {
-        Tape.Frame f = tape.push(this).value(Boolean.TRUE);
-        INDArray h = x;
-        for (ResidualAttentionBlock block : blocks) {
-            f.keep(h == x ? x.dup('c') : h);      // block input [B, T, W], owned by the frame
-            h = block.forward(h, null);
+        try (Scope s = Scope.open()) {
+            INDArray[] inputs = new INDArray[blocks.size()];
+            INDArray h = x;
+            for (int i = 0; i < blocks.size(); i++) {
+                inputs[i] = h == x ? s.track(x.dup('c')) : h; // block input [B, T, W]
+                h = blocks.get(i).forward(h, null);
+            }
+            tape.save(this, new Inputs(inputs), s);
+            return s.ret(h == x ? s.track(x.dup('c')) : h);
         }
-        return h == x ? x.dup('c') : h;
     }
 
+    /** {@code dy}: [B, T, W] (borrowed) → new dx [B, T, W]. */
     public INDArray backward(INDArray dy, Tape tape) {
         if (recompute) return backwardRecomputing(dy, tape);
-        INDArray g = dy;
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            INDArray next = blocks.get(i).backward(g, tape);
-            if (g != dy) Tensors.release(g);
-            g = next;
+        try (Scope s = Scope.open()) {
+            INDArray g = dy;
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                INDArray next = blocks.get(i).backward(g, tape);
+                if (g != dy) s.release(g);
+                g = next;
+            }
+            return s.ret(g == dy ? s.track(dy.dup('c')) : g);
         }
-        return g == dy ? dy.dup('c') : g;
     }
 
-    /** Per block, last first: forward again from the kept input with a short-lived tape, then backward. */
+    /**
+     * Per block, last first: forward again from the kept input with a short-lived tape, then backward; the
+     * block's input is freed as soon as its backward is done.
+     */
     private INDArray backwardRecomputing(INDArray dy, Tape tape) {
-        try (Tape.Frame f = tape.pop(this)) {
+        try (Scope s = Scope.open()) {
+            INDArray[] inputs = tape.pop(this, Inputs.class, s).blocks();
             INDArray g = dy;
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 INDArray next;
                 try (Tape local = new Tape()) {
-                    Tensors.release(blocks.get(i).forward(f.array(1 + i), local));
+                    s.release(blocks.get(i).forward(inputs[i], local));
                     next = blocks.get(i).backward(g, local);
                 }
-                if (g != dy) Tensors.release(g);
+                s.release(inputs[i]);
+                if (g != dy) s.release(g);
                 g = next;
             }
-            return g == dy ? dy.dup('c') : g;
+            return s.ret(g == dy ? s.track(dy.dup('c')) : g);
         }
     }
 }
