@@ -103,15 +103,8 @@ public final class Tape implements AutoCloseable {
         return out;
     }
 
-    /** Starts a positional frame for {@code owner}'s current forward call (being replaced by {@link #save}). */
-    public Frame push(Object owner) {
-        Frame f = new Frame(owner);
-        frames.push(f);
-        return f;
-    }
-
-    /** Pops the newest frame, which must belong to {@code owner}. Close it when backward is done. */
-    public Frame pop(Object owner) {
+    /** Pops the newest frame, which must belong to {@code owner}. */
+    private Frame pop(Object owner) {
         Frame f = frames.poll();
         if (f == null) throw new IllegalStateException("tape is empty: backward without forward for " + owner);
         if (f.owner != owner) {
@@ -131,44 +124,14 @@ public final class Tape implements AutoCloseable {
         while (!frames.isEmpty()) frames.pop().close();
     }
 
-    /** The values one forward call saved for its backward, read back in the order they were added. */
-    public static final class Frame implements AutoCloseable {
+    /** One forward call's record and the arrays of it that the tape owns (freed if the frame is never popped). */
+    private static final class Frame implements AutoCloseable {
         private final Object owner;
-        private final List<Object> items = new ArrayList<>();
+        private final List<Object> items = new ArrayList<>(); // the record (one element) until popped
         private final List<INDArray> owned = new ArrayList<>();
 
         private Frame(Object owner) {
             this.owner = owner;
-        }
-
-        /** Saves an array the module created; it is released when the frame is closed. */
-        public Frame keep(INDArray a) {
-            items.add(a);
-            owned.add(a);
-            return this;
-        }
-
-        /** Saves a reference to a borrowed array (the caller keeps it alive until backward). */
-        public Frame ref(INDArray a) {
-            items.add(a);
-            return this;
-        }
-
-        /** Saves any other value (index arrays, shapes). */
-        public Frame value(Object o) {
-            items.add(o);
-            return this;
-        }
-
-        /** The i-th saved array. */
-        public INDArray array(int i) {
-            return (INDArray) items.get(i);
-        }
-
-        /** The i-th saved value. */
-        @SuppressWarnings("unchecked")
-        public <T> T get(int i) {
-            return (T) items.get(i);
         }
 
         @Override
