@@ -74,11 +74,27 @@ public final class ImageDecoder {
 
     /** Decodes the encoded image {@code data}; {@code name} (e.g. the file name) is used in error messages. */
     public static DecodedImage decode(byte[] data, String name) {
+        return decode(data, name, null);
+    }
+
+    /**
+     * The JPEG decoder this process uses, chosen once from the system property {@code clip4j.jpeg}
+     * ({@code auto}, the default: libjpeg-turbo if {@code libturbojpeg} loads, else ImageIO; {@code turbo};
+     * {@code imageio}), e.g. {@code "libjpeg-turbo (TurboJPEG API, /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0)"}.
+     * Both give Pillow's samples; libjpeg-turbo is faster.
+     */
+    public static String jpegDecoder() {
+        return JpegBackend.describeConfigured();
+    }
+
+    /** {@link #decode(byte[], String)} with JPEGs decoded by {@code jpegBackend} (null: the configured one). */
+    static DecodedImage decode(byte[] data, String name, JpegBackend jpegBackend) {
         java.util.Objects.requireNonNull(data, "data");
+        if (jpegBackend == null && JpegHeader.isJpeg(data)) jpegBackend = JpegBackend.configured();   // may throw a configuration error
         if (data.length == 0) throw new ImageDecodeException(name + ": empty file (0 bytes), expected a " + SUPPORTED + " image");
         try {
             if (PngHeader.isPng(data)) return decodePng(data, name);
-            if (JpegHeader.isJpeg(data)) return decodeJpeg(data, name);
+            if (JpegHeader.isJpeg(data)) return decodeJpeg(data, name, jpegBackend);
             return decodeOther(data, name);
         } catch (ImageDecodeException e) {
             throw e;
@@ -134,12 +150,13 @@ public final class ImageDecoder {
         };
     }
 
-    private static DecodedImage decodeJpeg(byte[] data, String name) throws IOException {
+    private static DecodedImage decodeJpeg(byte[] data, String name, JpegBackend backend) throws IOException {
         JpegHeader jpeg = JpegHeader.parse(data, name);
         checkPixels(name, jpeg.width(), jpeg.height());
         if (jpeg.colorSpace() == JpegHeader.ColorSpace.UNKNOWN) {
             throw new ImageDecodeException(name + ": unsupported JPEG with " + jpeg.components() + " components (expected 1, 3 or 4)");
         }
+        if (backend == JpegBackend.TURBO) return TurboJpeg.decode(data, jpeg, name);
         // readRaster gives the decoded samples before any colour conversion or ICC profile handling.
         Raster r = withReader(data, name, reader -> reader.readRaster(0, null));
         if (r.getNumBands() != jpeg.components()) {
@@ -191,6 +208,11 @@ public final class ImageDecoder {
     }
 
     // ---- plumbing ----
+
+    /** Logs a tolerated decoder warning (libjpeg's "Corrupt JPEG data: ..." and the like) at DEBUG. */
+    static void logWarning(String name, String warning) {
+        LOG.debug("{}: decoder warning: {}", name, warning);
+    }
 
     private interface ReaderAction<T> {
         T read(ImageReader reader) throws IOException;
