@@ -30,7 +30,7 @@ enum JpegBackend {
     private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
 
     /** The process-wide choice, or the configuration error every JPEG decode reports. */
-    private record Choice(JpegBackend backend, String error) {
+    record Choice(JpegBackend backend, String error) {
     }
 
     private static final class Holder {
@@ -55,7 +55,8 @@ enum JpegBackend {
                 : "ImageIO (TwelveMonkeys, the JDK's libjpeg 6b; pure Java colour conversion)";
     }
 
-    private static Choice choose(String value) {
+    /** The choice for the property value {@code value}, logged. */
+    static Choice choose(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         String hint = "install libturbojpeg0 (Debian/Ubuntu) or libjpeg-turbo (Fedora, Homebrew), or put the library on jna.library.path";
         Choice c = switch (v) {
