@@ -271,7 +271,11 @@ public final class PillowResize {
                 for (int i = 0; i < rowLength; i++) acc[i] += wide[p + i] * weight;
             }
             int o = y * rowLength;
-            for (int i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]);
+            // clip8 without branches (the JIT vectorises min/max): acc >> 22 is <= 0 exactly when acc <= 0 would
+            // give 0, and >= 255 exactly when acc >= 255 << 22.
+            for (int i = 0; i < rowLength; i++) {
+                out[o + i] = (byte) Math.max(0, Math.min(255, acc[i] >> ResampleCoefficients.PRECISION_BITS));
+            }
         }
         return out;
     }
