@@ -28,9 +28,11 @@ import java.util.Locale;
  *   <li>PNG: mode from the IHDR like Pillow: gray 1-bit → 1; 2/4/8-bit → L (scaled ×85/×17); 16-bit → I (raw);
  *       RGB → RGB; palette → P with the PLTE entries and tRNS; gray+alpha 8-bit → LA, 16-bit → RGBA; RGBA → RGBA.
  *       16-bit channels keep their high byte. tRNS of gray/RGB images is ignored (Pillow keeps it as info only).</li>
- *   <li>JPEG (baseline, progressive, gray, CMYK, YCCK): the raw decoded samples (identical to libjpeg-turbo's
- *       ISLOW IDCT and fancy upsampling) converted with libjpeg's integer YCbCr→RGB, <em>ignoring any embedded ICC
- *       profile</em> as Pillow does; 4-component JPEGs become CMYK in Pillow's inverted-Adobe convention.</li>
+ *   <li>JPEG (baseline, progressive, arithmetic, gray, RGB, CMYK, YCCK): Pillow's own decoder, libjpeg-turbo,
+ *       through its TurboJPEG API when {@code libturbojpeg} is installed, otherwise the raw samples from ImageIO
+ *       (identical to libjpeg-turbo's ISLOW IDCT and fancy upsampling) converted with libjpeg's integer
+ *       YCbCr→RGB (see {@link #jpegDecoder()}); both <em>ignore any embedded ICC profile</em> as Pillow does;
+ *       4-component JPEGs become CMYK in Pillow's inverted-Adobe convention.</li>
  *   <li>Still lossy WebP (VP8, optionally with an ALPH alpha chunk): clip4j's own VP8 decoder, bit-exact with
  *       libwebp 1.2.4 as Pillow uses it (fancy chroma upsampling, libwebp's fixed-point YUV→RGB); RGB, or RGBA
  *       when the file declares alpha.</li>

@@ -257,18 +257,30 @@ public final class PillowResize {
         int ks = co.kernelSize;
         byte[] out = new byte[outH * rowLength];
         int[] acc = new int[rowLength];
-        // Widen the source once: int rows let the JIT vectorise the multiply-add below (byte → int it does not).
-        int[] wide = new int[src.length];
-        for (int i = 0; i < src.length; i++) wide[i] = src[i] & 0xff;
+        // Int rows let the JIT vectorise the multiply-add below (byte → int it does not). Source row r is widened
+        // into slot r % kernelSize of a ring: an output row reads at most kernelSize consecutive rows, so they never
+        // share a slot, and as the window moves down (min[y] never decreases) each row is widened once. The ring
+        // stays in cache, unlike a widened copy of the whole source (megabytes per image).
+        int[][] ring = new int[ks][rowLength];
+        int[] slotRow = new int[ks];   // which source row each slot holds
+        java.util.Arrays.fill(slotRow, -1);
         for (int y = 0; y < outH; y++) {
             java.util.Arrays.fill(acc, HALF);
             int first = co.min[y] - rowOffset;
+            for (int r = first; r < first + co.count[y]; r++) {
+                int slot = r % ks;
+                if (slotRow[slot] == r) continue;
+                int[] row = ring[slot];
+                int p = r * rowLength;
+                for (int i = 0; i < rowLength; i++) row[i] = src[p + i] & 0xff;
+                slotRow[slot] = r;
+            }
             int kb = y * ks;
             // Integer sums do not depend on the order, so accumulate a whole row per tap (cache friendly).
             for (int t = 0; t < co.count[y]; t++) {
                 int weight = k[kb + t];
-                int p = (first + t) * rowLength;
-                for (int i = 0; i < rowLength; i++) acc[i] += wide[p + i] * weight;
+                int[] row = ring[(first + t) % ks];
+                for (int i = 0; i < rowLength; i++) acc[i] += row[i] * weight;
             }
             int o = y * rowLength;
             // clip8 without branches (the JIT vectorises min/max): acc >> 22 is <= 0 exactly when acc <= 0 would
