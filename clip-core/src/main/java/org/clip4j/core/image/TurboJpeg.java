@@ -77,10 +77,18 @@ final class TurboJpeg {
                 return new Binding(lib.getFile() != null ? lib.getFile().getPath() : name, null);
             } catch (LinkageError | RuntimeException e) {
                 if (failures.length() > 0) failures.append("; ");
-                failures.append(name).append(": ").append(e.getMessage());
+                failures.append(shortReason(e));
             }
         }
         return new Binding(null, failures.toString());
+    }
+
+    /** JNA's message without the class path it appends ("... not found in resource path (...)"). */
+    private static String shortReason(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int cut = m.indexOf(": Native library");
+        if (cut > 0) m = m.substring(0, cut);
+        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 
     /** True if libturbojpeg was loaded and works. */
