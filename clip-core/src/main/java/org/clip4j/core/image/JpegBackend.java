@@ -58,7 +58,7 @@ enum JpegBackend {
     /** The choice for the property value {@code value}, logged. */
     static Choice choose(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
-        String hint = "install libturbojpeg0 (Debian/Ubuntu) or libjpeg-turbo (Fedora, Homebrew), or put the library on jna.library.path";
+        String hint = "install libturbojpeg0 (Debian/Ubuntu) or libjpeg-turbo (Fedora: turbojpeg; Homebrew: jpeg-turbo), or put the library on jna.library.path";
         Choice c = switch (v) {
             case "auto", "" -> TurboJpeg.available() ? new Choice(TURBO, null) : new Choice(IMAGEIO, null);
             case "turbo" -> TurboJpeg.available() ? new Choice(TURBO, null)
