@@ -70,7 +70,7 @@ enum JpegBackend {
         if (c.error != null) {
             LOG.error("JPEG decoder: {}", c.error);
         } else if (c.backend == IMAGEIO && !v.equals("imageio")) {
-            LOG.info("JPEG decoder: {}; libturbojpeg not found ({}), {} for about 3x faster JPEG decoding",
+            LOG.info("JPEG decoder: {}; libturbojpeg not found ({}): {}, for JPEG decoding several times faster",
                     c.backend.describe(), TurboJpeg.failure(), hint);
         } else {
             LOG.info("JPEG decoder: {} (-D{}={})", c.backend.describe(), PROPERTY, v.isEmpty() ? "auto" : v);
