@@ -94,7 +94,17 @@ def main():
         for p in files:
             tf(Image.open(p))
 
+    torch.set_num_threads(1)  # the 1-thread rows: ToTensor/Normalize on this thread only, like the Java loop
     dt1 = median(all_one_thread)
+
+    def cpu_one_thread():
+        """CPU seconds of this thread for the same loop (a shared machine disturbs it less than wall time)."""
+        c0 = time.thread_time()
+        all_one_thread()
+        return time.thread_time() - c0
+
+    cpu1 = sorted(cpu_one_thread() for _ in range(3))[1]
+    torch.set_num_threads(threads)
 
     def one(p):
         return tf(Image.open(p))
@@ -105,6 +115,7 @@ def main():
 
     dtn = median(all_threads)
     result.update(images=len(files), preprocess_1thread_images_per_s=round(len(files) / dt1, 1),
+                  preprocess_1thread_images_per_cpu_s=round(len(files) / cpu1, 1),
                   preprocess_batch_images_per_s=round(len(files) / dtn, 1))
     print(json.dumps(result))
 

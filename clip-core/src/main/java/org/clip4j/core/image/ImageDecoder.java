@@ -28,9 +28,11 @@ import java.util.Locale;
  *   <li>PNG: mode from the IHDR like Pillow: gray 1-bit → 1; 2/4/8-bit → L (scaled ×85/×17); 16-bit → I (raw);
  *       RGB → RGB; palette → P with the PLTE entries and tRNS; gray+alpha 8-bit → LA, 16-bit → RGBA; RGBA → RGBA.
  *       16-bit channels keep their high byte. tRNS of gray/RGB images is ignored (Pillow keeps it as info only).</li>
- *   <li>JPEG (baseline, progressive, gray, CMYK, YCCK): the raw decoded samples (identical to libjpeg-turbo's
- *       ISLOW IDCT and fancy upsampling) converted with libjpeg's integer YCbCr→RGB, <em>ignoring any embedded ICC
- *       profile</em> as Pillow does; 4-component JPEGs become CMYK in Pillow's inverted-Adobe convention.</li>
+ *   <li>JPEG (baseline, progressive, arithmetic, gray, RGB, CMYK, YCCK): Pillow's own decoder, libjpeg-turbo,
+ *       through its TurboJPEG API when {@code libturbojpeg} is installed, otherwise the raw samples from ImageIO
+ *       (identical to libjpeg-turbo's ISLOW IDCT and fancy upsampling) converted with libjpeg's integer
+ *       YCbCr→RGB (see {@link #jpegDecoder()}); both <em>ignore any embedded ICC profile</em> as Pillow does;
+ *       4-component JPEGs become CMYK in Pillow's inverted-Adobe convention.</li>
  *   <li>Still lossy WebP (VP8, optionally with an ALPH alpha chunk): clip4j's own VP8 decoder, bit-exact with
  *       libwebp 1.2.4 as Pillow uses it (fancy chroma upsampling, libwebp's fixed-point YUV→RGB); RGB, or RGBA
  *       when the file declares alpha.</li>
@@ -74,11 +76,27 @@ public final class ImageDecoder {
 
     /** Decodes the encoded image {@code data}; {@code name} (e.g. the file name) is used in error messages. */
     public static DecodedImage decode(byte[] data, String name) {
+        return decode(data, name, null);
+    }
+
+    /**
+     * The JPEG decoder this process uses, chosen once from the system property {@code clip4j.jpeg}
+     * ({@code auto}, the default: libjpeg-turbo if {@code libturbojpeg} loads, else ImageIO; {@code turbo};
+     * {@code imageio}), e.g. {@code "libjpeg-turbo (TurboJPEG API, /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0)"}.
+     * Both give Pillow's samples; libjpeg-turbo is faster.
+     */
+    public static String jpegDecoder() {
+        return JpegBackend.describeConfigured();
+    }
+
+    /** {@link #decode(byte[], String)} with JPEGs decoded by {@code jpegBackend} (null: the configured one). */
+    static DecodedImage decode(byte[] data, String name, JpegBackend jpegBackend) {
         java.util.Objects.requireNonNull(data, "data");
+        if (jpegBackend == null && JpegHeader.isJpeg(data)) jpegBackend = JpegBackend.configured();   // may throw a configuration error
         if (data.length == 0) throw new ImageDecodeException(name + ": empty file (0 bytes), expected a " + SUPPORTED + " image");
         try {
             if (PngHeader.isPng(data)) return decodePng(data, name);
-            if (JpegHeader.isJpeg(data)) return decodeJpeg(data, name);
+            if (JpegHeader.isJpeg(data)) return decodeJpeg(data, name, jpegBackend);
             return decodeOther(data, name);
         } catch (ImageDecodeException e) {
             throw e;
@@ -134,12 +152,13 @@ public final class ImageDecoder {
         };
     }
 
-    private static DecodedImage decodeJpeg(byte[] data, String name) throws IOException {
+    private static DecodedImage decodeJpeg(byte[] data, String name, JpegBackend backend) throws IOException {
         JpegHeader jpeg = JpegHeader.parse(data, name);
         checkPixels(name, jpeg.width(), jpeg.height());
         if (jpeg.colorSpace() == JpegHeader.ColorSpace.UNKNOWN) {
             throw new ImageDecodeException(name + ": unsupported JPEG with " + jpeg.components() + " components (expected 1, 3 or 4)");
         }
+        if (backend == JpegBackend.TURBO) return TurboJpeg.decode(data, jpeg, name);
         // readRaster gives the decoded samples before any colour conversion or ICC profile handling.
         Raster r = withReader(data, name, reader -> reader.readRaster(0, null));
         if (r.getNumBands() != jpeg.components()) {
@@ -191,6 +210,11 @@ public final class ImageDecoder {
     }
 
     // ---- plumbing ----
+
+    /** Logs a tolerated decoder warning (libjpeg's "Corrupt JPEG data: ..." and the like) at DEBUG. */
+    static void logWarning(String name, String warning) {
+        LOG.debug("{}: decoder warning: {}", name, warning);
+    }
 
     private interface ReaderAction<T> {
         T read(ImageReader reader) throws IOException;

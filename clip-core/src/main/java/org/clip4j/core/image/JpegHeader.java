@@ -58,6 +58,34 @@ record JpegHeader(int width, int height, ColorSpace colorSpace, int components) 
         }
     }
 
+    /**
+     * True if the markers lead to an end-of-image marker (EOI) before the data ends: marker segments are skipped
+     * by their length, entropy-coded data byte by byte (in it, {@code 0xFF} is followed by a stuffed zero, a
+     * restart marker or the next marker). False when the data ends first, which is when libjpeg warns "Premature
+     * end of JPEG file" and pads the image, and when Pillow reports a truncated image. Bytes after the EOI are
+     * ignored, as libjpeg does.
+     */
+    static boolean reachesEndOfImage(byte[] data) {
+        int n = data.length;
+        int pos = 2;
+        while (pos < n) {
+            if ((data[pos] & 0xff) != 0xFF) {   // entropy-coded data (or junk libjpeg skips with a warning)
+                pos++;
+                continue;
+            }
+            while (pos < n && (data[pos] & 0xff) == 0xFF) pos++;   // fill bytes
+            if (pos >= n) return false;
+            int marker = data[pos++] & 0xff;
+            if (marker == 0xD9) return true;
+            if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;   // no length
+            if (pos + 2 > n) return false;
+            int len = ((data[pos] & 0xff) << 8) | (data[pos + 1] & 0xff);
+            if (len < 2) return false;
+            pos += len;   // the segment; after SOS the entropy-coded data follows and is scanned above
+        }
+        return false;
+    }
+
     /** libjpeg's colour-space guess. */
     private static ColorSpace guess(int n, int[] ids, boolean jfif, int adobeTransform) {
         switch (n) {

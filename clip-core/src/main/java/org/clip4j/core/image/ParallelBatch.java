@@ -16,8 +16,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Preprocesses a list of files in parallel into one NCHW array. Every task writes its own slice of a shared
- * float array, so the output order is the argument order whatever the scheduling.
+ * Preprocesses a list of files in parallel into one NCHW array. Every task writes its own slice of the array's
+ * native buffer, so the output order is the argument order whatever the scheduling.
  */
 final class ParallelBatch {
     private static final AtomicInteger POOL_COUNTER = new AtomicInteger();
@@ -36,7 +36,9 @@ final class ParallelBatch {
         if ((long) n * per > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(n + " images of [3, " + pre.size() + ", " + pre.size() + "] do not fit in one array; split the batch");
         }
-        float[] out = new float[n * per];   // [n, 3, N, N]
+        // Every task writes its image straight into the array's native buffer: no n-image Java array and copy.
+        INDArray batch = Nd4j.createUninitialized(DataType.FLOAT, n, 3, pre.size(), pre.size());   // [n, 3, N, N]
+        java.nio.FloatBuffer out = batch.data().asNioFloat();
         ExecutorService pool = executor != null ? executor : newPool(Math.min(n, Runtime.getRuntime().availableProcessors()));
         try {
             List<Future<?>> futures = new ArrayList<>(n);
@@ -45,7 +47,7 @@ final class ParallelBatch {
                     final int index = i;
                     futures.add(pool.submit(() -> {
                         float[] v = pre.apply(files.get(index));
-                        System.arraycopy(v, 0, out, index * per, per);
+                        out.put(index * per, v);   // absolute bulk put: no shared position
                         return null;
                     }));
                 }
@@ -67,9 +69,11 @@ final class ParallelBatch {
                 }
             }
         } finally {
+            // On failure the array is not closed: cancelled tasks may still be writing into it (the garbage
+            // collector frees it once they are done).
             if (executor == null) pool.shutdownNow();
         }
-        return Nd4j.create(out, new long[] {n, 3, pre.size(), pre.size()}, DataType.FLOAT);
+        return batch;
     }
 
     private static RuntimeException rethrow(Path file, Throwable cause) {

@@ -173,28 +173,47 @@ public final class PillowResize {
         return out;
     }
 
-    /** {@link #horizontal8} for 3 interleaved channels: one walk over the taps feeds all three sums. */
+    /**
+     * {@link #horizontal8} for 3 interleaved channels. Each input row is first repacked as one {@code long} per
+     * pixel holding R in the low and G in the high 32 bits, plus an {@code int} for B, so that one 64-bit multiply
+     * and add per tap serves two channels ("SIMD within a register"). This is exact: with signed 32-bit lanes,
+     * {@code (r + g·2³²)·w = r·w + g·w·2³²} modulo 2⁶⁴, so the 64-bit sum is {@code R + G·2³²} for the true
+     * channel sums R and G (each fits in an int, as in Pillow's int32 accumulators), and
+     * {@code R = (int) sum}, {@code G = (sum − R) >> 32} recover them even when R is negative.
+     */
     private static byte[] horizontal8Rgb(byte[] src, int inStride, int firstRow, int rows, ResampleCoefficients co,
                                          int[] k, byte[] out) {
         int outW = co.outSize;
         int ks = co.kernelSize;
+        int width = inStride / 3;
+        long[] rg = new long[width];   // [W]: R | G << 32 of the current row
+        int[] bl = new int[width];     // [W]: B of the current row
+        int[] min = co.min;
+        int[] count = co.count;
+        final long halfBoth = HALF | ((long) HALF << 32);
         int o = 0;
         for (int y = 0; y < rows; y++) {
-            int rowStart = (firstRow + y) * inStride;
+            int q = (firstRow + y) * inStride;
+            for (int x = 0; x < width; x++, q += 3) {
+                rg[x] = (src[q] & 0xff) | ((long) (src[q + 1] & 0xff) << 32);
+                bl[x] = src[q + 2] & 0xff;
+            }
             for (int x = 0; x < outW; x++) {
-                int p = rowStart + co.min[x] * 3;
-                int n = co.count[x];
+                int m = min[x];
+                int n = count[x];
                 int kb = x * ks;
-                int r = HALF, g = HALF, b = HALF;
-                for (int t = 0; t < n; t++, p += 3) {
+                long sRg = halfBoth;
+                int sB = HALF;
+                for (int t = 0; t < n; t++) {
                     int w = k[kb + t];
-                    r += (src[p] & 0xff) * w;
-                    g += (src[p + 1] & 0xff) * w;
-                    b += (src[p + 2] & 0xff) * w;
+                    sRg += rg[m + t] * w;
+                    sB += bl[m + t] * w;
                 }
+                int r = (int) sRg;
+                int g = (int) ((sRg - r) >> 32);
                 out[o] = clip8(r);
                 out[o + 1] = clip8(g);
-                out[o + 2] = clip8(b);
+                out[o + 2] = clip8(sB);
                 o += 3;
             }
         }
@@ -238,21 +257,37 @@ public final class PillowResize {
         int ks = co.kernelSize;
         byte[] out = new byte[outH * rowLength];
         int[] acc = new int[rowLength];
-        // Widen the source once: int rows let the JIT vectorise the multiply-add below (byte → int it does not).
-        int[] wide = new int[src.length];
-        for (int i = 0; i < src.length; i++) wide[i] = src[i] & 0xff;
+        // Int rows let the JIT vectorise the multiply-add below (byte → int it does not). Source row r is widened
+        // into slot r % kernelSize of a ring: an output row reads at most kernelSize consecutive rows, so they never
+        // share a slot, and as the window moves down (min[y] never decreases) each row is widened once. The ring
+        // stays in cache, unlike a widened copy of the whole source (megabytes per image).
+        int[][] ring = new int[ks][rowLength];
+        int[] slotRow = new int[ks];   // which source row each slot holds
+        java.util.Arrays.fill(slotRow, -1);
         for (int y = 0; y < outH; y++) {
             java.util.Arrays.fill(acc, HALF);
             int first = co.min[y] - rowOffset;
+            for (int r = first; r < first + co.count[y]; r++) {
+                int slot = r % ks;
+                if (slotRow[slot] == r) continue;
+                int[] row = ring[slot];
+                int p = r * rowLength;
+                for (int i = 0; i < rowLength; i++) row[i] = src[p + i] & 0xff;
+                slotRow[slot] = r;
+            }
             int kb = y * ks;
             // Integer sums do not depend on the order, so accumulate a whole row per tap (cache friendly).
             for (int t = 0; t < co.count[y]; t++) {
                 int weight = k[kb + t];
-                int p = (first + t) * rowLength;
-                for (int i = 0; i < rowLength; i++) acc[i] += wide[p + i] * weight;
+                int[] row = ring[(first + t) % ks];
+                for (int i = 0; i < rowLength; i++) acc[i] += row[i] * weight;
             }
             int o = y * rowLength;
-            for (int i = 0; i < rowLength; i++) out[o + i] = clip8(acc[i]);
+            // clip8 without branches (the JIT vectorises min/max): acc >> 22 is <= 0 exactly when acc <= 0 would
+            // give 0, and >= 255 exactly when acc >= 255 << 22.
+            for (int i = 0; i < rowLength; i++) {
+                out[o + i] = (byte) Math.max(0, Math.min(255, acc[i] >> ResampleCoefficients.PRECISION_BITS));
+            }
         }
         return out;
     }

@@ -159,4 +159,26 @@ class PillowResizeTest {
         DecodedImage d = DecodedImage.of(ImageMode.L, 3, 2, new byte[6]);
         assertSame(d, PillowResize.resize(d, 3, 2));
     }
+
+    /**
+     * The 3-channel horizontal pass packs R and G into one 64-bit sum; it must equal resampling each channel on its
+     * own (the generic one-channel loop). Hard 0/255 edges drive the bicubic lobes' sums below zero and above
+     * 255 · 2²², where a wrong carry between the packed lanes would show.
+     */
+    @ParameterizedTest(name = "{0}x{1} -> {2}x{3}")
+    @CsvSource({"640, 7, 299, 7", "37, 5, 101, 5", "300, 4, 3, 4", "9, 3, 2, 3", "51, 40, 17, 13"})
+    void rgbPassEqualsThreeSingleChannelPasses(int w, int h, int ow, int oh) {
+        Random r = new Random(w * 31L + ow);
+        byte[] rgb = new byte[w * h * 3];
+        for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) (r.nextInt(3) == 0 ? r.nextInt(256) : r.nextBoolean() ? 255 : 0);
+        byte[] out = PillowResize.bicubic(rgb, w, h, 3, ow, oh);   // [oh, ow, 3]
+        for (int c = 0; c < 3; c++) {
+            byte[] plane = new byte[w * h];
+            for (int i = 0; i < plane.length; i++) plane[i] = rgb[3 * i + c];
+            byte[] expected = PillowResize.bicubic(plane, w, h, 1, ow, oh);
+            byte[] actual = new byte[ow * oh];
+            for (int i = 0; i < actual.length; i++) actual[i] = out[3 * i + c];
+            assertArrayEquals(expected, actual, "channel " + c);
+        }
+    }
 }

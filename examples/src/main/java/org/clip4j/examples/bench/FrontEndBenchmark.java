@@ -1,5 +1,6 @@
 package org.clip4j.examples.bench;
 
+import org.clip4j.core.image.ImageDecoder;
 import org.clip4j.core.image.ImagePreprocessor;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 
@@ -23,7 +24,8 @@ import java.util.Random;
 
 /**
  * Throughput of the two front ends: tokenizer (tokens/s on a caption corpus) and image preprocessing
- * (images/s at 224, JPEG decode included). Writes the corpus and images to a folder so that
+ * (images/s at 224, JPEG decode included; also per CPU-second of the one thread, which a shared machine disturbs
+ * less than wall time). Writes the corpus and images to a folder so that
  * {@code examples/bench/frontend_peer.py} measures the Python reference on exactly the same inputs.
  *
  * <p>Usage: {@code java -cp ... org.clip4j.examples.bench.FrontEndBenchmark [DIR [CAPTIONS [IMAGES]]]}; see
@@ -69,11 +71,20 @@ public final class FrontEndBenchmark {
         int threads = Runtime.getRuntime().availableProcessors();
 
         ImagePreprocessor pre = ImagePreprocessor.clip(224);
-        for (int i = 0; i < Math.min(16, images.size()); i++) pre.apply(images.get(i)); // warm-up
+        // Warm-up: two passes over all images, so that the JIT has compiled the decode and resize loops before
+        // the first timed round (16 images were too few: the first round then ran partly interpreted).
+        for (int round = 0; round < 2; round++) for (Path p : images) pre.apply(p);
         pre.batch(images.subList(0, Math.min(16, images.size()))).close();
         double imgSec1 = median(() -> {
             for (Path p : images) pre.apply(p);
         });
+        // The same loop in CPU seconds of this thread: on a shared machine, wall time also counts waiting for a core.
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        double imgCpu1 = median(() -> {
+            long c0 = mx.getCurrentThreadCpuTime();
+            for (Path p : images) pre.apply(p);
+            cpuSeconds[0] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+        }, cpuSeconds);
         double imgSecN = median(() -> pre.batch(images).close());
 
         System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"captions\": %d, \"bpe_tokens\": %d, "
@@ -81,10 +92,26 @@ public final class FrontEndBenchmark {
                         + "\"tokens_per_s_no_ftfy\": %.0f, \"web_bpe_tokens\": %d, \"web_tokens_per_s\": %.0f, "
                         + "\"web_tokens_per_s_no_ftfy\": %.0f, "
                         + "\"images\": %d, \"preprocess_1thread_images_per_s\": %.1f, "
-                        + "\"preprocess_batch_images_per_s\": %.1f, \"batch_threads\": %d, \"rows\": %d}%n",
+                        + "\"preprocess_1thread_images_per_cpu_s\": %.1f, "
+                        + "\"preprocess_batch_images_per_s\": %.1f, \"batch_threads\": %d, \"rows\": %d, "
+                        + "\"jpeg_decoder\": \"%s\"}%n",
                 captions.size(), tokens, tokSec, tokens / tokSec, captions.size() / tokSec, tokens / tokSecNoFtfy,
                 webTokens, webTokens / webSec, webTokens / webSecNoFtfy, images.size(),
-                images.size() / imgSec1, images.size() / imgSecN, threads, rows[0].length);
+                images.size() / imgSec1, images.size() / imgCpu1, images.size() / imgSecN, threads, rows[0].length,
+                ImageDecoder.jpegDecoder());
+    }
+
+    private static final double[] cpuSeconds = new double[1];
+
+    /** Median of 3 runs of {@code work} of the value it leaves in {@code result[0]} (e.g. CPU seconds). */
+    static double median(Runnable work, double[] result) {
+        double[] t = new double[3];
+        for (int i = 0; i < t.length; i++) {
+            work.run();
+            t[i] = result[0];
+        }
+        java.util.Arrays.sort(t);
+        return t[1];
     }
 
     /** Median wall time in seconds of 3 runs of {@code work}. */
