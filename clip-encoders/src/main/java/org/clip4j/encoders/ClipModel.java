@@ -204,15 +204,16 @@ public final class ClipModel extends Module implements AutoCloseable {
         text.setPrecision(p);
     }
 
-    /**
-     * Image features [N, E], not normalised (as the reference {@code encode_image}): a new array owned by the
-     * caller (by its {@link Scope} when one is open; otherwise release it with {@link Tensors#release}).
-     */
+    /** Image features [N, E], not normalised (as the reference {@code encode_image}). */
     public INDArray encodeImage(INDArray images) {
         return visual.forward(images, null);
     }
 
-    /** Text features [N, E] for token ids [N, C], not normalised (as {@code encode_text}); owned by the caller. */
+    /**
+     * Text features [N, E] for token ids [N, C], not normalised (as {@code encode_text}). Like every array these
+     * methods return, a new array owned by the caller: by its {@link Scope} when one is open, otherwise by the
+     * caller directly, who releases it with {@link Tensors#release}.
+     */
     public INDArray encodeText(INDArray ids) {
         return text.forward(ids, null);
     }
