@@ -2,7 +2,7 @@ package org.clip4j.cli;
 
 import org.clip4j.core.model.ContrastiveLoss;
 import org.clip4j.core.nn.Parameter;
-import org.clip4j.core.nn.Scope;
+import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.clip4j.encoders.ClipModel;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -84,20 +84,19 @@ final class EmbedCommand implements Callable<Integer> {
         OutputGuard.notAnInput("--out", out, inputs);
         OutputGuard.writableFileFolder("--out", out);
 
-        // The scope closes before the model: it releases every array made below (inputs, features, logits, casts).
-        try (ClipModel m = modelConfig.load(model); Scope s = Scope.open()) {
+        try (ClipModel m = modelConfig.load(model)) {
             ModelInputs in = new ModelInputs(m, model);
-            INDArray px = s.track(!hasImages ? null : images != null ? in.images(images)
-                    : in.pixelValues(TensorRef.parse(pixelValues, "pixel_values")));
-            INDArray ids = s.track(!hasTexts ? null : textsFile != null ? in.texts(textsFile)
-                    : in.tokenIds(TensorRef.parse(tokens, "input_ids")));
+            INDArray px = !hasImages ? null : images != null ? in.images(images)
+                    : in.pixelValues(TensorRef.parse(pixelValues, "pixel_values"));
+            INDArray ids = !hasTexts ? null : textsFile != null ? in.texts(textsFile)
+                    : in.tokenIds(TensorRef.parse(tokens, "input_ids"));
             if (wantLoss && px.size(0) != ids.size(0)) {
                 throw new IllegalArgumentException("--loss needs matching pairs: " + px.size(0) + " images but "
                         + ids.size(0) + " texts");
             }
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
                     .metadata("producer", "clip4j embed").metadata("model", model.toString());
-            INDArray img = px == null ? null : m.encodeImage(px);   // [N, E], owned by s
+            INDArray img = px == null ? null : m.encodeImage(px);
             INDArray txt = ids == null ? null : m.encodeText(ids);
             if (img != null) w.put("image_features", img);
             if (txt != null) w.put("text_features", txt);
@@ -105,18 +104,22 @@ final class EmbedCommand implements Callable<Integer> {
                 INDArray perImage = ContrastiveLoss.logits(img, txt, m.logitScale().value());
                 w.put("logits_per_image", perImage);
                 w.put("logits_per_text", perImage.transpose());
+                Tensors.release(perImage);
             }
+            Tensors.release(img, txt);
             if (wantLoss) {
                 m.zeroGrad();
                 double l = m.forwardBackward(px, ids);
                 w.putFloats("loss", new long[0], new float[] {(float) l});
                 if (gradients) {
                     for (Parameter p : m.parameters()) {
-                        INDArray g = p.grad();
-                        w.put("grad." + p.name(), g.dataType() == DataType.FLOAT ? g : s.track(g.castTo(DataType.FLOAT)));
+                        INDArray g = p.grad(), g32 = g.dataType() == DataType.FLOAT ? g : g.castTo(DataType.FLOAT);
+                        w.put("grad." + p.name(), g32); // copies the values to the heap
+                        if (g32 != g) Tensors.release(g32);
                     }
                 }
             }
+            Tensors.release(px, ids);
             w.write(out);
             System.err.println("clip: wrote " + w.size() + " tensors to " + out);
         }
