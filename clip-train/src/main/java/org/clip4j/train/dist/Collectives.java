@@ -85,7 +85,8 @@ public interface Collectives extends AutoCloseable {
     default double[] allGather(double v) {
         try (Scope s = Scope.open()) {
             INDArray mine = s.track(org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v})).reshape(1, 1);
-            return allGather(mine).reshape(size()).toDoubleVector(); // the gathered array is owned by s
+            INDArray all = allGather(mine);                         // [size, 1] dense, owned by s
+            return all.data().getDoublesAt(all.offset(), size());   // (toDoubleVector() leaves a native copy)
         }
     }
 }
