@@ -8,6 +8,7 @@ import java.nio.file.*;
 import java.util.*;
 import javax.imageio.ImageIO;
 import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
 import org.clip4j.train.data.SyntheticShapes;
@@ -43,18 +44,23 @@ try (var listing = Files.list(gallery)) {
     files = listing.filter(p -> p.toString().matches("(?i).*\\.(png|jpe?g|bmp|gif|webp)")).sorted().toList();
 }
 ImagePreprocessor pre = ImagePreprocessor.clip(model.config().vision().imageSize());
-List<INDArray> chunks = new ArrayList<>();
-for (int a = 0; a < files.size(); a += 64) {
-    try (INDArray px = pre.batch(files.subList(a, Math.min(files.size(), a + 64)))) {
-        chunks.add(model.encodeImageNormalized(px));
+// A Scope owns the arrays made inside it (the library's results land in it too) and releases them at its end.
+double[] similarities;
+try (Scope scope = Scope.open()) {
+    INDArray[] chunks = new INDArray[(files.size() + 63) / 64];
+    for (int c = 0; c < chunks.length; c++) {
+        INDArray px = scope.track(pre.batch(files.subList(64 * c, Math.min(files.size(), 64 * c + 64))));
+        chunks[c] = model.encodeImageNormalized(px);                                     // [≤ 64, E]
     }
-}
-INDArray imageEmbeddings = Nd4j.concat(0, chunks.toArray(INDArray[]::new));   // [n, E]
+    // (concatenating a single chunk would return that chunk itself)
+    INDArray imageEmbeddings = chunks.length == 1 ? chunks[0] : scope.track(Nd4j.concat(0, chunks)); // [n, E]
 
-// The query through the text tower, normalised too; cosine similarity = dot product of unit vectors.
-INDArray ids = ClipTokenizer.openai().tokenizeToArray(List.of(query), model.config().text().contextLength(), true);
-INDArray textEmbedding = model.encodeTextNormalized(ids);                      // [1, E]
-double[] similarities = imageEmbeddings.mmul(textEmbedding.transpose()).toDoubleVector();
+    // The query through the text tower, normalised too; cosine similarity = dot product of unit vectors.
+    INDArray ids = scope.track(ClipTokenizer.openai().tokenizeToArray(List.of(query), model.config().text().contextLength(), true));
+    INDArray textEmbedding = model.encodeTextNormalized(ids);                            // [1, E]
+    INDArray scores = scope.track(Nd4j.gemm(imageEmbeddings, textEmbedding, false, true)); // [n, 1]
+    similarities = scores.data().asDouble();
+}
 
 List<Integer> ranked = new ArrayList<>();
 for (int i = 0; i < files.size(); i++) ranked.add(i);

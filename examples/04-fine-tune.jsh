@@ -16,6 +16,7 @@ import org.clip4j.train.optim.AdamWConfig;
 import org.clip4j.train.optim.LrSchedule;
 import org.clip4j.train.data.CsvManifest;
 import org.clip4j.train.data.SyntheticShapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 String setting(String property, String env, String fallback) {
     String v = System.getProperty(property);
@@ -73,7 +74,10 @@ try (ClipModel before = ClipModel.load(modelFile)) {
     for (Parameter p : before.parameters()) old.put(p.name(), p);
     for (Parameter p : result.model().parameters()) {
         if (!p.isTrainable() || p.name().equals("logit_scale")) continue;
-        double change = p.value().sub(old.get(p.name()).value()).amaxNumber().doubleValue();
+        double change;
+        try (INDArray d = p.value().sub(old.get(p.name()).value())) { // a new array: released at once
+            change = d.amaxNumber().doubleValue();
+        }
         if (p.name().startsWith("visual.")) {
             imageTensors++;
             imageChange = Math.max(imageChange, change);

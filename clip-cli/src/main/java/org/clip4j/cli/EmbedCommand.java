@@ -108,8 +108,9 @@ final class EmbedCommand implements Callable<Integer> {
                 w.putFloats("loss", new long[0], new float[] {(float) l});
                 if (gradients) {
                     for (Parameter p : m.parameters()) {
-                        INDArray g = p.grad();
-                        w.put("grad." + p.name(), g.dataType() == DataType.FLOAT ? g : g.castTo(DataType.FLOAT));
+                        INDArray g = p.grad(), g32 = g.dataType() == DataType.FLOAT ? g : g.castTo(DataType.FLOAT);
+                        w.put("grad." + p.name(), g32); // copies the values to the heap
+                        if (g32 != g) Tensors.release(g32);
                     }
                 }
             }

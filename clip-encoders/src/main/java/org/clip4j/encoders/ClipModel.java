@@ -7,6 +7,7 @@ import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Module;
 import org.clip4j.core.nn.Parameter;
 import org.clip4j.core.nn.Tape;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.core.safetensors.DType;
 import org.clip4j.core.safetensors.SafetensorsWriter;
@@ -240,28 +241,35 @@ public final class ClipModel extends Module implements AutoCloseable {
         return visual.forward(images, null);
     }
 
-    /** Text features [N, E] for token ids [N, C], not normalised (as {@code encode_text}). */
+    /**
+     * Text features [N, E] for token ids [N, C], not normalised (as {@code encode_text}). Like every array these
+     * methods return, a new array owned by the caller: by its {@link Scope} when one is open, otherwise by the
+     * caller directly, who releases it with {@link Tensors#release}.
+     */
     public INDArray encodeText(INDArray ids) {
         return text.forward(ids, null);
     }
 
-    /** L2-normalised image features. */
+    /** L2-normalised image features, a new array owned by the caller. */
     public INDArray encodeImageNormalized(INDArray images) {
-        INDArray f = encodeImage(images);
-        INDArray out = ContrastiveLoss.normalize(f);
-        Tensors.release(f);
-        return out;
+        try (Scope s = Scope.open()) {
+            INDArray f = encodeImage(images);            // [N, E], owned by s
+            return s.ret(ContrastiveLoss.normalize(f));
+        }
     }
 
-    /** L2-normalised text features. */
+    /** L2-normalised text features, a new array owned by the caller. */
     public INDArray encodeTextNormalized(INDArray ids) {
-        INDArray f = encodeText(ids);
-        INDArray out = ContrastiveLoss.normalize(f);
-        Tensors.release(f);
-        return out;
+        try (Scope s = Scope.open()) {
+            INDArray f = encodeText(ids);                // [N, E], owned by s
+            return s.ret(ContrastiveLoss.normalize(f));
+        }
     }
 
-    /** Both logit matrices, owned by the caller. */
+    /**
+     * Both logit matrices, owned by the caller: inside a {@link Scope} that scope frees them (do not
+     * {@link #close()} them there); outside any scope, {@link #close()} releases them.
+     */
     public record Logits(INDArray perImage, INDArray perText) implements AutoCloseable {
         @Override
         public void close() {
@@ -271,10 +279,12 @@ public final class ClipModel extends Module implements AutoCloseable {
 
     /** {@code model(images, texts)}: logits_per_image [N, M] and logits_per_text [M, N]. */
     public Logits logits(INDArray images, INDArray ids) {
-        INDArray img = encodeImage(images), txt = encodeText(ids);
-        INDArray perImage = ContrastiveLoss.logits(img, txt, logitScale.value());
-        Tensors.release(img, txt);
-        return new Logits(perImage, perImage.transpose().dup('c'));
+        try (Scope s = Scope.open()) {
+            INDArray img = encodeImage(images), txt = encodeText(ids);                // owned by s
+            INDArray perImage = ContrastiveLoss.logits(img, txt, logitScale.value()); // [N, M]
+            INDArray perText = s.track(perImage.transpose().dup('c'));               // [M, N]
+            return new Logits(s.ret(perImage), s.ret(perText));
+        }
     }
 
     /**
@@ -302,18 +312,16 @@ public final class ClipModel extends Module implements AutoCloseable {
      */
     public double forwardBackward(INDArray images, INDArray ids, boolean imageBackward, boolean textBackward,
                                   double gradScale) {
-        // One tape per tower, so either backward can be skipped.
-        try (Tape imageTape = new Tape(); Tape textTape = new Tape()) {
-            INDArray img = visual.forward(images, imageTape);
+        // One tape per tower, so either backward can be skipped. The tapes close first (frames left after an
+        // exception), then the scope frees the features, the loss's arrays and the inputs' gradients.
+        try (Scope s = Scope.open(); Tape imageTape = new Tape(); Tape textTape = new Tape()) {
+            INDArray img = visual.forward(images, imageTape);                   // [N, E], owned by s
             INDArray txt = text.forward(ids, textTape);
-            double loss;
-            try (ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, logitScale, gradScale)) {
-                loss = r.loss();
-                Tensors.release(img, txt);
-                if (textBackward) text.backward(r.textGrad(), textTape);
-                if (imageBackward) visual.backward(r.imageGrad(), imageTape);
-            }
-            return loss;
+            ContrastiveLoss.Result r = ContrastiveLoss.forwardBackward(img, txt, logitScale, gradScale);
+            s.release(img, txt, r.logitsPerImage());
+            if (textBackward) text.backward(r.textGrad(), textTape);
+            if (imageBackward) visual.backward(r.imageGrad(), imageTape);
+            return r.loss();
         }
     }
 

@@ -2,6 +2,7 @@ package org.clip4j.eval;
 
 import org.clip4j.core.ClipException;
 import org.clip4j.core.image.ImagePreprocessor;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.eval.data.ClassificationDataset;
 import org.clip4j.eval.probe.FeatureSet;
 import org.clip4j.encoders.ClipModel;
@@ -51,8 +52,8 @@ public final class ImageFeatureExtractor {
             float[] pixels = new float[b * px];
             IntStream.range(0, b).parallel().forEach(j -> System.arraycopy(ds.pixels(indices[s0 + j], pre), 0, pixels, j * px, px));
             float[] f;
-            try (INDArray images = Nd4j.create(pixels, new long[]{b, 3, r, r}, DataType.FLOAT)) { // [b, 3, R, R]
-                f = encode(images, layer);
+            try (Scope s = Scope.open()) {
+                f = encode(s.track(Nd4j.create(pixels, new long[]{b, 3, r, r}, DataType.FLOAT)), layer); // [b, 3, R, R]
             }
             if (d < 0) {
                 d = f.length / b;
@@ -66,11 +67,11 @@ public final class ImageFeatureExtractor {
         return new FeatureSet(out, indices.length, d, labels, Map.of("layer", layer.name().toLowerCase(java.util.Locale.ROOT)));
     }
 
-    /** Features of a batch of preprocessed images [b, 3, R, R], row-major [b, d]. */
+    /** Features of a batch of preprocessed images [b, 3, R, R] (borrowed), row-major [b, d]. */
     public float[] encode(INDArray images, Layer layer) {
         if (layer == Layer.PROJECTED) {
-            try (INDArray f = model.encodeImage(images)) {                       // [b, E]
-                return flatten(f);
+            try (Scope s = Scope.open()) {
+                return HeapArrays.floats(model.encodeImage(images));             // [b, E], owned by s
             }
         }
         boolean resnet = model.visual() instanceof ModifiedResNet;
@@ -78,30 +79,17 @@ public final class ImageFeatureExtractor {
         float[][] captured = new float[1][];
         model.setProbe((name, value) -> {
             if (!name.equals(target)) return;
-            if (resnet) {
-                try (INDArray v = value.mean(2, 3)) {                            // [b, C]
-                    captured[0] = flatten(v);
-                }
-            } else {
-                captured[0] = flatten(value);                                    // [b, W]
+            try (Scope s = Scope.open()) { // inside the tower's forward: our copies are ours, not the layer's
+                captured[0] = HeapArrays.floats(resnet ? s.track(value.mean(2, 3)) : value); // [b, C] or [b, W]
             }
         });
-        try {
-            model.encodeImage(images).close();
+        try (Scope s = Scope.open()) {
+            model.encodeImage(images);                                           // owned by s, freed at once
         } finally {
             model.setProbe(null);
         }
         if (captured[0] == null) throw new IllegalStateException("the image tower reported no " + target);
         return captured[0];
-    }
-
-    /** A matrix [b, d] as row-major floats on the heap (no native copy). */
-    private static float[] flatten(INDArray m) {
-        float[][] rows = m.toFloatMatrix();
-        int d = rows.length == 0 ? 0 : rows[0].length;
-        float[] out = new float[rows.length * d];
-        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * d, d);
-        return out;
     }
 
     /** Indices 0..n−1, or {@code limit} of them spread evenly (every n/limit-th) when {@code 0 < limit < n}. */

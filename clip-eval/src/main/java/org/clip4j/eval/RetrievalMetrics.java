@@ -1,7 +1,9 @@
 package org.clip4j.eval;
 
 import org.clip4j.core.model.ContrastiveLoss;
+import org.clip4j.core.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -44,13 +46,13 @@ public final class RetrievalMetrics {
                                               Ties ties, int... ks) {
         int n = (int) imageFeatures.size(0), m = (int) textFeatures.size(0);
         check(n, m, textToImage);
-        INDArray a = ContrastiveLoss.normalize(imageFeatures), b = ContrastiveLoss.normalize(textFeatures);
-        INDArray sim = a.mmul(b.transpose());          // [n, m]
-        float[][] s = sim.toFloatMatrix();
-        a.close();
-        b.close();
-        sim.close();
-        tieIdenticalFeatures(s, imageFeatures.toFloatMatrix(), textFeatures.toFloatMatrix());
+        float[][] s;
+        try (Scope sc = Scope.open()) {
+            INDArray a = ContrastiveLoss.normalize(imageFeatures), b = ContrastiveLoss.normalize(textFeatures); // owned by sc
+            INDArray sim = sc.track(Nd4j.gemm(a, b, false, true)); // [n, m]
+            s = HeapArrays.floatRows(sim);
+        }
+        tieIdenticalFeatures(s, HeapArrays.floatRows(imageFeatures), HeapArrays.floatRows(textFeatures));
         return fromScores(s, textToImage, ties, ks);
     }
 

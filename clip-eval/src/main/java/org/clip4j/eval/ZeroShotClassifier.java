@@ -2,10 +2,12 @@ package org.clip4j.eval;
 
 import org.clip4j.core.ClipException;
 import org.clip4j.core.model.ContrastiveLoss;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.safetensors.SafetensorsFile;
 import org.clip4j.core.safetensors.SafetensorsWriter;
 import org.clip4j.core.tokenizer.ClipTokenizer;
 import org.clip4j.encoders.ClipModel;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -40,37 +42,49 @@ public final class ZeroShotClassifier implements AutoCloseable {
     public static ZeroShotClassifier build(ClipModel model, ClipTokenizer tok, PromptSet prompts, int batch) {
         int ctx = model.config().text().contextLength();
         return build(prompts, batch, texts -> {
-            INDArray ids = tok.tokenizeToArray(texts, ctx, true);
-            INDArray f = model.encodeText(ids); // [n, E]
-            ids.close();
-            return f;
+            try (Scope s = Scope.open()) {
+                INDArray ids = s.track(tok.tokenizeToArray(texts, ctx, true));
+                return s.ret(model.encodeText(ids)); // [n, E]
+            }
         });
     }
 
-    /** As {@link #build(ClipModel, ClipTokenizer, PromptSet, int)} with any text encoder (prompts → [n, E]). */
+    /**
+     * As {@link #build(ClipModel, ClipTokenizer, PromptSet, int)} with any text encoder (prompts → a new [n, E]
+     * array, which the build releases: created outside any scope or returned into the current one).
+     */
     public static ZeroShotClassifier build(PromptSet prompts, int batch, Function<List<String>, INDArray> encoder) {
         List<String> all = new ArrayList<>();
         for (String c : prompts.classes()) for (String t : prompts.templates()) all.add(PromptSet.prompt(t, c));
         int k = prompts.classes().size(), m = prompts.templates().size();
-        INDArray w = null;
-        for (int start = 0; start < all.size(); start += batch) {
-            List<String> chunk = all.subList(start, Math.min(all.size(), start + batch));
-            INDArray f = encoder.apply(chunk);
-            INDArray n = ContrastiveLoss.normalize(f); // [b, E], unit rows
-            f.close();
-            if (w == null) w = Nd4j.zeros(n.dataType(), n.size(1), k);
-            for (int r = 0; r < chunk.size(); r++) {
-                int cls = (start + r) / m;
-                INDArray col = w.getColumn(cls);
-                col.addi(n.getRow(r));   // Σ over templates of the normalised prompt embeddings
+        double[] values;
+        long[] shape;
+        DataType type;
+        try (Scope s = Scope.open()) {
+            INDArray w = null;
+            for (int start = 0; start < all.size(); start += batch) {
+                List<String> chunk = all.subList(start, Math.min(all.size(), start + batch));
+                try (Scope sc = Scope.open()) {
+                    INDArray f = encoder.apply(chunk);
+                    if (!sc.owns(f)) sc.track(f);
+                    INDArray n = ContrastiveLoss.normalize(f); // [b, E], unit rows
+                    if (w == null) w = s.track(Nd4j.zeros(n.dataType(), n.size(1), k));
+                    for (int r = 0; r < chunk.size(); r++) {
+                        int cls = (start + r) / m;
+                        INDArray col = w.getColumn(cls);
+                        col.addi(n.getRow(r));   // Σ over templates of the normalised prompt embeddings
+                    }
+                }
             }
-            n.close();
+            w.divi(m);                                            // mean
+            INDArray norms = s.track(w.norm2(true, 0));          // [1, K]
+            w.diviRowVector(norms);                              // renormalise each class column
+            values = HeapArrays.doubles(w);
+            shape = w.shape();
+            type = w.dataType();
         }
-        w.divi(m);                                            // mean
-        INDArray norms = w.norm2(true, 0);                   // [1, K]
-        w.diviRowVector(norms);                              // renormalise each class column
-        norms.close();
-        return new ZeroShotClassifier(prompts.classes(), w);
+        // The classifier keeps its weights beyond any scope: made here, after ours closed, from an exact copy.
+        return new ZeroShotClassifier(prompts.classes(), Nd4j.create(values, shape, type));
     }
 
     /** Class names, in column order. */
@@ -83,20 +97,23 @@ public final class ZeroShotClassifier implements AutoCloseable {
         return weights;
     }
 
-    /** {@code 100 · normalise(features) · W}: features [n, E] (unnormalised image features) → new [n, K]. */
+    /**
+     * {@code 100 · normalise(features) · W}: features [n, E] (unnormalised image features) → new [n, K], owned by
+     * the caller (by its scope when one is open).
+     */
     public INDArray logits(INDArray imageFeatures) {
-        INDArray n = ContrastiveLoss.normalize(imageFeatures);
-        INDArray l = n.mmul(weights).muli(LOGIT_SCALE);
-        n.close();
-        return l;
+        try (Scope s = Scope.open()) {
+            INDArray n = ContrastiveLoss.normalize(imageFeatures);                // [n, E], owned by s
+            return s.ret(s.track(Nd4j.gemm(n, weights, false, false)).muli(LOGIT_SCALE));
+        }
     }
 
-    /** Logits of images {@code [n, 3, R, R]} through the model's image tower. */
+    /** Logits of images {@code [n, 3, R, R]} through the model's image tower: a new [n, K] owned by the caller. */
     public INDArray logits(ClipModel model, INDArray images) {
-        INDArray f = model.encodeImage(images);
-        INDArray l = logits(f);
-        f.close();
-        return l;
+        try (Scope s = Scope.open()) {
+            INDArray f = model.encodeImage(images);                               // [n, E], owned by s
+            return s.ret(logits(f));
+        }
     }
 
     /**
@@ -116,9 +133,10 @@ public final class ZeroShotClassifier implements AutoCloseable {
 
     /** Classifies precomputed projected image features (labels index this classifier's classes). */
     public ClassificationReport evaluate(org.clip4j.eval.probe.FeatureSet features) {
-        try (INDArray x = Nd4j.create(features.features(), new long[]{features.n(), features.d()}, org.nd4j.linalg.api.buffer.DataType.FLOAT); // [n, E]
-             INDArray l = logits(x)) {                                                                            // [n, K]
-            return ClassificationReport.of(l.toDoubleMatrix(), features.labels(), classes);
+        try (Scope s = Scope.open()) {
+            INDArray x = s.track(Nd4j.create(features.features(), new long[]{features.n(), features.d()}, DataType.FLOAT)); // [n, E]
+            INDArray l = logits(x);                                                                                      // [n, K]
+            return ClassificationReport.of(HeapArrays.doubleRows(l), features.labels(), classes);
         }
     }
 

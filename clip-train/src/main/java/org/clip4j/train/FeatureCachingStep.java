@@ -1,14 +1,9 @@
 package org.clip4j.train;
 
 import org.clip4j.core.model.ContrastiveLoss;
-import org.clip4j.core.nn.Tape;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.encoders.ClipModel;
-import org.clip4j.encoders.ImageEncoder;
-import org.clip4j.encoders.TextTransformer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +21,8 @@ import java.util.List;
  *       gradient. Parameter gradients add up over micro-batches.</li>
  * </ol>
  * The result equals one big batch's gradient (up to float rounding), while activation memory follows the
- * micro-batch. Costs one extra forward pass per micro-batch.
+ * micro-batch. Costs one extra forward pass per micro-batch. The loop is {@link FeatureCachingLoop}'s, shared
+ * with data-parallel training.
  */
 public final class FeatureCachingStep {
     /** Largest global batch whose loss is computed on the dense N×N matrices. */
@@ -76,10 +72,13 @@ public final class FeatureCachingStep {
         /** Number of micro-batches K. */
         int count();
 
-        /** Images of micro-batch k, [m, 3, R, R], a new array the step closes. Both passes must give equal pixels. */
+        /**
+         * Images of micro-batch k, [m, 3, R, R]: a new array the step owns and releases (created outside any
+         * scope, or returned into the step's). Both passes must give equal pixels.
+         */
         INDArray images(int k, boolean secondPass);
 
-        /** Token ids of micro-batch k, [m, C], a new array the step closes. */
+        /** Token ids of micro-batch k, [m, C]: a new array the step owns and releases, as {@link #images}. */
         INDArray ids(int k);
     }
 
@@ -103,62 +102,20 @@ public final class FeatureCachingStep {
      */
     public static double forwardBackward(ClipModel model, MicroBatches batches, boolean imageBackward, boolean textBackward,
                                          double gradScale) {
-        ImageEncoder visual = model.visual();
-        TextTransformer text = model.text();
-        int k = batches.count();
-
-        // 1. Features of every micro-batch, no activations kept.
-        List<INDArray> imgParts = new ArrayList<>(), txtParts = new ArrayList<>();
-        long[] offsets = new long[k + 1];
-        for (int i = 0; i < k; i++) {
-            INDArray x = batches.images(i, false), t = batches.ids(i);
-            if (x.size(0) != t.size(0)) throw new IllegalArgumentException("micro-batch " + i + " has " + x.size(0)
-                    + " images but " + t.size(0) + " texts");
-            imgParts.add(visual.forward(x, null));   // [m, E]
-            txtParts.add(text.forward(t, null));     // [m, E]
-            offsets[i + 1] = offsets[i] + x.size(0);
-            x.close();
-            t.close();
-        }
-        INDArray img = Nd4j.concat(0, imgParts.toArray(INDArray[]::new)); // [N, E]
-        INDArray txt = Nd4j.concat(0, txtParts.toArray(INDArray[]::new)); // [N, E]
-        imgParts.forEach(INDArray::close);
-        txtParts.forEach(INDArray::close);
-        long n = offsets[k];
-
-        // 2. Whole-batch loss; its feature gradients; logit_scale's gradient is accumulated here.
-        double loss;
-        // Beyond 4,096 pairs the N×N logits (and their copies) get large: compute them in blocks of rows.
-        try (ContrastiveLoss.Result r = n > DENSE_LIMIT
-                ? BlockwiseContrastiveLoss.forwardBackward(img, txt, model.logitScale(), 1024, gradScale)
-                : ContrastiveLoss.forwardBackward(img, txt, model.logitScale(), gradScale)) {
-            loss = r.loss();
-            img.close();
-            txt.close();
-            // 3. Re-encode each micro-batch with a tape and backpropagate its slice.
-            for (int i = 0; i < k; i++) {
-                long[] c = {offsets[i], offsets[i + 1]};
-                INDArray x = batches.images(i, true), t = batches.ids(i);
-                INDArray dImg = slice(r.imageGrad(), c), dTxt = slice(r.textGrad(), c);
-                try (Tape imageTape = new Tape(); Tape textTape = new Tape()) {
-                    INDArray fi = visual.forward(x, imageTape);
-                    INDArray ft = text.forward(t, textTape);
-                    fi.close();
-                    ft.close();
-                    if (textBackward) text.backward(dTxt, textTape);
-                    if (imageBackward) visual.backward(dImg, imageTape);
-                }
-                for (INDArray a : new INDArray[]{x, t, dImg, dTxt}) a.close();
+        return FeatureCachingLoop.run(model, batches, false, imageBackward, textBackward, (img, txt) -> {
+            try (Scope s = Scope.open()) {
+                // Beyond 4,096 pairs the N×N logits (and their copies) get large: compute them in blocks of rows.
+                ContrastiveLoss.Result r = img.size(0) > DENSE_LIMIT
+                        ? BlockwiseContrastiveLoss.forwardBackward(img, txt, model.logitScale(), 1024, gradScale)
+                        : ContrastiveLoss.forwardBackward(img, txt, model.logitScale(), gradScale);
+                // the logits are freed here, before the second pass
+                return new FeatureCachingLoop.Gradients(r.loss(), s.ret(r.imageGrad()), s.ret(r.textGrad()));
             }
-        }
-        return loss;
+        });
     }
 
     /** Rows [c[0], c[1]) of {@code a} as a new contiguous array. */
     private static INDArray slice(INDArray a, long[] c) {
-        INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
-        idx[0] = NDArrayIndex.interval(c[0], c[1]);
-        for (int i = 1; i < idx.length; i++) idx[i] = NDArrayIndex.all();
-        return a.get(idx).dup('c');
+        return FeatureCachingLoop.rows(a, c[0], c[1]);
     }
 }

@@ -51,8 +51,9 @@ public final class ZeroShotCheck {
                 created.save(file);
                 model = ClipModel.load(file);
                 ImagePreprocessor pre = ImagePreprocessor.clip(created.config().vision().imageSize());
-                try (INDArray px = pre.batch(images); INDArray a = created.encodeImage(px); INDArray b = model.encodeImage(px)) {
-                    double diff = a.sub(b).amaxNumber().doubleValue();
+                try (INDArray px = pre.batch(images); INDArray a = created.encodeImage(px); INDArray b = model.encodeImage(px);
+                     INDArray d = a.sub(b)) { // every array made here is released at the end of the try, d included
+                    double diff = d.amaxNumber().doubleValue();
                     System.out.printf(Locale.ROOT, "saved and loaded %s: largest image-feature difference %.3g%n", file.getFileName(), diff);
                     if (diff != 0) failures.add("the loaded model's image features differ from the saved model's by " + diff);
                 }
@@ -64,9 +65,10 @@ public final class ZeroShotCheck {
                      new PromptSet("consumer", labels, List.of(PromptSet.PHOTO_OF)), 64);
              INDArray pixels = ImagePreprocessor.clip(model.config().vision().imageSize()).batch(images);
              INDArray logits = classifier.logits(model, pixels)) {
-            double[][] rows = logits.toDoubleMatrix();
-            for (int i = 0; i < rows.length; i++) {
-                double[] p = softmax(rows[i]);
+            for (int i = 0; i < logits.size(0); i++) {
+                double[] row = new double[(int) logits.size(1)];
+                for (int k = 0; k < row.length; k++) row[k] = logits.getDouble(i, k); // no native row copies
+                double[] p = softmax(row);
                 double sum = 0;
                 int best = 0;
                 for (int k = 0; k < p.length; k++) {

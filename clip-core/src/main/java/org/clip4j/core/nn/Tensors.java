@@ -11,14 +11,15 @@ public final class Tensors {
 
     /**
      * Releases arrays the caller owns outside any {@link Scope} (inside one, use {@link Scope#release} or let the
-     * scope close): a pooled buffer goes back to the {@link BufferPool}, any other array is closed. Nulls are
-     * skipped. Release exactly what you own, once, through the array you were given (which may itself be the
-     * view that stands for a pooled buffer, as {@link #create4} returns); never a view you made of something.
+     * scope close): a pooled buffer goes back to the {@link BufferPool}, any other array is closed. Nulls and
+     * empty arrays (no buffer) are skipped. Release exactly what you own, once, through the array you were given
+     * (which may itself be the view that stands for a pooled buffer, as {@link #create4} returns); never a view
+     * you made of something.
      * {@link Memcheck} reports releases of closed, borrowed or scope-owned arrays.
      */
     public static void release(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a == null) continue;
+            if (a == null || a.isEmpty()) continue; // an empty array (Nd4j.empty) has no buffer to free
             if (Memcheck.ENABLED) Memcheck.releasingDirectly(a);
             free(a);
         }

@@ -1,5 +1,6 @@
 package org.clip4j.train.dist;
 
+import org.clip4j.core.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -16,6 +17,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>{@link LocalCollectives}: threads of one JVM as ranks, for tests.</li>
  * </ul>
  * An NCCL implementation for CUDA arrays would implement the same interface (see {@code docs/distributed.md}).
+ *
+ * <p>Arguments are borrowed. A new array returned ({@link #allGather}, {@link #reduceScatterSum}) is owned by the
+ * caller: by the caller's {@link Scope} when one is open (implementations {@linkplain Scope#ret return} into it),
+ * otherwise by the caller directly, who releases it.
  */
 public interface Collectives extends AutoCloseable {
     /** This rank, 0 … size−1. */
@@ -61,15 +66,16 @@ public interface Collectives extends AutoCloseable {
 
     /** The maximum over ranks of {@code v} (exact for |v| &lt; 2⁵³). */
     default long allReduceMax(long v) {
-        try (INDArray mine = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v}).reshape(1, 1);
-             INDArray all = allGather(mine)) {
-            return (long) all.maxNumber().doubleValue();
+        try (Scope s = Scope.open()) {
+            INDArray mine = s.track(org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v})).reshape(1, 1);
+            return (long) allGather(mine).maxNumber().doubleValue();
         }
     }
 
     /** The sum over ranks of {@code v}, added in double precision. */
     default double allReduceSum(double v) {
-        try (INDArray a = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v})) {
+        try (Scope s = Scope.open()) {
+            INDArray a = s.track(org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v}));
             allReduceSum(a);
             return a.getDouble(0);
         }
@@ -77,9 +83,10 @@ public interface Collectives extends AutoCloseable {
 
     /** Every rank's {@code v}, in rank order. */
     default double[] allGather(double v) {
-        try (INDArray mine = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v}).reshape(1, 1);
-             INDArray all = allGather(mine)) {
-            return all.reshape(size()).toDoubleVector();
+        try (Scope s = Scope.open()) {
+            INDArray mine = s.track(org.nd4j.linalg.factory.Nd4j.createFromArray(new double[]{v})).reshape(1, 1);
+            INDArray all = allGather(mine);                         // [size, 1] dense, owned by s
+            return all.data().getDoublesAt(all.offset(), size());   // (toDoubleVector() leaves a native copy)
         }
     }
 }

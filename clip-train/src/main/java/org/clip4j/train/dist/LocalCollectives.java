@@ -1,6 +1,7 @@
 package org.clip4j.train.dist;
 
 import org.clip4j.core.ClipException;
+import org.clip4j.core.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -103,24 +104,25 @@ public final class LocalCollectives implements Collectives {
     public void allReduceSum(INDArray a) {
         Contiguous.checkReducible(a);
         publish(a);
-        INDArray sum;
-        try {
-            checkSame(a);
-            sum = group.slots[0].dup();
-            for (int r = 1; r < size(); r++) sum.addi(group.slots[r]);
-        } finally {
-            finish();
+        try (Scope s = Scope.open()) {
+            INDArray sum;
+            try {
+                checkSame(a);
+                sum = s.track(group.slots[0].dup());
+                for (int r = 1; r < size(); r++) sum.addi(group.slots[r]);
+            } finally {
+                finish();
+            }
+            a.assign(sum);
         }
-        a.assign(sum);
-        sum.close();
     }
 
     @Override
     public INDArray allGather(INDArray local) {
         publish(local);
-        try {
+        try (Scope s = Scope.open()) {
             checkSame(local);
-            return size() == 1 ? local.dup('c') : Nd4j.concat(0, group.slots.clone()); // concat of one returns it
+            return s.ret(s.track(size() == 1 ? local.dup('c') : Nd4j.concat(0, group.slots.clone()))); // concat of one returns it
         } finally {
             finish();
         }
@@ -131,15 +133,15 @@ public final class LocalCollectives implements Collectives {
         Contiguous.checkReducible(full);
         long n = Contiguous.rowsPerRank(full, size());
         publish(full);
-        try {
+        try (Scope s = Scope.open()) {
             checkSame(full);
             INDArray out = null;
             for (int r = 0; r < size(); r++) {
                 INDArray part = Contiguous.rows(group.slots[r], rank * n, (rank + 1) * n);
-                if (out == null) out = part.dup('c');
+                if (out == null) out = s.track(part.dup('c'));
                 else out.addi(part);
             }
-            return out;
+            return s.ret(out);
         } finally {
             finish();
         }
@@ -149,16 +151,15 @@ public final class LocalCollectives implements Collectives {
     public void broadcast(INDArray a, int root) {
         if (root < 0 || root >= size()) throw new IllegalArgumentException("broadcast root " + root + " of " + size() + " ranks");
         publish(a);
-        INDArray src;
-        try {
-            checkSame(a);
-            src = rank == root ? null : group.slots[root].dup();
-        } finally {
-            finish();
-        }
-        if (src != null) {
-            a.assign(src);
-            src.close();
+        try (Scope s = Scope.open()) {
+            INDArray src;
+            try {
+                checkSame(a);
+                src = rank == root ? null : s.track(group.slots[root].dup());
+            } finally {
+                finish();
+            }
+            if (src != null) a.assign(src);
         }
     }
 

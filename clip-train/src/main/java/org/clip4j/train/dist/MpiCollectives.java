@@ -7,6 +7,7 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import org.clip4j.core.ClipException;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.clip4j.core.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -152,7 +153,14 @@ public final class MpiCollectives implements Collectives {
         Contiguous.check(local, "all-gather"); // ranks passing other sizes: MPI's default handler aborts the job
         long[] shape = local.shape().clone();
         shape[0] *= size;
-        INDArray out = Nd4j.createUninitialized(local.dataType(), shape, 'c');
+        try (Scope s = Scope.open()) {
+            INDArray out = s.track(Nd4j.createUninitialized(local.dataType(), shape, 'c'));
+            gather(local, out);
+            return s.ret(out);
+        }
+    }
+
+    private void gather(INDArray local, INDArray out) {
         long n = local.length();
         long width = local.dataType().width();
         if (n * width <= maxCount) { // one call, counted in bytes (any type)
@@ -163,7 +171,6 @@ public final class MpiCollectives implements Collectives {
             for (int r = 0; r < size; r++) bcastBytes(out, (long) r * n, n, r);
         }
         bytes += n * width;
-        return out;
     }
 
     @Override
@@ -172,7 +179,14 @@ public final class MpiCollectives implements Collectives {
         long rows = Contiguous.rowsPerRank(full, size);
         long[] shape = full.shape().clone();
         shape[0] = rows;
-        INDArray out = Nd4j.createUninitialized(full.dataType(), shape, 'c');
+        try (Scope s = Scope.open()) {
+            INDArray out = s.track(Nd4j.createUninitialized(full.dataType(), shape, 'c'));
+            reduceScatter(full, out, type);
+            return s.ret(out);
+        }
+    }
+
+    private void reduceScatter(INDArray full, INDArray out, Pointer type) {
         long n = out.length();
         if (n <= maxCount) {
             check(call("MPI_Reduce_scatter_block", address(full, 0), address(out, 0), (int) n, type, opSum, world),
@@ -187,7 +201,6 @@ public final class MpiCollectives implements Collectives {
             }
         }
         bytes += full.length() * full.dataType().width();
-        return out;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.clip4j.train.dist;
 
 import org.clip4j.core.model.ContrastiveLoss;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Scope;
 import org.clip4j.core.nn.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,7 +34,11 @@ final class ShardedContrastiveLoss {
     private ShardedContrastiveLoss() {
     }
 
-    /** This rank's loss share, its logit_scale gradient and its gradients for all N unit vectors [N, E]. */
+    /**
+     * This rank's loss share, its logit_scale gradient and its gradients for all N unit vectors [N, E], owned by
+     * the caller: by its scope when one is open (do not {@link #close()} the share there), else released by
+     * {@link #close()}.
+     */
     record Share(double loss, double logitScaleGrad, INDArray dUnitImage, INDArray dUnitText) implements AutoCloseable {
         @Override
         public void close() {
@@ -48,29 +53,30 @@ final class ShardedContrastiveLoss {
     static Share compute(INDArray unitImage, INDArray unitText, long off, long n, Parameter logitScale, double gradScale) {
         long total = unitImage.size(0);
         double s = Math.exp(logitScale.value().getDouble(0));
-        INDArray aOwn = unitImage.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).dup('c'); // [n, E]
-        INDArray bOwn = unitText.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).dup('c');  // [n, E]
-        INDArray lr = Nd4j.gemm(aOwn, unitText, false, true).muli(s);   // [n, N]
-        INDArray lc = Nd4j.gemm(bOwn, unitImage, false, true).muli(s);  // [n, N]
-        double scale = gradScale / (2.0 * total);
-        double[] ce = new double[1];
-        INDArray gr = softmaxMinusTarget(lr, off, ce);                  // [n, N], ce[0] += Σ CE
-        INDArray gc = softmaxMinusTarget(lc, off, ce);
-        double loss = ce[0] / (2.0 * total);
-        gr.muli(scale);
-        gc.muli(scale);
-        INDArray t1 = gr.mul(lr), t2 = gc.mul(lc);
-        double dls = t1.sumNumber().doubleValue() + t2.sumNumber().doubleValue(); // ∂/∂ls = Σ G∘L
-        Tensors.release(t1, t2, lr, lc);
+        try (Scope sc = Scope.open()) {
+            INDArray aOwn = sc.track(unitImage.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).dup('c')); // [n, E]
+            INDArray bOwn = sc.track(unitText.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).dup('c'));  // [n, E]
+            INDArray lr = sc.track(Nd4j.gemm(aOwn, unitText, false, true)).muli(s);   // [n, N]
+            INDArray lc = sc.track(Nd4j.gemm(bOwn, unitImage, false, true)).muli(s);  // [n, N]
+            double scale = gradScale / (2.0 * total);
+            double[] ce = new double[1];
+            INDArray gr = softmaxMinusTarget(lr, off, ce);                  // [n, N], ce[0] += Σ CE; owned by sc
+            INDArray gc = softmaxMinusTarget(lc, off, ce);
+            double loss = ce[0] / (2.0 * total);
+            gr.muli(scale);
+            gc.muli(scale);
+            INDArray t1 = sc.track(gr.mul(lr)), t2 = sc.track(gc.mul(lc));
+            double dls = t1.sumNumber().doubleValue() + t2.sumNumber().doubleValue(); // ∂/∂ls = Σ G∘L
+            sc.release(t1, t2, lr, lc);
 
-        INDArray dA = Nd4j.gemm(gc, bOwn, true, false).muli(s);      // [N, E] own texts' columns
-        INDArray dB = Nd4j.gemm(gr, aOwn, true, false).muli(s);      // [N, E] own images' rows
-        INDArray dAOwn = Nd4j.gemm(gr, unitText, false, false).muli(s);  // [n, E]
-        INDArray dBOwn = Nd4j.gemm(gc, unitImage, false, false).muli(s); // [n, E]
-        dA.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).addi(dAOwn);
-        dB.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).addi(dBOwn);
-        Tensors.release(gr, gc, aOwn, bOwn, dAOwn, dBOwn);
-        return new Share(loss, dls, dA, dB);
+            INDArray dA = sc.track(Nd4j.gemm(gc, bOwn, true, false)).muli(s);      // [N, E] own texts' columns
+            INDArray dB = sc.track(Nd4j.gemm(gr, aOwn, true, false)).muli(s);      // [N, E] own images' rows
+            INDArray dAOwn = sc.track(Nd4j.gemm(gr, unitText, false, false)).muli(s);  // [n, E]
+            INDArray dBOwn = sc.track(Nd4j.gemm(gc, unitImage, false, false)).muli(s); // [n, E]
+            dA.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).addi(dAOwn);
+            dB.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all()).addi(dBOwn);
+            return new Share(loss, dls, sc.ret(dA), sc.ret(dB));
+        }
     }
 
     /**
@@ -78,18 +84,19 @@ final class ShardedContrastiveLoss {
      * adding the rows' cross entropies to {@code ce[0]}.
      */
     private static INDArray softmaxMinusTarget(INDArray logits, long off, double[] ce) {
-        long n = logits.size(0);
-        INDArray p = logits.dup('c');
-        INDArray max = p.max(true, 1);      // [n, 1]
-        p.subiColumnVector(max);            // shifted: every exp ≤ 1
-        Transforms.exp(p, false);
-        INDArray sum = p.sum(true, 1);      // [n, 1]
-        for (long i = 0; i < n; i++) {
-            ce[0] += max.getDouble(i, 0) + Math.log(sum.getDouble(i, 0)) - logits.getDouble(i, off + i);
+        try (Scope s = Scope.open()) {
+            long n = logits.size(0);
+            INDArray p = s.track(logits.dup('c'));
+            INDArray max = s.track(p.max(true, 1)); // [n, 1]
+            p.subiColumnVector(max);                // shifted: every exp ≤ 1
+            Transforms.exp(p, false);
+            INDArray sum = s.track(p.sum(true, 1)); // [n, 1]
+            for (long i = 0; i < n; i++) {
+                ce[0] += max.getDouble(i, 0) + Math.log(sum.getDouble(i, 0)) - logits.getDouble(i, off + i);
+            }
+            p.diviColumnVector(sum);
+            for (long i = 0; i < n; i++) p.putScalar(i, off + i, p.getDouble(i, off + i) - 1.0);
+            return s.ret(p);
         }
-        p.diviColumnVector(sum);
-        for (long i = 0; i < n; i++) p.putScalar(i, off + i, p.getDouble(i, off + i) - 1.0);
-        Tensors.release(max, sum);
-        return p;
     }
 }

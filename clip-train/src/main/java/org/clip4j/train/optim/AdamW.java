@@ -1,6 +1,7 @@
 package org.clip4j.train.optim;
 
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -77,14 +78,15 @@ public final class AdamW implements Optimizer {
             }
             if (p.decay() && weightDecay != 0) w.muli(1 - lr * weightDecay);
             // torch 1.13's order of operations: m.mul_(β1).add_(g, alpha=1−β1), v.mul_(β2).addcmul_(g, g, 1−β2)
-            INDArray g1 = g.mul(1 - beta1);
-            m.muli(beta1).addi(g1);                                        // m ← β1 m + (1−β1) g
-            INDArray g2 = g.mul(g).muli(1 - beta2);
-            v.muli(beta2).addi(g2);                                        // v ← β2 v + (1−β2) g²
-            INDArray denom = Transforms.sqrt(v, true).divi(bc2Sqrt).addi(eps);
-            INDArray upd = m.div(denom).muli(stepSize);
-            w.subi(upd);                                                   // p ← p − step · m / denom
-            for (INDArray t : new INDArray[] {g1, g2, denom, upd}) t.close();
+            try (Scope s = Scope.open()) { // the update's temporaries (m and v were made above, outside it)
+                INDArray g1 = s.track(g.mul(1 - beta1));
+                m.muli(beta1).addi(g1);                                    // m ← β1 m + (1−β1) g
+                INDArray g2 = s.track(g.mul(g)).muli(1 - beta2);
+                v.muli(beta2).addi(g2);                                    // v ← β2 v + (1−β2) g²
+                INDArray denom = s.track(Transforms.sqrt(v, true)).divi(bc2Sqrt).addi(eps);
+                INDArray upd = s.track(m.div(denom)).muli(stepSize);
+                w.subi(upd);                                               // p ← p − step · m / denom
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.clip4j.train.optim;
 
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -33,23 +34,21 @@ public final class Sgd implements Optimizer {
         for (Parameter p : params) {
             if (!p.hasGrad()) continue;
             INDArray w = p.value();
-            INDArray d = p.grad().dup();                                   // d = g (+ wd·p)
-            if (p.decay() && weightDecay != 0) {
-                INDArray wd = w.mul(weightDecay);
-                d.addi(wd);
-                wd.close();
-            }
-            if (momentum != 0) {
-                INDArray b = buffers.get(p.name());
-                if (b == null) {
-                    buffers.put(p.name(), d.dup());                        // first step: b = d
-                } else {
+            // The momentum buffer outlives the step: made before the step's scope opens, not inside it.
+            INDArray b = momentum == 0 ? null : buffers.get(p.name());
+            boolean first = momentum != 0 && b == null;
+            if (first) buffers.put(p.name(), b = Nd4j.createUninitialized(w.dataType(), w.shape()));
+            try (Scope s = Scope.open()) {
+                INDArray d = s.track(p.grad().dup());                      // d = g (+ wd·p)
+                if (p.decay() && weightDecay != 0) d.addi(s.track(w.mul(weightDecay)));
+                if (first) {
+                    b.assign(d);                                           // first step: b = d
+                } else if (b != null) {
                     b.muli(momentum).addi(d);                              // b ← μ b + d
                     d.assign(b);
                 }
+                w.subi(d.muli(lr));
             }
-            w.subi(d.muli(lr));
-            d.close();
         }
     }
 
