@@ -165,7 +165,7 @@ public final class TextTransformer extends Module {
             s.release(dz);
             INDArray dx = transformer.backward(dy, tape);
             s.release(dy);
-            positionalEmbedding.grad().get(interval(0, c), all()).addi(s.track(dx.sum(0))); // [C, W]
+            positionalEmbedding.grad().get(interval(0, c), all()).addi(s.track(Tensors.sumFirst(dx))); // [C, W]
             tokenEmbedding.backward(dx, tape);
         }
     }

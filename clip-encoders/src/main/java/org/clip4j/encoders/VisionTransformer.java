@@ -161,8 +161,8 @@ public final class VisionTransformer extends ImageEncoder {
             INDArray dx = lnPre.backward(dh, tape);                                // [N, g²+1, W]
             s.release(dh);
 
-            positionalEmbedding.accumulate(s.track(dx.sum(0)));
-            classEmbedding.accumulate(s.track(dx.get(all(), point(0), all()).sum(0)));
+            positionalEmbedding.accumulate(s.track(Tensors.sumFirst(dx)));
+            classEmbedding.accumulate(s.track(Tensors.sumFirst(dx.get(all(), point(0), all()))));
             INDArray dEmb = s.track(dx.get(all(), interval(1, tokens), all()).dup('c')); // [N, g², W]
             Precision.gemm(Tensors.rows(dEmb), patches.reshape('c', n * g2, k), conv1.grad().reshape('c', width, k),
                     true, false, 1.0, 1.0, p);                                     // dconv += dEmbᵀ patches

@@ -339,9 +339,11 @@ public final class Trainer {
             x.close();
             ids.close();
         }
-        INDArray img = Nd4j.concat(0, imgs.toArray(INDArray[]::new)), txt = Nd4j.concat(0, txts.toArray(INDArray[]::new));
-        imgs.forEach(INDArray::close);
-        txts.forEach(INDArray::close);
+        // Nd4j.concat of one array returns that array itself: close the chunks only when a new array was made.
+        INDArray img = imgs.size() == 1 ? imgs.get(0) : Nd4j.concat(0, imgs.toArray(INDArray[]::new));
+        INDArray txt = txts.size() == 1 ? txts.get(0) : Nd4j.concat(0, txts.toArray(INDArray[]::new));
+        if (imgs.size() > 1) imgs.forEach(INDArray::close);
+        if (txts.size() > 1) txts.forEach(INDArray::close);
         Map<String, Double> out = new LinkedHashMap<>();
         int[] pairs = new int[n];
         for (int i = 0; i < n; i++) pairs[i] = i;

@@ -165,7 +165,7 @@ public final class AttentionPool2d extends Module {
             INDArray first = dt.get(all(), point(0), all());
             first.addi(dt0);                                                   // token 0: query and key/value paths
             s.release(dt0);
-            INDArray dPos = s.track(dt.sum(0));                                // [L, C]
+            INDArray dPos = s.track(Tensors.sumFirst(dt));                                // [L, C]
             positionalEmbedding.accumulate(dPos);
             s.release(dPos);
 

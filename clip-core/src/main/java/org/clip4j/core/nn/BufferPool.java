@@ -69,7 +69,6 @@ public final class BufferPool {
             }
             return fresh;
         }
-        if (Memcheck.ENABLED) Memcheck.created(buffer);
         return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
     }
 
@@ -91,7 +90,10 @@ public final class BufferPool {
             DataBuffer b = q.pop();
             IDLE_SET.remove(b);
             idleBytes -= key.length * key.type.width();
-            if (!b.wasClosed()) return b;
+            if (!b.wasClosed()) {
+                if (Memcheck.ENABLED) Memcheck.created(b); // under the pool's lock: see Memcheck.closed
+                return b;
+            }
             POOLED.remove(b); // closed behind the pool's back: forget it
         }
         return null;

@@ -83,8 +83,8 @@ public final class LayerNorm extends Module {
             long rows = dy2.size(0);
 
             INDArray dyXhat = s.track(dy2.mul(xhat));   // [rows, W], reused below as scratch
-            weight.accumulate(s.track(dyXhat.sum(0)));  // dweight = Σ_rows dy·x̂, [W]
-            bias.accumulate(s.track(dy2.sum(0)));       // dbias = Σ_rows dy, [W]
+            weight.accumulate(s.track(Tensors.sumFirst(dyXhat)));  // dweight = Σ_rows dy·x̂, [W]
+            bias.accumulate(s.track(Tensors.sumFirst(dy2)));       // dbias = Σ_rows dy, [W]
 
             // Row means of g = dy·weight and of g·x̂ as matrix-vector products with weight/W (no [rows, W]
             // temporaries): mean(g) = dy · (w/W), mean(g·x̂) = (dy·x̂) · (w/W).

@@ -97,7 +97,7 @@ public final class Linear extends Module {
                 Precision.gemm(dyh, saved.x(), weight.grad(), true, false, 1.0, 1.0, p); // float32 accumulation
                 Precision.gemm(dyh, saved.weight(), Tensors.rows(dx), false, false, 1.0, 0.0, p);
             }
-            if (bias != null) bias.accumulate(s.track(dy2.sum(0))); // db = Σ_rows dy, [out]
+            if (bias != null) bias.accumulate(s.track(Tensors.sumFirst(dy2))); // db = Σ_rows dy, [out]
             return s.ret(dx);
         }
     }

@@ -46,6 +46,11 @@ public final class Memcheck {
 
     /** Root buffer → its owner (a {@link Scope} or a {@link Tape} frame). */
     private static final Map<DataBuffer, Object> OWNER = Collections.synchronizedMap(new IdentityHashMap<>());
+    /**
+     * Root buffer → the scope that created it or last took it from the {@link BufferPool}: a pooled buffer that
+     * scope A gave back and scope B (perhaps on another thread) took is B's to answer for, not A's.
+     */
+    private static final Map<DataBuffer, ScopeRecord> CREATOR = Collections.synchronizedMap(new IdentityHashMap<>());
     private static final WeakIdentitySet PINNED = new WeakIdentitySet();
     private static final List<String> VIOLATIONS = Collections.synchronizedList(new ArrayList<>());
 
@@ -95,9 +100,15 @@ public final class Memcheck {
 
     /** A buffer was created (by ND4J's factory or taken from the pool) on this thread. */
     static void created(DataBuffer b) {
+        if (!counts(b)) return;
+        DataBuffer r = root(b);
         Scope s = Scope.current();
-        if (s == null || s.check == null || !counts(b)) return;
-        s.check.created.add(root(b));
+        if (s == null || s.check == null) {
+            CREATOR.remove(r); // a pooled buffer taken outside any scope: no scope answers for it any more
+            return;
+        }
+        s.check.created.add(r);
+        CREATOR.put(r, s.check);
     }
 
     static void tracked(Object owner, INDArray a) {
@@ -113,6 +124,13 @@ public final class Memcheck {
         DataBuffer r = root(a.data());
         OWNER.remove(r);
         if (s.parent() == null) s.check.toCaller.add(r);
+    }
+
+    /** {@code s} gives {@code a} to a long-lived owner ({@link Scope#detach}). */
+    static void detached(Scope s, INDArray a) {
+        DataBuffer r = root(a.data());
+        OWNER.remove(r);
+        s.check.toCaller.add(r);
     }
 
     /** An array moves from a scope to a tape frame or back. */
@@ -154,10 +172,13 @@ public final class Memcheck {
 
     static void closed(Scope s) {
         List<String> leaks = new ArrayList<>();
-        for (DataBuffer b : s.check.created) {
-            if (b.wasClosed() || BufferPool.isIdle(b) || s.check.toCaller.contains(b) || OWNER.containsKey(b)
-                    || PINNED.contains(b)) continue;
-            leaks.add(b.dataType() + "[" + b.length() + "]");
+        synchronized (BufferPool.class) { // the pool's hand-overs are atomic with this check (see CREATOR)
+            for (DataBuffer b : s.check.created) {
+                boolean mine = CREATOR.remove(b, s.check);
+                if (!mine || b.wasClosed() || BufferPool.isIdle(b) || s.check.toCaller.contains(b)
+                        || OWNER.containsKey(b) || PINNED.contains(b)) continue;
+                leaks.add(b.dataType() + "[" + b.length() + "]");
+            }
         }
         s.check.created.clear();
         if (!leaks.isEmpty()) {

@@ -134,6 +134,20 @@ public final class Scope implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Gives {@code a}, which this scope owns, to a long-lived owner outside the scope chain (an optimiser's state,
+     * a classifier's weights, a cache): no scope frees it any more, and that owner must release it. Returns a.
+     */
+    public INDArray detach(INDArray a) {
+        ensureOpen();
+        if (!owned.contains(a)) {
+            throw new IllegalStateException("detach of an array " + this + " does not own: " + Memcheck.describe(a));
+        }
+        forget(a);
+        if (check != null) Memcheck.detached(this, a);
+        return a;
+    }
+
     /** Releases owned arrays now (to lower the peak) instead of at the end of the scope. */
     public void release(INDArray... arrays) {
         ensureOpen();

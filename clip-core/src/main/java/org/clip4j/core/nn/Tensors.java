@@ -135,6 +135,19 @@ public final class Tensors {
         return a;
     }
 
+    /**
+     * A new array of shape {@code x.shape()[1:]}: the sum over the first dimension (a bias or embedding gradient).
+     * Unlike {@code x.sum(0)}, it leaves no hidden native copy behind when that dimension has size 1 (ND4J then
+     * returns a view of a copy nobody owns). The caller owns the result.
+     */
+    public static INDArray sumFirst(INDArray x) {
+        long[] rest = java.util.Arrays.copyOfRange(x.shape(), 1, x.rank());
+        INDArray out = Nd4j.create(x.dataType(), rest);
+        if (x.size(0) == 1) out.assign(x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)));
+        else Nd4j.exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Sum(x, out, 0));
+        return out;
+    }
+
     /** The shape of {@code x} with its last dimension replaced by {@code last}. */
     public static long[] withLast(INDArray x, long last) {
         long[] s = x.shape().clone(); // shape() may return the array's own cached shape: never modify it

@@ -75,6 +75,32 @@ class ScopeTest {
         }
     }
 
+    @Test
+    void detachHandsAnArrayToALongLivedOwner() {
+        INDArray state;
+        try (Scope outer = Scope.open()) {
+            try (Scope s = Scope.open()) {
+                state = s.detach(s.track(Nd4j.zeros(DataType.FLOAT, 6)));
+            }
+            assertFalse(outer.owns(state));
+        }
+        assertFalse(state.wasClosed(), "neither scope frees a detached array");
+        Tensors.release(state); // its new owner does
+        assertTrue(state.wasClosed());
+    }
+
+    @Test
+    void aSizeOneFirstDimensionSumsWithoutAHiddenCopy() {
+        try (Scope s = Scope.open()) {
+            INDArray x = s.track(Nd4j.createFromArray(new float[][] {{1, 2, 3}}));
+            INDArray one = s.track(Tensors.sumFirst(x));
+            INDArray y = s.track(Nd4j.createFromArray(new float[][] {{1, 2, 3}, {10, 20, 30}}));
+            INDArray two = s.track(Tensors.sumFirst(y));
+            assertEquals(java.util.List.of(1f, 2f, 3f, 11f, 22f, 33f), java.util.List.of(one.getFloat(0), one.getFloat(1),
+                    one.getFloat(2), two.getFloat(0), two.getFloat(1), two.getFloat(2)));
+        } // memcheck fails here if x.sum(0)'s hidden copy were made
+    }
+
     private record Saved(INDArray borrowed, INDArray mine) { // [4], [4]
     }
 
