@@ -111,7 +111,7 @@ class DataParallelTrainingTest {
     @Test
     void aGlobalBatchThatDoesNotSplitIsRefusedClearly() {
         ClipException e = assertThrows(ClipException.class, () -> DataParallel.of(LocalCollectives.group(5).get(0)).microBatch(12, 1));
-        assertTrue(e.getMessage().contains("--batch-size 12") && e.getMessage().contains("5 ranks"), e.getMessage());
+        assertTrue(e.getMessage().contains("TrainConfig.batchSize 12") && e.getMessage().contains("5 ranks"), e.getMessage());
         assertEquals(3, DataParallel.of(LocalCollectives.group(2).get(1)).microBatch(12, 2));
         assertEquals(6, DataParallel.of(null).microBatch(12, 2));
     }
