@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.clip4j.core.io.AtomicFile;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -122,16 +123,31 @@ public final class SafetensorsWriter {
         long[] shape = array.shape();
         DataType t = array.dataType();
         return switch (t) {
-            case DOUBLE -> putDoubles(name, shape, array.dup('c').data().asDouble());
-            case FLOAT -> putFloats(name, DType.F32, shape, array.dup('c').data().asFloat());
-            case HALF -> putFloats(name, DType.F16, shape, array.castTo(DataType.FLOAT).dup('c').data().asFloat());
-            case BFLOAT16 -> putFloats(name, DType.BF16, shape, array.castTo(DataType.FLOAT).dup('c').data().asFloat());
-            case LONG -> putLongs(name, DType.I64, shape, array.dup('c').data().asLong());
-            case INT -> putLongs(name, DType.I32, shape, array.dup('c').data().asLong());
-            case UBYTE -> putLongs(name, DType.U8, shape, array.dup('c').data().asLong());
+            case DOUBLE -> putDoubles(name, shape, copyOut(array, DataType.DOUBLE, DataBuffer::asDouble));
+            case FLOAT -> putFloats(name, DType.F32, shape, copyOut(array, DataType.FLOAT, DataBuffer::asFloat));
+            case HALF -> putFloats(name, DType.F16, shape, copyOut(array, DataType.FLOAT, DataBuffer::asFloat));
+            case BFLOAT16 -> putFloats(name, DType.BF16, shape, copyOut(array, DataType.FLOAT, DataBuffer::asFloat));
+            case LONG -> putLongs(name, DType.I64, shape, copyOut(array, DataType.LONG, DataBuffer::asLong));
+            case INT -> putLongs(name, DType.I32, shape, copyOut(array, DataType.INT, DataBuffer::asLong));
+            case UBYTE -> putLongs(name, DType.U8, shape, copyOut(array, DataType.UBYTE, DataBuffer::asLong));
             default -> throw new IllegalArgumentException("tensor '" + name + "': INDArray type " + t
                     + " has no safetensors dtype here");
         };
+    }
+
+    /**
+     * The values of {@code a} in C order, read through a dense native copy in {@code type} that is closed at once
+     * (the copy, not the garbage collector, would otherwise hold one native buffer per tensor until a GC).
+     */
+    private static <T> T copyOut(INDArray a, DataType type, java.util.function.Function<DataBuffer, T> read) {
+        INDArray cast = a.dataType() == type ? a : a.castTo(type);
+        INDArray dense = cast.dup('c');
+        try {
+            return read.apply(dense.data());
+        } finally {
+            dense.close();
+            if (cast != a) cast.close();
+        }
     }
 
     /** Number of tensors added so far. */
