@@ -1,11 +1,7 @@
 package org.clip4j.encoders;
 
-import org.clip4j.core.safetensors.SafetensorsFile;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * Child-process probe for {@link NativeMemoryTest}: runs training steps of the vit_tiny model at a given batch
@@ -17,21 +13,7 @@ public final class LeakProbeMain {
     }
 
     public static void main(String[] args) {
-        Path dir = Path.of(args[0]);
-        int repeat = Integer.parseInt(args[1]) / 4, warmup = Integer.parseInt(args[2]);
-        int steps = Integer.parseInt(args[3]);
-        try (ClipModel m = ClipModel.load(dir.resolve("vit_tiny.safetensors"));
-             SafetensorsFile e = SafetensorsFile.open(dir.resolve("vit_tiny.expected.safetensors"))) {
-            INDArray[] images = new INDArray[repeat], texts = new INDArray[repeat];
-            Arrays.fill(images, e.floatArray("image"));
-            Arrays.fill(texts, e.array("text"));
-            INDArray image = Nd4j.concat(0, images), text = Nd4j.concat(0, texts);
-            for (int i = 0; i < warmup; i++) step(m, image, text);
-            long before = NativeHeap.inUse();
-            for (int i = 0; i < steps; i++) step(m, image, text);
-            long after = NativeHeap.inUse();
-            System.out.println("GROWTH " + (after - before));
-        }
+        NativeMemory.printGrowth(args, LeakProbeMain::step);
     }
 
     static void step(ClipModel m, INDArray image, INDArray text) {

@@ -1,5 +1,10 @@
 package org.clip4j.encoders;
 
+import org.clip4j.core.nn.Tensors;
+import org.clip4j.core.safetensors.SafetensorsFile;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,5 +54,34 @@ final class NativeMemory {
         }
         throw new AssertionError("probe (exit " + p.exitValue() + ") printed no GROWTH line:\n" + out
                 + "\ncommand: " + cmd);
+    }
+
+    /** One measured step of a growth probe: a forward/backward (or a throwing forward) of the model. */
+    interface Step {
+        void run(ClipModel m, INDArray image, INDArray text);
+    }
+
+    /**
+     * The main of a growth probe ({@code <fixtureDir> <batch multiple of 4> <warmup> <steps>}): the vit_tiny
+     * fixture's inputs repeated to the batch, {@code warmup} steps, then prints {@code GROWTH <bytes>} of
+     * C-allocator bytes in use ({@link NativeHeap}) over the measured steps.
+     */
+    static void printGrowth(String[] args, Step step) {
+        Path dir = Path.of(args[0]);
+        int repeat = Integer.parseInt(args[1]) / 4, warmup = Integer.parseInt(args[2]);
+        int steps = Integer.parseInt(args[3]);
+        try (ClipModel m = ClipModel.load(dir.resolve("vit_tiny.safetensors"));
+             SafetensorsFile e = SafetensorsFile.open(dir.resolve("vit_tiny.expected.safetensors"))) {
+            INDArray[] images = new INDArray[repeat], texts = new INDArray[repeat];
+            Arrays.fill(images, e.floatArray("image"));
+            Arrays.fill(texts, e.array("text"));
+            INDArray image = Nd4j.concat(0, images), text = Nd4j.concat(0, texts);
+            for (int i = 0; i < warmup; i++) step.run(m, image, text);
+            long before = NativeHeap.inUse();
+            for (int i = 0; i < steps; i++) step.run(m, image, text);
+            long after = NativeHeap.inUse();
+            System.out.println("GROWTH " + (after - before));
+            Tensors.release(image, text);
+        }
     }
 }

@@ -2,12 +2,8 @@ package org.clip4j.encoders;
 
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
-import org.clip4j.core.safetensors.SafetensorsFile;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -38,22 +34,7 @@ public final class ThrowingForwardProbeMain {
     }
 
     public static void main(String[] args) {
-        Path dir = Path.of(args[0]);
-        int repeat = Integer.parseInt(args[1]) / 4, warmup = Integer.parseInt(args[2]);
-        int rounds = Integer.parseInt(args[3]);
-        try (ClipModel m = ClipModel.load(dir.resolve("vit_tiny.safetensors"));
-             SafetensorsFile e = SafetensorsFile.open(dir.resolve("vit_tiny.expected.safetensors"))) {
-            INDArray[] images = new INDArray[repeat], texts = new INDArray[repeat];
-            Arrays.fill(images, e.floatArray("image"));
-            Arrays.fill(texts, e.array("text"));
-            INDArray image = Nd4j.concat(0, images), text = Nd4j.concat(0, texts);
-            for (int i = 0; i < warmup; i++) round(m, image, text);
-            long before = NativeHeap.inUse();
-            for (int i = 0; i < rounds; i++) round(m, image, text);
-            long after = NativeHeap.inUse();
-            System.out.println("GROWTH " + (after - before));
-            Tensors.release(image, text);
-        }
+        NativeMemory.printGrowth(args, ThrowingForwardProbeMain::round);
     }
 
     /** Every stop of both towers in every mode: {@code 3 · (5 + 4)} forwards that throw. */
