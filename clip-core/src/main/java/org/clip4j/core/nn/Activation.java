@@ -25,7 +25,7 @@ public enum Activation {
                     // ND4J's "gelu" transform is exactly x·σ(1.702x) in float (bit-identical to the three-op
                     // form below): one pass instead of three. Its constant is a float, so double keeps the
                     // explicit form.
-                    INDArray y = sc.track(Nd4j.create(DataType.FLOAT, x.shape()));
+                    INDArray y = sc.track(BufferPool.create(DataType.FLOAT, x.shape())); // overwritten
                     Nd4j.exec(new GELU(x, y));
                     return sc.ret(y);
                 }
@@ -89,6 +89,21 @@ public enum Activation {
      * caller's scope.
      */
     public abstract INDArray backward(INDArray x, INDArray dy);
+
+    /**
+     * As {@link #backward(INDArray, INDArray)}, given also the forward's output {@code y} (borrowed). QuickGELU
+     * then needs no exponential: one fused pass ({@link Kernels#quickGeluBackward}) for float32 arrays.
+     */
+    public INDArray backward(INDArray x, INDArray y, INDArray dy) {
+        if (this == QUICK_GELU && Kernels.applies(x, y, dy)) {
+            try (Scope sc = Scope.open()) {
+                INDArray dx = sc.track(BufferPool.create(DataType.FLOAT, x.shape())); // overwritten
+                Kernels.quickGeluBackward(x, y, dy, dx);
+                return sc.ret(dx);
+            }
+        }
+        return backward(x, dy);
+    }
 
     /** QUICK_GELU if {@code quickGelu}, else GELU. */
     public static Activation of(boolean quickGelu) {

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashMap;
@@ -26,7 +27,10 @@ import java.util.Set;
  * values), C-ordered, over a pooled buffer. Such an array, and any view of it that shares its {@link DataBuffer}
  * ({@code permute}, {@code reshape}), must be given back through {@link Tensors#release} (which calls
  * {@link #recycle}), never closed directly and never used after its release. Arrays below
- * {@link #MIN_BYTES} are plain ND4J arrays (small buffers come from malloc's heap, where reuse is cheap).
+ * {@link #MIN_BYTES} are plain ND4J arrays (small buffers come from malloc's heap, where reuse is cheap). The
+ * pool refers to the buffers it handed out only weakly: one that is never given back (a result kept by a
+ * caller, then dropped) is freed by the garbage collector like any ND4J array, and one closed directly is
+ * simply forgotten.
  *
  * <p>Idle buffers are kept up to a capacity in bytes (system property {@code clip4j.bufferPool}, default
  * 4 GiB; {@code 0} turns pooling off); beyond it a released buffer is closed. In steady state the idle set is
@@ -44,7 +48,12 @@ public final class BufferPool {
     }
 
     private static final Map<Key, ArrayDeque<DataBuffer>> IDLE = new HashMap<>();
-    private static final Set<DataBuffer> POOLED = Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * Every buffer the pool created and has not closed, by native address, weakly: an array that leaves the
+     * library's scopes (a result nobody releases) is still freed by the garbage collector as any ND4J array.
+     */
+    private static final Map<Long, WeakReference<DataBuffer>> POOLED = new HashMap<>();
+    private static int sweepAt = 1024;
     private static final Set<DataBuffer> IDLE_SET = Collections.newSetFromMap(new IdentityHashMap<>());
     private static long idleBytes;
 
@@ -65,7 +74,7 @@ public final class BufferPool {
         if (buffer == null) {
             INDArray fresh = Nd4j.createUninitialized(type, shape);
             synchronized (BufferPool.class) {
-                POOLED.add(fresh.data());
+                addPooled(fresh.data());
             }
             return fresh;
         }
@@ -94,7 +103,7 @@ public final class BufferPool {
                 if (Memcheck.ENABLED) Memcheck.created(b); // under the pool's lock: see Memcheck.closed
                 return b;
             }
-            POOLED.remove(b); // closed behind the pool's back: forget it
+            forget(b); // closed behind the pool's back
         }
         return null;
     }
@@ -106,12 +115,12 @@ public final class BufferPool {
     public static boolean recycle(INDArray a) {
         DataBuffer b = a.data();
         synchronized (BufferPool.class) {
-            if (!POOLED.contains(b)) return false;
+            if (!isPooled(b)) return false;
             if (!IDLE_SET.add(b)) return true; // released twice (an array and a view of it): already idle
             long bytes = b.length() * b.dataType().width();
             if (idleBytes + bytes > CAPACITY) {
                 IDLE_SET.remove(b);
-                POOLED.remove(b);
+                forget(b);
                 b.close();
                 return true;
             }
@@ -122,16 +131,46 @@ public final class BufferPool {
         }
     }
 
+    private static boolean isPooled(DataBuffer b) {
+        if (b.wasClosed()) return false;
+        WeakReference<DataBuffer> r = POOLED.get(b.address());
+        return r != null && r.get() == b;
+    }
+
+    private static void addPooled(DataBuffer b) {
+        POOLED.put(b.address(), new WeakReference<>(b));
+        if (POOLED.size() >= sweepAt) { // drop the entries of buffers the garbage collector or a close() freed
+            POOLED.values().removeIf(r -> r.get() == null || r.get().wasClosed());
+            sweepAt = Math.max(1024, 2 * POOLED.size());
+        }
+    }
+
+    private static void forget(DataBuffer b) {
+        if (b.wasClosed()) {
+            POOLED.values().removeIf(r -> r.get() == b); // its address is gone with it
+            return;
+        }
+        WeakReference<DataBuffer> r = POOLED.get(b.address());
+        if (r != null && r.get() == b) POOLED.remove(b.address());
+    }
+
     /** Bytes held by idle buffers. */
     public static synchronized long idleBytes() {
         return idleBytes;
+    }
+
+    /** Fills every idle buffer with {@code value} (tests: a pooled array must be written before it is read). */
+    static synchronized void fillIdle(double value) {
+        for (ArrayDeque<DataBuffer> q : IDLE.values()) {
+            for (DataBuffer b : q) for (long i = 0; i < b.length(); i++) b.put(i, value);
+        }
     }
 
     /** Closes every idle buffer (for example after a phase whose sizes will not come back). */
     public static synchronized void trim() {
         for (ArrayDeque<DataBuffer> q : IDLE.values()) {
             for (DataBuffer b : q) {
-                POOLED.remove(b);
+                forget(b);
                 b.close();
             }
         }

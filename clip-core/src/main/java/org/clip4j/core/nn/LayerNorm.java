@@ -1,5 +1,6 @@
 package org.clip4j.core.nn;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,6 +49,7 @@ public final class LayerNorm extends Module {
      * squared copy.
      */
     public INDArray forward(INDArray x, Tape tape) {
+        if (Kernels.applies(x, weight.value(), bias.value())) return fusedForward(x, tape);
         try (Scope s = Scope.open()) {
             org.nd4j.linalg.api.buffer.DataType t = Tensors.computeType(x);
             INDArray src = x.dataType() == t && Tensors.isRowMajorContiguous(x) ? x : upcast(x, t, s);
@@ -70,6 +72,19 @@ public final class LayerNorm extends Module {
         }
     }
 
+    /** {@link #forward} as one fused pass ({@link Kernels#layerNormForward}) into pooled arrays. */
+    private INDArray fusedForward(INDArray x, Tape tape) {
+        try (Scope s = Scope.open()) {
+            long rows = x.length() / width;
+            INDArray y = s.track(BufferPool.create(DataType.FLOAT, x.shape()));                  // [..., W]
+            INDArray xhat = tape == null ? null : s.track(BufferPool.create(DataType.FLOAT, x.shape())); // [..., W]
+            INDArray rstd = tape == null ? null : s.track(Nd4j.createUninitialized(DataType.FLOAT, rows, 1)); // [rows, 1]
+            Kernels.layerNormForward(x, weight.value(), bias.value(), EPS, y, xhat, rstd);
+            if (tape != null) tape.save(this, new Saved(xhat, rstd), s);
+            return s.ret(y);
+        }
+    }
+
     /**
      * {@code dy}: [..., W] → new dx. With x̂ the normalised input and g = dy·weight:
      * {@code dx = rstd · (g − mean(g) − x̂ · mean(g·x̂))}; dweight = Σ dy·x̂, dbias = Σ dy.
@@ -77,6 +92,12 @@ public final class LayerNorm extends Module {
     public INDArray backward(INDArray dy, Tape tape) {
         try (Scope s = Scope.open()) {
             Saved saved = tape.pop(this, Saved.class, s);
+            if (Kernels.applies(dy, saved.xhat(), weight.value())) {
+                INDArray dx = s.track(BufferPool.create(DataType.FLOAT, dy.shape())); // [..., W]
+                Kernels.layerNormBackward(dy, saved.xhat(), saved.rstd(), weight.value(), dx, weight.grad(),
+                        bias.grad());
+                return s.ret(dx);
+            }
             INDArray xhat = Tensors.rows(saved.xhat()); // [rows, W]
             INDArray rstd = saved.rstd();               // [rows, 1]
             INDArray dy2 = Tensors.rows(dy);            // [rows, W]

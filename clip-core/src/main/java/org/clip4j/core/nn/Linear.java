@@ -64,7 +64,8 @@ public final class Linear extends Module {
     public INDArray forward(INDArray x, Tape tape) {
         try (Scope s = Scope.open()) {
             Precision p = precision();
-            INDArray y = s.track(Nd4j.create(x.dataType(), Tensors.withLast(x, out))); // [..., out]
+            // [..., out], pooled: the product overwrites it (beta 0: BLAS never reads C then)
+            INDArray y = s.track(BufferPool.create(x.dataType(), Tensors.withLast(x, out)));
             INDArray x2 = Tensors.rows(x), w = weight.value();                         // [rows, in], [out, in]
             if (!p.isHalf()) {
                 Nd4j.gemm(x2, w, Tensors.rows(y), false, true, 1.0, 0.0);
@@ -87,7 +88,7 @@ public final class Linear extends Module {
             Saved saved = tape.pop(this, Saved.class, s);
             Precision p = precision();
             INDArray dy2 = Tensors.rows(dy);                                         // [rows, out]
-            INDArray dx = s.track(Nd4j.create(dy.dataType(), Tensors.withLast(dy, in))); // [..., in]
+            INDArray dx = s.track(BufferPool.create(dy.dataType(), Tensors.withLast(dy, in))); // [..., in], overwritten
             if (!p.isHalf()) {
                 Nd4j.gemm(dy2, saved.x(), weight.grad(), true, false, 1.0, 1.0);   // grad += dyᵀ x, [out, in]
                 Nd4j.gemm(dy2, weight.value(), Tensors.rows(dx), false, false, 1.0, 0.0); // dx = dy W
@@ -97,7 +98,8 @@ public final class Linear extends Module {
                 Precision.gemm(dyh, saved.x(), weight.grad(), true, false, 1.0, 1.0, p); // float32 accumulation
                 Precision.gemm(dyh, saved.weight(), Tensors.rows(dx), false, false, 1.0, 0.0, p);
             }
-            if (bias != null) bias.accumulate(s.track(Tensors.sumFirst(dy2))); // db = Σ_rows dy, [out]
+            if (bias != null && Kernels.applies(dy2, bias.value())) Kernels.addColumnSums(dy2, bias.grad()); // db += Σ_rows dy
+            else if (bias != null) bias.accumulate(s.track(Tensors.sumFirst(dy2)));                           // [out]
             return s.ret(dx);
         }
     }

@@ -46,7 +46,7 @@ public final class Mlp extends Module {
         try (Scope s = Scope.open()) {
             Saved saved = tape.pop(this, Saved.class, s);
             INDArray dh = proj.backward(dy, tape);
-            INDArray du = act.backward(saved.u(), dh);
+            INDArray du = act.backward(saved.u(), saved.h(), dh);
             s.release(dh);
             return s.ret(fc.backward(du, tape));
         }

@@ -1,5 +1,6 @@
 package org.clip4j.core.nn;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -63,9 +64,11 @@ public final class MultiheadAttention extends Module {
     public INDArray forward(INDArray x, Tape tape) {
         try (Scope s = Scope.open()) {
             long b = x.size(0), t = x.size(1);
+            DataType type = x.dataType();
             INDArray qkv = inProj.forward(x, tape); // [B, T, 3W]
             // Split heads: [B, T, 3, H, hd] → [3, B, H, T, hd], one contiguous copy.
-            INDArray qkvh = s.track(qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4).dup('c'));
+            INDArray qkvh = s.track(BufferPool.create(type, 3, b, heads, t, headDim));
+            qkvh.assign(qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4));
             s.release(qkv);
             INDArray q = qkvh.get(point(0)); // [B, H, T, hd] views
             INDArray k = qkvh.get(point(1));
@@ -73,16 +76,19 @@ public final class MultiheadAttention extends Module {
             // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
             q.muli(1.0 / Math.sqrt(headDim));
 
-            INDArray p = s.track(Precision.matmul(q, k, null, false, true, precision())); // scores [B, H, T, T]
+            INDArray p = s.track(BufferPool.create(type, b, heads, t, t));      // scores [B, H, T, T]
+            Precision.matmul(q, k, p, false, true, precision());
             if (causal) {
                 INDArray mask = s.track(causalMask(t, p.dataType()));
                 p.addi(mask); // broadcast over [B, H]
                 s.release(mask);
             }
-            softmaxLastInPlace(p);                                      // probabilities
-            INDArray o = s.track(Precision.matmul(p, v, null, false, false, precision())); // [B, H, T, hd]
+            softmaxLastInPlace(p);                                              // probabilities
+            INDArray o = s.track(BufferPool.create(type, b, heads, t, headDim)); // [B, H, T, hd]
+            Precision.matmul(p, v, o, false, false, precision());
             // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
-            INDArray ctx = s.track(o.permute(0, 2, 1, 3).dup('c'));
+            INDArray ctx = s.track(BufferPool.create(type, b, t, heads, headDim));
+            ctx.assign(o.permute(0, 2, 1, 3));
             s.release(o);
             INDArray y = outProj.forward(ctx.reshape('c', b, t, width), tape); // [B, T, W]
             if (tape != null) tape.save(this, new Saved(qkvh, p, ctx), s);
@@ -96,25 +102,30 @@ public final class MultiheadAttention extends Module {
             Saved saved = tape.pop(this, Saved.class, s); // first: ctx must outlive out_proj's backward below
             INDArray qkvh = saved.qkvh(), p = saved.p();
             long b = dy.size(0), t = dy.size(1);
+            DataType type = dy.dataType();
             INDArray q = qkvh.get(point(0)), k = qkvh.get(point(1)), v = qkvh.get(point(2));
 
             INDArray dctx = outProj.backward(dy, tape); // [B, T, W]
             // [B, T, W] → [B, H, T, hd]
-            INDArray dO = s.track(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3).dup('c'));
+            INDArray dO = s.track(BufferPool.create(type, b, heads, t, headDim));
+            dO.assign(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3));
             s.release(dctx);
 
-            INDArray dqkvh = s.track(Nd4j.create(dy.dataType(), 3, b, heads, t, headDim));
+            INDArray dqkvh = s.track(BufferPool.create(type, 3, b, heads, t, headDim)); // every slice written below
             Precision.matmul(p, dO, dqkvh.get(point(2)), true, false, precision()); // dV = Pᵀ dO
-            INDArray dS = s.track(Precision.matmul(dO, v, null, false, true, precision())); // dP = dO Vᵀ [B,H,T,T]
+            INDArray dS = s.track(BufferPool.create(type, b, heads, t, t));           // dP = dO Vᵀ [B, H, T, T]
+            Precision.matmul(dO, v, dS, false, true, precision());
             s.release(dO);
-            softmaxBackwardInPlace(p, dS);                                // dS = P ∘ (dP − Σ dP∘P)
+            if (Kernels.applies(p, dS)) Kernels.softmaxBackwardInPlace(p, dS);
+            else softmaxBackwardInPlace(p, dS);                           // dS = P ∘ (dP − Σ dP∘P)
             Precision.matmul(dS, k, dqkvh.get(point(0)), false, false, precision()); // d(scaled q) = dS K
             dqkvh.get(point(0)).muli(1.0 / Math.sqrt(headDim));            // chain rule through the q scaling
             Precision.matmul(dS, q, dqkvh.get(point(1)), true, false, precision());  // dK = dSᵀ q_scaled
             s.release(dS);
 
             // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]
-            INDArray dqkv = s.track(dqkvh.permute(1, 3, 0, 2, 4).dup('c'));
+            INDArray dqkv = s.track(BufferPool.create(type, b, t, 3, heads, headDim));
+            dqkv.assign(dqkvh.permute(1, 3, 0, 2, 4));
             s.release(dqkvh);
             INDArray dx = inProj.backward(dqkv.reshape('c', b, t, 3 * width), tape);
             return s.ret(dx);

@@ -1,0 +1,274 @@
+package org.clip4j.core.nn;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fused float32 kernels against closed forms evaluated in double, and the float32 layers (which take the
+ * fused paths) against the same layers in double precision (which take ND4J's paths, checked by finite
+ * differences in {@link LayersGradientTest}), with the fused paths on and off.
+ *
+ * <p>Tolerances from float32 rounding (u = 2⁻²⁴): a kernel output is a chain of at most ~8 float roundings over
+ * sums formed in double, so its error is ≤ 8u·(|terms|) plus the cancellation in x − mean; we allow 32u relative
+ * to the row's scale. A layer's output adds the float32 matrix products (error ≤ K·u·Σ|a||b| for a sum of K
+ * terms, typically √K·u): we allow 8·K·u relative to the largest value, K the longest sum in the layer. A wrong
+ * formula, a skipped mask, a missing accumulation or a read of stale pooled memory is off by O(1).
+ */
+class FusedKernelsTest {
+    private static final double U = Math.ulp(1.0f) / 2; // 2⁻²⁴
+
+    @AfterEach
+    void restore() {
+        Kernels.setEnabled(true);
+    }
+
+    // ------------------------------------------------------------------------------------ kernels vs closed forms
+
+    @Test
+    void layerNormForwardAndBackwardMatchTheDefinition() {
+        for (long[] shape : new long[][] {{3, 5, 7}, {2, 300, 129}}) { // odd widths; the second splits over threads
+            int w = (int) shape[2], rows = (int) (shape[0] * shape[1]);
+            double[] x = gaussian(1, rows * w, 3.0, 1.5), gain = gaussian(2, w, 0.7, 1), shift = gaussian(3, w, 0.5, 0);
+            double[] dy = gaussian(4, rows * w, 1, 0);
+            INDArray xf = floats(x, shape), y = Nd4j.create(DataType.FLOAT, shape), xhat = Nd4j.create(DataType.FLOAT, shape);
+            INDArray rstd = Nd4j.create(DataType.FLOAT, rows, 1);
+            Kernels.layerNormForward(xf, floats(gain, w), floats(shift, w), LayerNorm.EPS, y, xhat, rstd);
+            INDArray dx = Nd4j.create(DataType.FLOAT, shape);
+            INDArray dw = floats(gaussian(5, w, 1, 0), w), db = floats(gaussian(6, w, 1, 0), w); // accumulated into
+            double[] dw0 = values(dw), db0 = values(db);
+            Kernels.layerNormBackward(floats(dy, shape), xhat, rstd, floats(gain, w), dx, dw, db);
+
+            double[] yRef = new double[rows * w], dxRef = new double[rows * w];
+            double[] dwRef = dw0.clone(), dbRef = db0.clone();
+            for (int r = 0; r < rows; r++) {
+                double mean = 0, var = 0;
+                for (int j = 0; j < w; j++) mean += x[r * w + j] / w;
+                for (int j = 0; j < w; j++) var += (x[r * w + j] - mean) * (x[r * w + j] - mean) / w;
+                double rs = 1 / Math.sqrt(var + LayerNorm.EPS), mg = 0, mgx = 0;
+                for (int j = 0; j < w; j++) {
+                    double h = (x[r * w + j] - mean) * rs, g = dy[r * w + j] * gain[j];
+                    yRef[r * w + j] = h * gain[j] + shift[j];
+                    mg += g / w;
+                    mgx += g * h / w;
+                    dwRef[j] += dy[r * w + j] * h;
+                    dbRef[j] += dy[r * w + j];
+                }
+                for (int j = 0; j < w; j++) {
+                    double h = (x[r * w + j] - mean) * rs;
+                    dxRef[r * w + j] = rs * (dy[r * w + j] * gain[j] - mg - h * mgx);
+                }
+            }
+            assertClose("y", yRef, y, 32 * U);
+            assertClose("dx", dxRef, dx, 32 * U);
+            // column sums over `rows` float products, accumulated in float over ≤ FLUSH rows then in double
+            assertClose("dweight", dwRef, dw, 4 * Kernels.FLUSH * U);
+            assertClose("dbias", dbRef, db, 4 * Kernels.FLUSH * U);
+        }
+    }
+
+    @Test
+    void quickGeluDerivativeFromTheForwardOutputMatchesTheDefinition() {
+        double[] u = gaussian(7, 70_001, 4, 0); // odd length, several chunks and threads
+        u[0] = -500; // σ underflows: h = −0
+        u[1] = 500;
+        u[2] = 0;
+        u[3] = -60; // σ subnormal
+        u[4] = 1e-35;
+        double[] dy = gaussian(8, u.length, 1, 0);
+        INDArray uf = floats(u, u.length), dx = Nd4j.create(DataType.FLOAT, u.length);
+        INDArray h = Activation.QUICK_GELU.forward(uf); // the layer's forward (ND4J's native op)
+        Kernels.quickGeluBackward(uf, h, floats(dy, u.length), dx);
+        double[] hRef = new double[u.length], dxRef = new double[u.length];
+        for (int i = 0; i < u.length; i++) {
+            double ui = (float) u[i], s = 1 / (1 + Math.exp(-Activation.K * ui));
+            hRef[i] = ui * s;
+            dxRef[i] = (float) dy[i] * (s + Activation.K * ui * s * (1 - s));
+        }
+        assertClose("h", hRef, h, 8 * U);
+        assertClose("dx", dxRef, dx, 16 * U);
+        assertEquals(0.0, h.getDouble(0), 0.0);
+        assertEquals(500.0, h.getDouble(1), 0.0);
+        assertEquals(0.5 * dy[2], dx.getDouble(2), 1e-7);
+    }
+
+    @Test
+    void softmaxBackwardMatchesTheDefinitionWithAndWithoutTheCausalMask() {
+        for (boolean causal : new boolean[] {false, true}) {
+            int b = 3, h = 2, t = 77, rows = b * h * t;
+            double[] s = gaussian(9, rows * t, 3, 0), dp = gaussian(10, rows * t, 1, 0);
+            for (int r = 0; r < rows && causal; r++) for (int j = r % t + 1; j < t; j++) s[r * t + j] = Double.NEGATIVE_INFINITY;
+            INDArray p = floats(s, b, h, t, t);
+            MultiheadAttention.softmaxLastInPlace(p); // the layer's forward (ND4J's native op)
+            INDArray d = floats(dp, b, h, t, t);
+            Kernels.softmaxBackwardInPlace(p, d);
+            double[] pRef = new double[rows * t], dRef = new double[rows * t];
+            for (int r = 0; r < rows; r++) {
+                int valid = causal ? r % t + 1 : t;
+                double max = Double.NEGATIVE_INFINITY, total = 0, dot = 0;
+                for (int j = 0; j < valid; j++) max = Math.max(max, (float) s[r * t + j]);
+                for (int j = 0; j < valid; j++) total += Math.exp((float) s[r * t + j] - max);
+                for (int j = 0; j < valid; j++) pRef[r * t + j] = Math.exp((float) s[r * t + j] - max) / total;
+                for (int j = 0; j < t; j++) dot += pRef[r * t + j] * (float) dp[r * t + j];
+                for (int j = 0; j < t; j++) dRef[r * t + j] = pRef[r * t + j] * ((float) dp[r * t + j] - dot);
+                for (int j = valid; j < t; j++) assertEquals(0.0, p.getDouble(r / (h * t), r / t % h, r % t, j), 0.0);
+            }
+            assertClose("p causal=" + causal, pRef, p, 16 * U);
+            assertClose("dS causal=" + causal, dRef, d, 32 * U);
+        }
+    }
+
+    @Test
+    void columnSumsAddIntoTheTarget() {
+        int rows = 1000, w = 67; // over FLUSH rows, over the parallel threshold
+        double[] x = gaussian(11, rows * w, 1, 0.25), t0 = gaussian(12, w, 1, 0);
+        INDArray target = floats(t0, w);
+        Kernels.addColumnSums(floats(x, rows, w), target);
+        double[] ref = t0.clone();
+        for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) ref[j] += (float) x[r * w + j];
+        assertClose("sums", ref, target, 4 * Kernels.FLUSH * U);
+    }
+
+    // ------------------------------------------------------------------------------------ layers: float vs double
+
+    @Test
+    void layersInFloatMatchTheirDoublePathsWithAndWithoutFusion() {
+        for (boolean fused : new boolean[] {true, false}) {
+            Kernels.setEnabled(fused);
+            compareLayer("layernorm", 129, () -> new LayerNorm("ln", 129), m -> (LayerNorm) m,
+                    new long[] {2, 300, 129}, LayerNorm::forward, LayerNorm::backward);
+            compareLayer("mlp", 4 * 24, () -> new Mlp("mlp", 24, 96, Activation.QUICK_GELU), m -> (Mlp) m,
+                    new long[] {3, 50, 24}, Mlp::forward, Mlp::backward);
+            for (boolean causal : new boolean[] {false, true}) {
+                compareLayer("attention causal=" + causal, 3 * 36, () -> new MultiheadAttention("attn", 36, 3, causal),
+                        m -> (MultiheadAttention) m, new long[] {4, 77, 36}, MultiheadAttention::forward,
+                        MultiheadAttention::backward);
+            }
+            compareLayer("block", 4 * 3 * 36, () -> new ResidualAttentionBlock("b", 36, 3, 4.0, Activation.QUICK_GELU, true),
+                    m -> (ResidualAttentionBlock) m, new long[] {2, 77, 36}, ResidualAttentionBlock::forward,
+                    ResidualAttentionBlock::backward);
+        }
+    }
+
+    /**
+     * A pooled array has undefined contents: every fused path must write its outputs before reading them. After a
+     * first training pass, every idle pooled buffer is filled with NaN; the second pass must be identical.
+     */
+    @Test
+    void noFusedPathReadsStalePooledMemory() {
+        ResidualAttentionBlock block = new ResidualAttentionBlock("b", 36, 3, 4.0, Activation.QUICK_GELU, true);
+        GradCheck.randomize(block, 21, 0.3);
+        toFloat(block);
+        INDArray x = GradCheck.randn(22, 2, 77, 36).castTo(DataType.FLOAT);
+        INDArray dy = GradCheck.randn(23, 2, 77, 36).castTo(DataType.FLOAT);
+        List<double[]> first = pass(block, x, dy);
+        BufferPool.fillIdle(Double.NaN);
+        List<double[]> second = pass(block, x, dy);
+        for (int i = 0; i < first.size(); i++) {
+            assertTrue(java.util.Arrays.equals(first.get(i), second.get(i)), "output " + i + " changed after NaN poisoning");
+        }
+    }
+
+    private static List<double[]> pass(ResidualAttentionBlock block, INDArray x, INDArray dy) {
+        block.zeroGrad();
+        List<double[]> out = new ArrayList<>();
+        try (Tape tape = new Tape()) {
+            INDArray y = block.forward(x, tape);
+            INDArray dx = block.backward(dy, tape);
+            out.add(values(y));
+            out.add(values(dx));
+            Tensors.release(y, dx);
+        }
+        for (Parameter p : block.parameters()) out.add(values(p.grad()));
+        return out;
+    }
+
+    interface Fwd<M> {
+        INDArray apply(M m, INDArray x, Tape t);
+    }
+
+    /**
+     * Runs forward and backward of the same layer in double and in float (same parameters and inputs) and compares
+     * outputs, input gradients and parameter gradients within 8·K·u of the largest double value.
+     */
+    private static <M extends Module> void compareLayer(String what, int k, java.util.function.Supplier<Module> make,
+                                                       Function<Module, M> cast, long[] shape, Fwd<M> fwd, Fwd<M> bwd) {
+        M d = cast.apply(make.get()), f = cast.apply(make.get());
+        GradCheck.randomize(d, 31, 0.3);
+        GradCheck.randomize(f, 31, 0.3);
+        toFloat(f);
+        INDArray x = GradCheck.randn(32, shape), dy = GradCheck.randn(33, shape);
+        List<double[]> ref = run(d, x, dy, fwd, bwd), got = run(f, x.castTo(DataType.FLOAT), dy.castTo(DataType.FLOAT), fwd, bwd);
+        String[] names = new String[ref.size()];
+        names[0] = "output";
+        names[1] = "input gradient";
+        for (int i = 2; i < names.length; i++) names[i] = d.parameters().get(i - 2).name() + " gradient";
+        for (int i = 0; i < ref.size(); i++) {
+            assertClose(what + " (fused " + Kernels.enabled() + "): " + names[i], ref.get(i),
+                    Nd4j.createFromArray(got.get(i)), 8.0 * k * U);
+        }
+    }
+
+    private static <M extends Module> List<double[]> run(M m, INDArray x, INDArray dy, Fwd<M> fwd, Fwd<M> bwd) {
+        m.zeroGrad();
+        List<double[]> out = new ArrayList<>();
+        try (Tape tape = new Tape()) {
+            INDArray y = fwd.apply(m, x, tape);
+            out.add(values(y));
+            out.add(values(bwd.apply(m, dy, tape)));
+        }
+        for (Parameter p : m.parameters()) out.add(values(p.grad()));
+        return out;
+    }
+
+    /** Replaces every parameter of m by its float32 copy (gradients follow the value's type). */
+    private static void toFloat(Module m) {
+        for (Parameter p : m.stateDict()) p.set(p.value().castTo(DataType.FLOAT));
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    private static double[] gaussian(long seed, int n, double std, double mean) {
+        Random r = new Random(seed);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = mean + std * r.nextGaussian();
+        return v;
+    }
+
+    private static INDArray floats(double[] v, long... shape) {
+        return Nd4j.create(v, shape, DataType.DOUBLE).castTo(DataType.FLOAT);
+    }
+
+    /** All values of {@code a} in C order, as doubles. */
+    private static double[] values(INDArray a) {
+        return a.dup('c').data().asDouble();
+    }
+
+    /** max |got − ref| ≤ tol · max(1, max |ref|). */
+    private static void assertClose(String what, double[] ref, INDArray got, double tol) {
+        double[] g = values(got);
+        assertEquals(ref.length, g.length, what + ": length");
+        double scale = 1, worst = 0;
+        int at = -1;
+        for (double r : ref) scale = Math.max(scale, Math.abs(r));
+        for (int i = 0; i < ref.length; i++) {
+            double e = Math.abs(g[i] - ref[i]);
+            if (!(e <= worst)) {
+                worst = e;
+                at = i;
+            }
+        }
+        assertTrue(worst <= tol * scale, what + ": error " + worst + " at " + at + " (got " + (at < 0 ? 0 : g[at])
+                + ", expected " + (at < 0 ? 0 : ref[at]) + ") above " + tol * scale);
+    }
+}
