@@ -129,7 +129,7 @@ ROWS = {
 }
 
 
-def lines_of(row, model, kind, batch, label):
+def lines_of(model, kind, batch, label):
     """(label, FLOP, JSON field holding the seconds) of each table line the row gives."""
     if kind in ("image", "text"):
         f = batch * sum(model[kind].values())
@@ -226,7 +226,7 @@ def main():
     for row, (model, kind, batch, label) in ROWS.items():
         if row not in by_row:
             continue
-        for text, flop, field in lines_of(row, models[model], kind, batch, label):
+        for text, flop, field in lines_of(models[model], kind, batch, label):
             c = by_row[row].get("clip4j", {}).get(field)
             p = by_row[row].get("pytorch", {}).get(field)
             ratio = f"**{c / p:.2f}**" if c and p else "—"
