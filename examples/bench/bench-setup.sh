@@ -16,6 +16,11 @@ case "${CLIP4J_ND4J_BUILD:-auto}" in
   plain) ext="" ;;
   avx2) ext="-onednn-avx2" ;;
   avx512) ext="-onednn-avx512" ;;
-  auto) if grep -q avx512bw /proc/cpuinfo; then ext="-onednn-avx512"; elif grep -q avx2 /proc/cpuinfo; then ext="-onednn-avx2"; else ext=""; fi ;;
+  # The same rule as bin/clip (NativeBuild): AVX-512 F/BW/DQ/VL for the AVX-512 build, AVX2 + FMA for the AVX2 one.
+  auto) flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+    if [[ $flags == *" avx512f "* && $flags == *" avx512bw "* && $flags == *" avx512dq "* && $flags == *" avx512vl "* ]]; then
+      ext="-onednn-avx512"
+    elif [[ $flags == *" avx2 "* && $flags == *" fma "* ]]; then ext="-onednn-avx2"; else ext=""; fi ;;
+  *) echo "CLIP4J_ND4J_BUILD='$CLIP4J_ND4J_BUILD': expected plain, avx2 or avx512" >&2; exit 2 ;;
 esac
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, OMP_NUM_THREADS=$OMP_NUM_THREADS; $(date -u +%FT%TZ)"
