@@ -146,6 +146,7 @@ public final class Conv2d extends Module {
                         true, 1.0, 0.0);
                 return s.ret(y);
             }
+            if (!pointwise() && gemmApplies(x)) return s.ret(channelsLastGemm(s, x, weight.value(), null, null));
             if (algorithm == Algorithm.NATIVE) {
                 // The op reads and writes any dense layout through its strides; a channels-last x gets a
                 // channels-last y, which is the layout oneDNN computes in (no transposing copies).
@@ -178,6 +179,7 @@ public final class Conv2d extends Module {
                 INDArray y = forward(x, null);                                             // owned by s
                 return s.ret(Channels.addInPlace(Channels.mulInPlace(y, scale), shift));
             }
+            if (gemmApplies(x)) return s.ret(channelsLastGemm(s, x, weight.value(), scale, shift));
             INDArray w2 = weight.value().reshape('c', out, in * kernel * kernel);
             INDArray scaled = s.track(w2.mulColumnVector(scale.reshape('c', out, 1)));      // [out, in·k·k]
             INDArray y = s.track(Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), out,
@@ -187,6 +189,46 @@ public final class Conv2d extends Module {
                     .addIntegerArguments(nativeArgs()).build());
             return s.ret(y);
         }
+    }
+
+    /**
+     * True where the channels-last im2col + one GEMM forward ({@link #channelsLastGemm}) replaces oneDNN's
+     * {@code conv2d}: a channels-last float32 x on the CPU backend, with a native build other than
+     * oneDNN-AVX512. Measured on an AVX2-only AMD EPYC (oneDNN-AVX2 build, docs/performance.md): RN50's batch-8
+     * forward 1.29 s against 1.79 s through oneDNN's {@code conv2d} (medians of three alternating runs); on
+     * AVX-512 oneDNN's kernels ran at PyTorch's speed, so they stay there (not re-measured). The system property
+     * {@code clip4j.convGemm=true|false} forces the choice. Backward is unchanged (it needs only x and the
+     * weight).
+     */
+    private boolean gemmApplies(INDArray x) {
+        return CONV_GEMM && Tensors.isChannelsLast(x) && Kernels.applies(Tensors.dense(x))
+                && x.dataType() == weight.value().dataType();
+    }
+
+    private static final boolean CONV_GEMM = Boolean.parseBoolean(System.getProperty("clip4j.convGemm",
+            String.valueOf(!System.getProperty("org.bytedeco.javacpp.platform.extension", "").contains("avx512"))));
+
+    /**
+     * The convolution as one product: cols [N·H'·W', k·k·in] (channels-last im2col) times the weight as
+     * [out, k·k·in] (OHWI: a permuted copy, scaled per output channel by {@code scale} if given), plus
+     * {@code shift} per output channel if given. Returns a channels-last y tracked by {@code s}.
+     */
+    private INDArray channelsLastGemm(Scope s, INDArray x, INDArray w, INDArray scale, INDArray shift) {
+        long n = x.size(0), oh = outSize(x.size(2)), ow = outSize(x.size(3)), k2 = in * kernel * kernel;
+        INDArray cols = pointwise() ? pixels(x) : s.track(BufferPool.create(x.dataType(), n * oh * ow, k2));
+        if (!pointwise()) Kernels.im2colChannelsLast(Tensors.dense(x), kernel, stride, padding, cols); // [N·H'·W', k·k·in]
+        INDArray w2 = s.track(BufferPool.create(x.dataType(), out, kernel, kernel, in));    // OHWI
+        w2.assign(w.permute(0, 2, 3, 1));
+        INDArray wRows = w2.reshape('c', out, k2);
+        if (scale != null) wRows.muliColumnVector(scale.reshape('c', out, 1));
+        INDArray base = BufferPool.create(x.dataType(), n, oh, ow, out);                   // y as [N, H', W', out]
+        INDArray y = s.track(base.permute(0, 3, 1, 2));
+        INDArray y2 = base.reshape('c', n * oh * ow, out);
+        Nd4j.gemm(cols, wRows, y2, false, true, 1.0, 0.0);
+        if (shift != null) y2.addiRowVector(shift);
+        if (!pointwise()) s.release(cols);
+        s.release(w2);
+        return y;
     }
 
     /**

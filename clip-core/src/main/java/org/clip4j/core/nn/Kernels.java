@@ -247,6 +247,48 @@ public final class Kernels {
         addInto(target, total);
     }
 
+    // ---------------------------------------------------------------------------------------------- im2col
+
+    /**
+     * Channels-last im2col: for x [N, H, W, C] (dense) writes cols [N·OH·OW, k·k·C], row (n, p, q) holding the
+     * k×k input pixels that output position (p, q) sees, tap by tap in (u, v) order, each its C channels (zero
+     * outside the image). With the weight as [out, k·k·C] (OHWI) the convolution is then {@code cols · Wᵀ}.
+     *
+     * @param x    [N, H, W, C] dense input
+     * @param cols [N·OH·OW, k·k·C] output
+     */
+    public static void im2colChannelsLast(INDArray x, int k, int stride, int pad, INDArray cols) {
+        int n = (int) x.size(0), h = (int) x.size(1), w = (int) x.size(2), c = (int) x.size(3);
+        int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+        int rowLen = k * k * c, inRow = w * c;
+        FloatBuffer in = floats(x), out = floats(cols);
+        int ix = off(x), io = off(cols);
+        split(n * oh, (long) n * oh * ow * rowLen, (from, to) -> {
+            float[][] rows = new float[k][inRow];
+            boolean[] valid = new boolean[k];
+            float[] block = new float[ow * rowLen];
+            for (int r = from; r < to; r++) {
+                int img = r / oh, p = r % oh;
+                for (int u = 0; u < k; u++) {                 // the k input rows this output row reads
+                    int ih = p * stride - pad + u;
+                    valid[u] = ih >= 0 && ih < h;
+                    if (valid[u]) in.get(ix + (img * h + ih) * inRow, rows[u], 0, inRow);
+                }
+                for (int q = 0; q < ow; q++) {
+                    int at = q * rowLen;
+                    for (int u = 0; u < k; u++) {
+                        for (int v = 0; v < k; v++, at += c) {
+                            int iw = q * stride - pad + v;
+                            if (valid[u] && iw >= 0 && iw < w) System.arraycopy(rows[u], iw * c, block, at, c);
+                            else java.util.Arrays.fill(block, at, at + c, 0f);
+                        }
+                    }
+                }
+                out.put(io + r * ow * rowLen, block, 0, block.length);
+            }
+        });
+    }
+
     // ---------------------------------------------------------------------------------------------- helpers
 
     /** A native-order float view of the whole buffer under {@code a}; index {@link #off}(a) is a's first element. */

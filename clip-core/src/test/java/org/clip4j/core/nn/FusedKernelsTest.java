@@ -139,6 +139,51 @@ class FusedKernelsTest {
         assertClose("sums", ref, target, 4 * Kernels.FLUSH * U);
     }
 
+    @Test
+    void channelsLastIm2colPicksEveryTapOrZero() {
+        int n = 2, h = 7, w = 6, c = 5;
+        double[] x = gaussian(13, n * h * w * c, 1, 0);
+        for (int[] ksp : new int[][] {{3, 1, 1}, {3, 2, 1}, {3, 2, 0}, {1, 2, 0}}) {
+            int k = ksp[0], st = ksp[1], pad = ksp[2];
+            int oh = (h + 2 * pad - k) / st + 1, ow = (w + 2 * pad - k) / st + 1;
+            INDArray cols = Nd4j.create(DataType.FLOAT, (long) n * oh * ow, (long) k * k * c);
+            Kernels.im2colChannelsLast(floats(x, n, h, w, c), k, st, pad, cols);
+            double[] got = values(cols);
+            for (int i = 0; i < n; i++) for (int p = 0; p < oh; p++) for (int q = 0; q < ow; q++) {
+                for (int u = 0; u < k; u++) for (int v = 0; v < k; v++) for (int ch = 0; ch < c; ch++) {
+                    int ih = p * st - pad + u, iw = q * st - pad + v;
+                    double want = ih < 0 || ih >= h || iw < 0 || iw >= w ? 0 : (float) x[((i * h + ih) * w + iw) * c + ch];
+                    int row = (i * oh + p) * ow + q, col = (u * k + v) * c + ch;
+                    assertEquals(want, got[row * k * k * c + col], 0.0, "k" + k + " s" + st + " p" + pad);
+                }
+            }
+        }
+    }
+
+    /**
+     * A channels-last float32 convolution (the im2col + GEMM forward where {@code clip4j.convGemm} is on, as in
+     * the plain build the tests run on; oneDNN's kernel otherwise) against the same layer in double, NCHW; with
+     * and without a folded affine map.
+     */
+    @Test
+    void channelsLastConvolutionMatchesTheDoubleLayer() {
+        for (int[] ksp : new int[][] {{3, 1, 1}, {3, 2, 1}, {1, 1, 0}, {1, 2, 0}}) {
+            int k = ksp[0], st = ksp[1], pad = ksp[2], in = 6, out = 5;
+            Conv2d d = new Conv2d("c", in, out, k, st, pad), f = new Conv2d("c", in, out, k, st, pad);
+            GradCheck.randomize(d, 41, 0.3);
+            GradCheck.randomize(f, 41, 0.3);
+            toFloat(f);
+            INDArray x = GradCheck.randn(42, 2, in, 9, 8);
+            INDArray xl = Tensors.toChannelsLast(x.castTo(DataType.FLOAT));
+            INDArray scale = GradCheck.randn(43, out), shift = GradCheck.randn(44, out);
+            double[] ref = values(d.forward(x, null)), got = values(f.forward(xl, null).dup('c'));
+            assertClose("conv k" + k + " s" + st, ref, Nd4j.createFromArray(got), 8.0 * in * k * k * U);
+            double[] refA = values(d.forwardAffine(x, scale, shift));
+            INDArray gotA = f.forwardAffine(xl, scale.castTo(DataType.FLOAT), shift.castTo(DataType.FLOAT));
+            assertClose("conv+affine k" + k + " s" + st, refA, gotA.dup('c'), 8.0 * in * k * k * U);
+        }
+    }
+
     // ------------------------------------------------------------------------------------ layers: float vs double
 
     @Test

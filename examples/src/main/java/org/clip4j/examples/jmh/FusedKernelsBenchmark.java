@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Each fused kernel of {@link Kernels} against the ND4J path it replaces, at the shapes of two real models:
- * {@code tiny} = clip4j-tiny's text tower at batch 64 (64×77 tokens, width 64, MLP 256, 2 heads), {@code vitb32}
+ * {@code tiny} = clip4j-tiny's image tower at batch 64 (64×17 tokens, width 64, MLP 256, 2 heads), {@code vitb32}
  * = ViT-B/32's image tower at batch 32 (32×50 tokens, width 768, MLP 3072, 12 heads). {@code fused=false} runs
  * the very code the layers run with {@code -Dclip4j.fused=false} (or, for the softmax backward and the bias
  * gradient, whose ND4J chains live in package-private methods, the same ND4J ops written out here). float32, average time per call.
@@ -70,7 +70,7 @@ public class FusedKernelsBenchmark {
         Kernels.setEnabled(fused);
         boolean tiny = shape.equals("tiny");
         batch = tiny ? 64 : 32;
-        tokens = tiny ? 77 : 50;
+        tokens = tiny ? 17 : 50;
         width = tiny ? 64 : 768;
         hidden = 4 * width;
         heads = tiny ? 2 : 12;
