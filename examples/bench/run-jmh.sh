@@ -21,7 +21,7 @@ case "${CLIP4J_ND4J_BUILD:-auto}" in
         elif [[ $flags == *" avx2 "* && $flags == *" fma "* ]]; then ext="-onednn-avx2"; else ext=""; fi ;;
   *) echo "run-jmh.sh: CLIP4J_ND4J_BUILD='$CLIP4J_ND4J_BUILD': expected plain, avx2 or avx512" >&2; exit 2 ;;
 esac
-avx512="$(grep -o 'avx512[a-z_0-9]*' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+avx512="$( (grep -o "avx512[a-z_0-9]*" /proc/cpuinfo || true) | sort -u | tr "\n" " ")"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ${avx512:-AVX2 only (no AVX-512)}; ND4J build linux-x86_64${ext:- (plain)}; OMP_NUM_THREADS=$OMP_NUM_THREADS; $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD)"
 out="target/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 mkdir -p target

@@ -196,9 +196,9 @@ public final class Conv2d extends Module {
      * {@code conv2d}: a channels-last float32 x on the CPU backend, with a native build other than
      * oneDNN-AVX512. Measured on an AVX2-only AMD EPYC (oneDNN-AVX2 build, docs/performance.md): RN50's batch-8
      * forward 1.29 s against 1.79 s through oneDNN's {@code conv2d} (medians of three alternating runs); on
-     * AVX-512 oneDNN's kernels ran at PyTorch's speed, so they stay there (not re-measured). The system property
-     * {@code clip4j.convGemm=true|false} forces the choice. Backward is unchanged (it needs only x and the
-     * weight).
+     * AVX-512 oneDNN's kernels ran at PyTorch's speed, so they stay there (not re-measured). With it the backward
+     * of a channels-last dy is {@link #channelsLastGemmBackward} (forward+backward 3.47–3.96 s against 4.06–4.25 s
+     * with {@code conv2d_bp}). The system property {@code clip4j.convGemm=true|false} forces the choice.
      */
     private boolean gemmApplies(INDArray x) {
         return CONV_GEMM && Tensors.isChannelsLast(x) && Kernels.applies(Tensors.dense(x))
@@ -232,6 +232,32 @@ public final class Conv2d extends Module {
     }
 
     /**
+     * The backward of {@link #channelsLastGemm} as two products over the column matrices: with cols the
+     * channels-last im2col of x (rebuilt) and W as [out, k·k·in] (OHWI), {@code dW += dYᵀ·cols} (added into the
+     * OIHW gradient through a permuted view) and {@code dcols = dY·W}, which col2im sums back onto the pixels.
+     * Returns a channels-last dx tracked by {@code s}.
+     */
+    private INDArray channelsLastGemmBackward(Scope s, INDArray x, INDArray dy) {
+        long n = x.size(0), h = x.size(2), w = x.size(3), oh = dy.size(2), ow = dy.size(3), k2 = in * kernel * kernel;
+        INDArray dy2 = pixels(dy);                                                            // [N·H'·W', out]
+        INDArray cols = s.track(BufferPool.create(x.dataType(), n * oh * ow, k2));            // [N·H'·W', k·k·in]
+        Kernels.im2colChannelsLast(Tensors.dense(x), kernel, stride, padding, cols);
+        INDArray dw2 = s.track(BufferPool.create(x.dataType(), out, k2));                    // OHWI rows
+        Nd4j.gemm(dy2, cols, dw2, true, false, 1.0, 0.0);
+        weight.grad().permute(0, 2, 3, 1).addi(dw2.reshape('c', out, kernel, kernel, in));
+        s.release(dw2);
+        INDArray w2 = s.track(BufferPool.create(x.dataType(), out, kernel, kernel, in));      // OHWI
+        w2.assign(weight.value().permute(0, 2, 3, 1));
+        Nd4j.gemm(dy2, w2.reshape('c', out, k2), cols, false, false, 1.0, 0.0);              // dcols, into cols
+        s.release(w2);
+        INDArray base = BufferPool.create(x.dataType(), n, h, w, in);                        // dx as [N, H, W, in]
+        INDArray dx = s.track(base.permute(0, 3, 1, 2));
+        Kernels.col2imChannelsLast(cols, kernel, stride, padding, base);
+        s.release(cols);
+        return dx;
+    }
+
+    /**
      * {@code dy}: [N, out, H', W'] (borrowed) → new dx [N, in, H, W]. With cols the im2col matrix of x:
      * {@code dW += Σ_i dy[i] · cols[i]ᵀ} and {@code dcols[i] = Wᵀ · dy[i]}, which col2im sums back onto the
      * pixels. The columns are rebuilt from x rather than kept: cheap next to the products, k² times less memory.
@@ -240,6 +266,9 @@ public final class Conv2d extends Module {
         try (Scope s = Scope.open()) {
             INDArray x = tape.pop(this, Saved.class, s).x();
             if (pointwise() && Tensors.isChannelsLast(x)) return s.ret(pointwiseChannelsLastBackward(s, x, dy));
+            if (gemmApplies(x) && Tensors.isChannelsLast(dy) && Kernels.applies(Tensors.dense(dy))) {
+                return s.ret(channelsLastGemmBackward(s, x, dy));
+            }
             if (algorithm == Algorithm.NATIVE) return s.ret(nativeBackward(s, x, dy));
             long n = x.size(0), k2 = in * kernel * kernel, ohw = dy.size(2) * dy.size(3);
             INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : s.track(dy.dup('c'));

@@ -289,6 +289,45 @@ public final class Kernels {
         });
     }
 
+    /**
+     * The adjoint of {@link #im2colChannelsLast}: {@code dx[n, ih, iw, :] = Σ} of the column entries that read
+     * that pixel (the convolution's input gradient from its column gradient). Every element of dx is written.
+     * Split over the images (no two parts write the same pixel); within an image the taps add in a fixed order.
+     *
+     * @param dcols [N·OH·OW, k·k·C]
+     * @param dx    [N, H, W, C] dense output
+     */
+    public static void col2imChannelsLast(INDArray dcols, int k, int stride, int pad, INDArray dx) {
+        int n = (int) dx.size(0), h = (int) dx.size(1), w = (int) dx.size(2), c = (int) dx.size(3);
+        int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+        int rowLen = k * k * c, inRow = w * c;
+        FloatBuffer in = floats(dcols), out = floats(dx);
+        int ic = off(dcols), io = off(dx);
+        split(n, (long) n * oh * ow * rowLen, (from, to) -> {
+            float[] image = new float[h * inRow];
+            float[] block = new float[ow * rowLen];
+            for (int img = from; img < to; img++) {
+                java.util.Arrays.fill(image, 0f);
+                for (int p = 0; p < oh; p++) {
+                    in.get(ic + (img * oh + p) * ow * rowLen, block, 0, block.length);
+                    for (int q = 0; q < ow; q++) {
+                        int at = q * rowLen;
+                        for (int u = 0; u < k; u++) {
+                            int ih = p * stride - pad + u;
+                            for (int v = 0; v < k; v++, at += c) {
+                                int iw = q * stride - pad + v;
+                                if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                                int base = ih * inRow + iw * c;
+                                for (int j = 0; j < c; j++) image[base + j] += block[at + j];
+                            }
+                        }
+                    }
+                }
+                out.put(io + img * h * inRow, image, 0, image.length);
+            }
+        });
+    }
+
     // ---------------------------------------------------------------------------------------------- helpers
 
     /** A native-order float view of the whole buffer under {@code a}; index {@link #off}(a) is a's first element. */

@@ -160,6 +160,30 @@ class FusedKernelsTest {
         }
     }
 
+    /** col2im is im2col's adjoint: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for every x and c (sums in double). */
+    @Test
+    void channelsLastCol2imIsTheAdjointOfIm2col() {
+        int n = 3, h = 7, w = 6, c = 4;
+        for (int[] ksp : new int[][] {{3, 1, 1}, {3, 2, 1}, {3, 2, 0}, {1, 2, 0}}) {
+            int k = ksp[0], st = ksp[1], pad = ksp[2];
+            int oh = (h + 2 * pad - k) / st + 1, ow = (w + 2 * pad - k) / st + 1, m = n * oh * ow, kk = k * k * c;
+            double[] x = gaussian(14, n * h * w * c, 1, 0), dc = gaussian(15, m * kk, 1, 0);
+            INDArray cols = Nd4j.create(DataType.FLOAT, m, kk), dx = Nd4j.create(DataType.FLOAT, n, h, w, c);
+            dx.assign(Double.NaN); // every element must be written
+            Kernels.im2colChannelsLast(floats(x, n, h, w, c), k, st, pad, cols);
+            Kernels.col2imChannelsLast(floats(dc, m, kk), k, st, pad, dx);
+            double[] cv = values(cols), dxv = values(dx);
+            double left = 0, right = 0, scale = 0;
+            for (int i = 0; i < cv.length; i++) {
+                left += cv[i] * (float) dc[i];
+                scale += Math.abs(cv[i] * (float) dc[i]);
+            }
+            for (int i = 0; i < dxv.length; i++) right += (float) x[i] * dxv[i];
+            // dx sums at most k² float column entries per pixel: ≤ k²·u relative each
+            assertEquals(left, right, 2 * k * k * U * scale, "k" + k + " s" + st + " p" + pad);
+        }
+    }
+
     /**
      * A channels-last float32 convolution (the im2col + GEMM forward where {@code clip4j.convGemm} is on, as in
      * the plain build the tests run on; oneDNN's kernel otherwise) against the same layer in double, NCHW; with
@@ -181,6 +205,23 @@ class FusedKernelsTest {
             double[] refA = values(d.forwardAffine(x, scale, shift));
             INDArray gotA = f.forwardAffine(xl, scale.castTo(DataType.FLOAT), shift.castTo(DataType.FLOAT));
             assertClose("conv+affine k" + k + " s" + st, refA, gotA.dup('c'), 8.0 * in * k * k * U);
+
+            // training: forward with a tape, backward of a channels-last dy; dx and the weight gradient
+            INDArray dy = GradCheck.randn(45, d.forward(x, null).shape());
+            d.zeroGrad();
+            f.zeroGrad();
+            INDArray dxRef, dxGot;
+            try (Tape tape = new Tape()) {
+                d.forward(x, tape);
+                dxRef = d.backward(dy, tape);
+            }
+            try (Tape tape = new Tape()) {
+                f.forward(xl, tape);
+                dxGot = f.backward(Tensors.toChannelsLast(dy.castTo(DataType.FLOAT)), tape);
+            }
+            long m = dy.length() / out; // the weight gradient sums over N·H'·W' pixels, dx over out·k·k terms
+            assertClose("conv dx k" + k + " s" + st, values(dxRef), dxGot.dup('c'), 8.0 * out * k * k * U);
+            assertClose("conv dW k" + k + " s" + st, values(d.weight().grad()), f.weight().grad(), 8.0 * m * U);
         }
     }
 
