@@ -38,10 +38,11 @@ import java.util.Set;
  */
 public final class BufferPool {
     /**
-     * Arrays smaller than this (bytes) are never pooled: 256 KiB, or the system property
+     * Arrays smaller than this (bytes) are never pooled: 128 KiB (the mmap threshold {@link NativeAllocator}
+     * sets: every larger buffer is a fresh mapping whose pages fault on first touch), or the system property
      * {@code clip4j.bufferPool.minBytes} (the tests set 0 so that their small shapes go through the pool).
      */
-    public static final long MIN_BYTES = Long.getLong("clip4j.bufferPool.minBytes", 256 << 10);
+    public static final long MIN_BYTES = Long.getLong("clip4j.bufferPool.minBytes", NativeAllocator.DEFAULT_THRESHOLD);
     private static final long CAPACITY = Long.getLong("clip4j.bufferPool", 4L << 30);
 
     private record Key(DataType type, long length) {

@@ -247,6 +247,52 @@ public final class Kernels {
         addInto(target, total);
     }
 
+    // ---------------------------------------------------------------------------------------------- heads
+
+    /**
+     * Splits attention heads: src [B, T, P, H, hd] (P = 3 for a packed q, k, v projection, 1 for a single one)
+     * → dst [P, B, H, T, hd], multiplying part 0 (q) by {@code scale0}. One bulk read per sample, one bulk write
+     * per head block; split over the samples.
+     */
+    public static void toHeads(INDArray src, INDArray dst, int b, int t, int parts, int heads, int hd, float scale0) {
+        int w = heads * hd, rowLen = parts * w, block = t * hd;
+        FloatBuffer in = floats(src), out = floats(dst);
+        int is = off(src), id = off(dst);
+        split(b, (long) b * t * rowLen, (from, to) -> {
+            float[] rows = new float[t * rowLen], blk = new float[block];
+            for (int n = from; n < to; n++) {
+                in.get(is + n * t * rowLen, rows, 0, rows.length);
+                for (int p = 0; p < parts; p++) {
+                    for (int h = 0; h < heads; h++) {
+                        for (int i = 0; i < t; i++) System.arraycopy(rows, i * rowLen + p * w + h * hd, blk, i * hd, hd);
+                        if (p == 0 && scale0 != 1f) for (int j = 0; j < block; j++) blk[j] *= scale0;
+                        out.put(id + ((p * b + n) * heads + h) * block, blk, 0, block);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The inverse of {@link #toHeads}: src [P, B, H, T, hd] → dst [B, T, P, H, hd], part 0 times {@code scale0}. */
+    public static void fromHeads(INDArray src, INDArray dst, int b, int t, int parts, int heads, int hd, float scale0) {
+        int w = heads * hd, rowLen = parts * w, block = t * hd;
+        FloatBuffer in = floats(src), out = floats(dst);
+        int is = off(src), id = off(dst);
+        split(b, (long) b * t * rowLen, (from, to) -> {
+            float[] rows = new float[t * rowLen], blk = new float[block];
+            for (int n = from; n < to; n++) {
+                for (int p = 0; p < parts; p++) {
+                    for (int h = 0; h < heads; h++) {
+                        in.get(is + ((p * b + n) * heads + h) * block, blk, 0, block);
+                        if (p == 0 && scale0 != 1f) for (int j = 0; j < block; j++) blk[j] *= scale0;
+                        for (int i = 0; i < t; i++) System.arraycopy(blk, i * hd, rows, i * rowLen + p * w + h * hd, hd);
+                    }
+                }
+                out.put(id + n * t * rowLen, rows, 0, rows.length);
+            }
+        });
+    }
+
     // ---------------------------------------------------------------------------------------------- im2col
 
     /**

@@ -68,13 +68,18 @@ public final class MultiheadAttention extends Module {
             INDArray qkv = inProj.forward(x, tape); // [B, T, 3W]
             // Split heads: [B, T, 3, H, hd] → [3, B, H, T, hd], one contiguous copy.
             INDArray qkvh = s.track(BufferPool.create(type, 3, b, heads, t, headDim));
-            qkvh.assign(qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4));
+            // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
+            double qScale = 1.0 / Math.sqrt(headDim);
+            if (Kernels.applies(qkv, qkvh)) {
+                Kernels.toHeads(qkv, qkvh, (int) b, (int) t, 3, (int) heads, (int) headDim, (float) qScale);
+            } else {
+                qkvh.assign(qkv.reshape('c', b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4));
+                qkvh.get(point(0)).muli(qScale);
+            }
             s.release(qkv);
             INDArray q = qkvh.get(point(0)); // [B, H, T, hd] views
             INDArray k = qkvh.get(point(1));
             INDArray v = qkvh.get(point(2));
-            // Scale q (not the scores) by 1/sqrt(hd), as PyTorch does: keeps dot products of unit variance.
-            q.muli(1.0 / Math.sqrt(headDim));
 
             INDArray p = s.track(BufferPool.create(type, b, heads, t, t));      // scores [B, H, T, T]
             Precision.matmul(q, k, p, false, true, precision());
@@ -88,7 +93,8 @@ public final class MultiheadAttention extends Module {
             Precision.matmul(p, v, o, false, false, precision());
             // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
             INDArray ctx = s.track(BufferPool.create(type, b, t, heads, headDim));
-            ctx.assign(o.permute(0, 2, 1, 3));
+            if (Kernels.applies(o, ctx)) Kernels.fromHeads(o, ctx, (int) b, (int) t, 1, (int) heads, (int) headDim, 1f);
+            else ctx.assign(o.permute(0, 2, 1, 3));
             s.release(o);
             INDArray y = outProj.forward(ctx.reshape('c', b, t, width), tape); // [B, T, W]
             if (tape != null) tape.save(this, new Saved(qkvh, p, ctx), s);
@@ -108,7 +114,8 @@ public final class MultiheadAttention extends Module {
             INDArray dctx = outProj.backward(dy, tape); // [B, T, W]
             // [B, T, W] → [B, H, T, hd]
             INDArray dO = s.track(BufferPool.create(type, b, heads, t, headDim));
-            dO.assign(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3));
+            if (Kernels.applies(dctx, dO)) Kernels.toHeads(dctx, dO, (int) b, (int) t, 1, (int) heads, (int) headDim, 1f);
+            else dO.assign(dctx.reshape('c', b, t, heads, headDim).permute(0, 2, 1, 3));
             s.release(dctx);
 
             INDArray dqkvh = s.track(BufferPool.create(type, 3, b, heads, t, headDim)); // every slice written below
@@ -119,13 +126,19 @@ public final class MultiheadAttention extends Module {
             if (Kernels.applies(p, dS)) Kernels.softmaxBackwardInPlace(p, dS);
             else softmaxBackwardInPlace(p, dS);                           // dS = P ∘ (dP − Σ dP∘P)
             Precision.matmul(dS, k, dqkvh.get(point(0)), false, false, precision()); // d(scaled q) = dS K
-            dqkvh.get(point(0)).muli(1.0 / Math.sqrt(headDim));            // chain rule through the q scaling
             Precision.matmul(dS, q, dqkvh.get(point(1)), true, false, precision());  // dK = dSᵀ q_scaled
             s.release(dS);
 
-            // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]
+            // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]; dq times 1/sqrt(hd): the chain rule through the
+            // q scaling
+            double qScale = 1.0 / Math.sqrt(headDim);
             INDArray dqkv = s.track(BufferPool.create(type, b, t, 3, heads, headDim));
-            dqkv.assign(dqkvh.permute(1, 3, 0, 2, 4));
+            if (Kernels.applies(dqkvh, dqkv)) {
+                Kernels.fromHeads(dqkvh, dqkv, (int) b, (int) t, 3, (int) heads, (int) headDim, (float) qScale);
+            } else {
+                dqkvh.get(point(0)).muli(qScale);
+                dqkv.assign(dqkvh.permute(1, 3, 0, 2, 4));
+            }
             s.release(dqkvh);
             INDArray dx = inProj.backward(dqkv.reshape('c', b, t, 3 * width), tape);
             return s.ret(dx);

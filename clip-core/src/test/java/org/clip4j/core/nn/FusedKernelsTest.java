@@ -140,6 +140,22 @@ class FusedKernelsTest {
     }
 
     @Test
+    void headSplitAndMergeArePermutationsWithTheQueryScale() {
+        int b = 3, t = 5, parts = 3, heads = 4, hd = 6;
+        INDArray src = floats(gaussian(16, b * t * parts * heads * hd, 1, 0), b, t, parts, heads, hd);
+        INDArray heads5 = Nd4j.create(DataType.FLOAT, parts, b, heads, t, hd);
+        heads5.assign(Double.NaN);
+        Kernels.toHeads(src, heads5, b, t, parts, heads, hd, 0.5f);
+        INDArray want = src.permute(2, 0, 3, 1, 4).dup('c');
+        want.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).muli(0.5);
+        assertTrue(java.util.Arrays.equals(values(want), values(heads5)), "toHeads");
+        INDArray back = Nd4j.create(DataType.FLOAT, b, t, parts, heads, hd);
+        back.assign(Double.NaN);
+        Kernels.fromHeads(heads5, back, b, t, parts, heads, hd, 2f);
+        assertTrue(java.util.Arrays.equals(values(src), values(back)), "fromHeads(toHeads(x)) = x"); // ×0.5×2 exact
+    }
+
+    @Test
     void channelsLastIm2colPicksEveryTapOrZero() {
         int n = 2, h = 7, w = 6, c = 5;
         double[] x = gaussian(13, n * h * w * c, 1, 0);
