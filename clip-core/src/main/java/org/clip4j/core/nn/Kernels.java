@@ -304,9 +304,8 @@ public final class Kernels {
      * @param cols [N·OH·OW, k·k·C] output
      */
     public static void im2colChannelsLast(INDArray x, int k, int stride, int pad, INDArray cols) {
-        int n = (int) x.size(0), h = (int) x.size(1), w = (int) x.size(2), c = (int) x.size(3);
-        int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-        int rowLen = k * k * c, inRow = w * c;
+        Window g = new Window(x, k, stride, pad);
+        int h = g.h, w = g.w, c = g.c, oh = g.oh, ow = g.ow, rowLen = g.rowLen, inRow = g.inRow, n = g.n;
         FloatBuffer in = floats(x), out = floats(cols);
         int ix = off(x), io = off(cols);
         split(n * oh, (long) n * oh * ow * rowLen, (from, to) -> {
@@ -344,9 +343,8 @@ public final class Kernels {
      * @param dx    [N, H, W, C] dense output
      */
     public static void col2imChannelsLast(INDArray dcols, int k, int stride, int pad, INDArray dx) {
-        int n = (int) dx.size(0), h = (int) dx.size(1), w = (int) dx.size(2), c = (int) dx.size(3);
-        int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-        int rowLen = k * k * c, inRow = w * c;
+        Window g = new Window(dx, k, stride, pad);
+        int h = g.h, w = g.w, c = g.c, oh = g.oh, ow = g.ow, rowLen = g.rowLen, inRow = g.inRow, n = g.n;
         FloatBuffer in = floats(dcols), out = floats(dx);
         int ic = off(dcols), io = off(dx);
         split(n, (long) n * oh * ow * rowLen, (from, to) -> {
@@ -372,6 +370,25 @@ public final class Kernels {
                 out.put(io + img * h * inRow, image, 0, image.length);
             }
         });
+    }
+
+    /** The sizes of a k×k convolution window over a dense [N, H, W, C] image batch. */
+    private static final class Window {
+        final int n, h, w, c;  // the image batch [N, H, W, C]
+        final int oh, ow;      // output positions per column and row
+        final int rowLen;      // k·k·C: one row of the column matrix
+        final int inRow;       // W·C: one image row
+
+        Window(INDArray image, int k, int stride, int pad) {
+            n = (int) image.size(0);
+            h = (int) image.size(1);
+            w = (int) image.size(2);
+            c = (int) image.size(3);
+            oh = (h + 2 * pad - k) / stride + 1;
+            ow = (w + 2 * pad - k) / stride + 1;
+            rowLen = k * k * c;
+            inRow = w * c;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
