@@ -14,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must not grow native memory; the same two measurements as {@link NativeMemoryTest}.
  *
  * <ul>
- *   <li><b>Nothing retained:</b> 6 steps in this JVM, native bytes compared after full collections.</li>
+ *   <li><b>Nothing retained:</b> three windows of 6 steps in this JVM, native bytes compared after full
+ *       collections; the smallest growth counts (a leak grows in every window, the measurement's noise does
+ *       not).</li>
  *   <li><b>Nothing left to the collector:</b> steps in child JVMs with the Epsilon collector (no collection ever)
  *       at batch 4 and batch 16. ND4J leaves about 2 MB of small per-op buffers per step to the collector
  *       whatever the batch; anything that scales with the batch is an activation or temporary not closed. One
@@ -35,12 +37,22 @@ class RnNativeMemoryTest {
             Arrays.fill(texts, e.array("text"));
             INDArray image = Nd4j.concat(0, images), text = Nd4j.concat(0, texts); // batch 8
             for (int i = 0; i < 2; i++) LeakProbeMain.step(m, image, text);
-            long before = NativeMemory.settled();
-            for (int i = 0; i < 6; i++) LeakProbeMain.step(m, image, text);
-            long after = NativeMemory.settled();
-            System.out.printf("  rn_tiny retained native growth over 6 steps: %+,d B%n", after - before);
+            // The settled figure moves by up to ±13 MB between measurements without any leak (seen +4.9, −13.2 and
+            // +10.8 MB over the same 6 steps in three CI runs: allocator arenas and buffers the collector frees
+            // late). A leak grows in every window, so the smallest growth of three windows is the test.
+            long smallest = Long.MAX_VALUE;
+            long[] growth = new long[3];
+            for (int w = 0; w < growth.length; w++) {
+                long before = NativeMemory.settled();
+                for (int i = 0; i < 6; i++) LeakProbeMain.step(m, image, text);
+                growth[w] = NativeMemory.settled() - before;
+                smallest = Math.min(smallest, growth[w]);
+            }
+            System.out.printf("  rn_tiny retained native growth over three windows of 6 steps: %s B%n",
+                    Arrays.toString(growth));
             // One step's activations at batch 8 are several MB: keeping them would add far more than this.
-            assertTrue(after - before < (8 << 20), "native memory retained across steps: " + (after - before));
+            assertTrue(smallest < (8 << 20), "native memory retained across steps in every window: "
+                    + Arrays.toString(growth));
         }
     }
 
