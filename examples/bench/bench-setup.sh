@@ -1,11 +1,12 @@
-# Sourced by run-model-bench.sh, run-train-bench.sh and run-frontend-bench.sh (from the project root): installs the PyTorch peer's Debian
+# Sourced by run-model-bench.sh, run-train-bench.sh, run-frontend-bench.sh, run-all-bench.sh and run-jmh.sh (from the project root): installs the PyTorch peer's Debian
 # packages if missing (needs root), builds clip4j, and sets
 #   cp   the class path of the examples with the oneDNN ND4J natives,
 #   ext  the JavaCPP platform extension of the ND4J build to load (CLIP4J_ND4J_BUILD=plain|avx2|avx512, default:
 #        the fastest this CPU supports, as bin/clip picks it),
-# and prints the machine line. OMP_NUM_THREADS defaults to the core count (PyTorch needs it set).
+# and prints the machine line. OMP_NUM_THREADS defaults to the core count (PyTorch needs it set). BENCH_PEER=none
+# (run-jmh.sh: both sides are clip4j) skips the PyTorch packages.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
-if ! /usr/bin/python3 -c 'import torch, torchvision, PIL, regex, packaging, tqdm' 2>/dev/null; then
+if [[ ${BENCH_PEER:-torch} != none ]] && ! /usr/bin/python3 -c 'import torch, torchvision, PIL, regex, packaging, tqdm' 2>/dev/null; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     python3-torch python3-torchvision python3-pil python3-regex python3-packaging python3-tqdm libopenblas0-pthread
 fi

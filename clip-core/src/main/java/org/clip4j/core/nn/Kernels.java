@@ -10,7 +10,8 @@ import java.util.stream.IntStream;
 
 /**
  * Fused element-wise kernels: each memory-bound chain of the transformer (LayerNorm forward and backward,
- * the QuickGELU derivative, the softmax backward, bias gradients) as one pass of Java loops
+ * the QuickGELU derivative, the softmax backward, bias gradients, attention head splits, the AdamW update,
+ * channels-last im2col/col2im) as one pass of Java loops
  * over the float32 native buffers instead of a chain of ND4J ops.
  *
  * <p>Chains with an exponential (the QuickGELU forward, the softmax forward) stay ND4J's single native ops:
@@ -245,6 +246,45 @@ public final class Kernels {
         double[] total = new double[w];
         for (double[] p : partial) for (int j = 0; j < w; j++) total[j] += p[j];
         addInto(target, total);
+    }
+
+    // ---------------------------------------------------------------------------------------------- AdamW
+
+    /**
+     * One AdamW update of a parameter in place, element by element in float32 (torch 1.13's order of operations):
+     * {@code w ← w·decay} (1 for no decay: multiplying by 1 is exact), {@code m ← β1·m + a1·g},
+     * {@code v ← β2·v + a2·g²}, {@code w ← w − m / (√v / bc2 + ε) · step}, with a1 = 1 − β1 and a2 = 1 − β2
+     * rounded from double by the caller. All four arrays have the same length; each element's update is
+     * independent, so the split over cores does not change the result.
+     */
+    public static void adamw(INDArray w, INDArray g, INDArray m, INDArray v, float decay, float beta1, float a1,
+                             float beta2, float a2, float bc2, float eps, float step) {
+        FloatBuffer pw = floats(w), pg = floats(g), pm = floats(m), pv = floats(v);
+        int ow = off(w), og = off(g), om = off(m), ov = off(v);
+        int size = 4096, n = (int) w.length(), count = (n + size - 1) / size;
+        split(count, n, (from, to) -> {
+            float[] cw = new float[size], cg = new float[size], cm = new float[size], cv = new float[size];
+            for (int c = from; c < to; c++) {
+                int at = c * size, len = Math.min(size, n - at);
+                pw.get(ow + at, cw, 0, len);
+                pg.get(og + at, cg, 0, len);
+                pm.get(om + at, cm, 0, len);
+                pv.get(ov + at, cv, 0, len);
+                for (int i = 0; i < len; i++) {
+                    float gi = cg[i];
+                    float wi = cw[i] * decay;
+                    float mi = cm[i] * beta1 + gi * a1;                 // m ← β1 m + (1−β1) g
+                    float vi = cv[i] * beta2 + gi * gi * a2;            // v ← β2 v + (1−β2) g²
+                    float denom = (float) Math.sqrt(vi) / bc2 + eps;
+                    cm[i] = mi;
+                    cv[i] = vi;
+                    cw[i] = wi - mi / denom * step;
+                }
+                pw.put(ow + at, cw, 0, len);
+                pm.put(om + at, cm, 0, len);
+                pv.put(ov + at, cv, 0, len);
+            }
+        });
     }
 
     // ---------------------------------------------------------------------------------------------- heads
