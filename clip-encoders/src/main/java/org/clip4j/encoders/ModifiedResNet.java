@@ -117,7 +117,8 @@ public final class ModifiedResNet extends ImageEncoder {
 
     /**
      * Sets the algorithm of every convolution (default {@link Conv2d#defaultAlgorithm()}); with
-     * {@link Conv2d.Algorithm#NATIVE} the activations are kept channels last. For tests and measurements.
+     * {@link Conv2d.Algorithm#NATIVE}, and with {@link Conv2d.Algorithm#GEMM} for float32 on the CPU, the
+     * activations are kept channels last. For tests and measurements.
      */
     public void convAlgorithm(Conv2d.Algorithm a) {
         for (Conv2d c : convs()) c.algorithm(a);
@@ -191,9 +192,10 @@ public final class ModifiedResNet extends ImageEncoder {
             var type = conv1.weight().value().dataType();
             INDArray x = images;
             if (images.dataType() != type) x = s.track(images.castTo(type));
-            if (conv1.algorithm() == Conv2d.Algorithm.NATIVE) {
-                // oneDNN convolves channels-last activations without transposing copies; every layer keeps the
-                // layout of its input, so converting the images once makes the whole tower channels last.
+            if (conv1.computesChannelsLast(type)) {
+                // oneDNN and the GEMM algorithm convolve channels-last activations without transposing copies;
+                // every layer keeps the layout of its input, so converting the images once makes the whole tower
+                // channels last.
                 INDArray last = s.track(Tensors.toChannelsLast(x));
                 if (x != images) s.release(x);
                 x = last;

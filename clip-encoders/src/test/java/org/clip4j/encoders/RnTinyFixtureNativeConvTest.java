@@ -5,7 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * {@link RnTinyFixtureTest} with libnd4j's convolution ops ({@link Conv2d.Algorithm#NATIVE}, the default of the
- * oneDNN builds) and therefore channels-last activations through the whole tower. Tests run on the plain ND4J
+ * oneDNN-AVX512 build) and therefore channels-last activations through the whole tower. Tests run on the plain ND4J
  * build, where the ops are libnd4j's own; this checks the wiring and the layout handling of every layer.
  */
 class RnTinyFixtureNativeConvTest extends RnTinyFixtureTest {

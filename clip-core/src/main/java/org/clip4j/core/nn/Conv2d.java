@@ -1,5 +1,6 @@
 package org.clip4j.core.nn;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,9 +23,13 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  *       OIHW weight as they are (weight format 1). In ND4J's oneDNN builds these run oneDNN's convolution
  *       kernels, the ones PyTorch uses on the CPU: 2–4× faster than im2col + gemm for the RN50 layers. The raw
  *       {@code conv2d_bp} op is correct for OIHW weights in 1.0.0-M2.1 (unlike SameDiff's conv2d gradient).</li>
- *   <li>{@link Algorithm#IM2COL}: im2col (k² strided copies) + one BLAS gemm per sample, and libnd4j's
- *       {@code col2im} op in backward; a 1×1 stride-1 conv is a plain gemm over channels. Faster than libnd4j's
- *       own (non-oneDNN) {@code conv2d} ops, whose permuting copies around the products cost 2–4×.</li>
+ *   <li>{@link Algorithm#IM2COL}: im2col (k² strided copies) + one BLAS gemm for the batch, and libnd4j's
+ *       {@code col2im} op in backward; a 1×1 stride-1 conv is a plain gemm over channels. Any layout, data type
+ *       and backend (the path of double precision and of CUDA).</li>
+ *   <li>{@link Algorithm#GEMM}: for channels-last float32 activations on the CPU, the im2col is written
+ *       channels last by a Java kernel and the convolution is one GEMM against the weight as [out, k·k·in]
+ *       (OHWI), the backward two GEMMs and a channels-last col2im; no transposing copies. Other arrays take the
+ *       IM2COL path.</li>
  * </ul>
  * Either way, a 1×1 stride-1 conv of a {@linkplain Tensors#isChannelsLast channels-last} x is a single BLAS
  * product over the [N·H·W, C] pixel matrices, forward and backward. The finite-difference tests of this class
@@ -35,8 +40,13 @@ public final class Conv2d extends Module {
     public enum Algorithm {
         /** libnd4j's {@code conv2d}/{@code conv2d_bp} ops (oneDNN kernels in the oneDNN builds). */
         NATIVE,
-        /** im2col + gemm in this class. */
-        IM2COL
+        /** im2col + gemm in this class, in any layout and data type, on any backend. */
+        IM2COL,
+        /**
+         * Channels-last im2col ({@link Kernels#im2colChannelsLast}) + one GEMM for a channels-last float32 x on
+         * the CPU backend (with the fused kernels on); other arrays take the {@link #IM2COL} path.
+         */
+        GEMM
     }
 
     private static final Algorithm DEFAULT = chooseDefault();
@@ -66,9 +76,11 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * The process-wide default: {@link Algorithm#NATIVE} if the loaded ND4J native build has oneDNN (the
-     * {@code -onednn-*} builds, as chosen by {@code bin/clip}), else {@link Algorithm#IM2COL}. The system
-     * property {@code clip4j.conv} = {@code native} or {@code im2col} overrides the choice.
+     * The process-wide default: {@link Algorithm#NATIVE} in ND4J's oneDNN-AVX512 build (oneDNN's kernels ran at
+     * PyTorch's speed there), {@link Algorithm#GEMM} in the other CPU builds (plain and oneDNN-AVX2: RN50's
+     * batch-8 forward 1.29 s against 1.79 s through oneDNN-AVX2's {@code conv2d} on an AVX2-only AMD EPYC,
+     * docs/performance.md), {@link Algorithm#IM2COL} on other backends. The system property {@code clip4j.conv}
+     * = {@code native}, {@code im2col} or {@code gemm} overrides the choice.
      */
     public static Algorithm defaultAlgorithm() {
         return DEFAULT;
@@ -79,6 +91,7 @@ public final class Conv2d extends Module {
         switch (forced) {
             case "native": return Algorithm.NATIVE;
             case "im2col": return Algorithm.IM2COL;
+            case "gemm": return Algorithm.GEMM;
             default: break;
         }
         try { // NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo(), from the backend's jar
@@ -86,8 +99,9 @@ public final class Conv2d extends Module {
             Object holder = Class.forName("org.nd4j.nativeblas.NativeOpsHolder").getMethod("getInstance").invoke(null);
             Object ops = holder.getClass().getMethod("getDeviceNativeOps").invoke(holder);
             Object info = ops.getClass().getMethod("buildInfo").invoke(ops);
-            return info instanceof String b && b.contains("HAVE_ONEDNN") && Nd4j.getEnvironment().helpersAllowed()
-                    ? Algorithm.NATIVE : Algorithm.IM2COL;
+            boolean oneDnn = info instanceof String b && b.contains("HAVE_ONEDNN") && Nd4j.getEnvironment().helpersAllowed();
+            boolean avx512 = System.getProperty("org.bytedeco.javacpp.platform.extension", "").contains("avx512");
+            return oneDnn && avx512 ? Algorithm.NATIVE : Algorithm.GEMM;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) { // not the CPU backend
             return Algorithm.IM2COL;
         }
@@ -101,6 +115,16 @@ public final class Conv2d extends Module {
 
     public Algorithm algorithm() {
         return algorithm;
+    }
+
+    /**
+     * True if this layer computes {@code type} activations channels last: {@link Algorithm#NATIVE}, or
+     * {@link Algorithm#GEMM} where its kernels apply (float32 on the CPU). A tower converts its input once and
+     * every layer keeps the layout.
+     */
+    public boolean computesChannelsLast(DataType type) {
+        return algorithm == Algorithm.NATIVE || (algorithm == Algorithm.GEMM && type == weight.value().dataType()
+                && Kernels.applies(weight.value()));
     }
 
     public Parameter weight() {
@@ -126,8 +150,9 @@ public final class Conv2d extends Module {
 
     /**
      * {@code x}: [N, in, H, W] (borrowed; kept by reference for backward) → new [N, out, H', W']. With
-     * {@link Algorithm#NATIVE} a {@linkplain Tensors#isChannelsLast channels-last} x gives a channels-last result
-     * (and dx); im2col always returns C-contiguous arrays.
+     * {@link Algorithm#NATIVE}, and with {@link Algorithm#GEMM} where it applies, a
+     * {@linkplain Tensors#isChannelsLast channels-last} x gives a channels-last result (and dx); the IM2COL path
+     * returns C-contiguous arrays.
      */
     public INDArray forward(INDArray x, Tape tape) {
         if (x.rank() != 4 || x.size(1) != in) {
@@ -156,13 +181,16 @@ public final class Conv2d extends Module {
                         .addIntegerArguments(nativeArgs()).build());
                 return s.ret(y);
             }
-            INDArray y = s.track(Nd4j.create(x.dataType(), n, out, outSize(x.size(2)), outSize(x.size(3))));
-            INDArray y3 = y.reshape('c', n, out, ohw);                    // view of y
-            INDArray cols = columns(s, x).reshape('c', n, k2, ohw);      // [N, in·k·k, H'·W'] view
-            INDArray w2 = weight.value().reshape('c', out, k2);
-            for (long i = 0; i < n; i++) {                                // y[i] = W · cols[i]
-                Nd4j.gemm(w2, cols.get(point(i), all(), all()), y3.get(point(i), all(), all()), false, false, 1.0, 0.0);
-            }
+            // One product for the whole batch: Yᵀ[out, N·H'·W'] = W[out, in·k·k] · cols[in·k·k, N·H'·W'], then
+            // one transposing copy to NCHW. (A product per sample left two ND4J views per sample to the collector.)
+            long oh = outSize(x.size(2)), ow = outSize(x.size(3));
+            INDArray cols = columns(s, x);
+            INDArray yt = s.track(Nd4j.create(x.dataType(), out, n * ohw)); // [out, N·H'·W']
+            Nd4j.gemm(weight.value().reshape('c', out, k2), cols.reshape('c', k2, n * ohw), yt, false, false, 1.0,
+                    0.0);
+            s.release(cols);
+            INDArray y = s.track(yt.reshape('c', out, n, oh, ow).permute(1, 0, 2, 3).dup('c')); // [N, out, H', W']
+            s.release(yt);
             return s.ret(y);
         }
     }
@@ -175,11 +203,13 @@ public final class Conv2d extends Module {
      */
     public INDArray forwardAffine(INDArray x, INDArray scale, INDArray shift) {
         try (Scope s = Scope.open()) {
+            if (x.rank() == 4 && x.size(1) == in && gemmApplies(x)) {
+                return s.ret(channelsLastGemm(s, x, weight.value(), scale, shift));
+            }
             if (algorithm != Algorithm.NATIVE || x.rank() != 4 || x.size(1) != in) {
                 INDArray y = forward(x, null);                                             // owned by s
                 return s.ret(Channels.addInPlace(Channels.mulInPlace(y, scale), shift));
             }
-            if (gemmApplies(x)) return s.ret(channelsLastGemm(s, x, weight.value(), scale, shift));
             INDArray w2 = weight.value().reshape('c', out, in * kernel * kernel);
             INDArray scaled = s.track(w2.mulColumnVector(scale.reshape('c', out, 1)));      // [out, in·k·k]
             INDArray y = s.track(Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), out,
@@ -192,21 +222,15 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * True where the channels-last im2col + one GEMM forward ({@link #channelsLastGemm}) replaces oneDNN's
-     * {@code conv2d}: a channels-last float32 x on the CPU backend, with a native build other than
-     * oneDNN-AVX512. Measured on an AVX2-only AMD EPYC (oneDNN-AVX2 build, docs/performance.md): RN50's batch-8
-     * forward 1.29 s against 1.79 s through oneDNN's {@code conv2d} (medians of three alternating runs); on
-     * AVX-512 oneDNN's kernels ran at PyTorch's speed, so they stay there (not re-measured). With it the backward
-     * of a channels-last dy is {@link #channelsLastGemmBackward} (forward+backward 3.47–3.96 s against 4.06–4.25 s
-     * with {@code conv2d_bp}). The system property {@code clip4j.convGemm=true|false} forces the choice.
+     * True where {@link Algorithm#GEMM}'s channels-last im2col + one GEMM forward ({@link #channelsLastGemm})
+     * applies: a channels-last float32 x on the CPU backend, of the weight's type. With it the backward of a
+     * channels-last dy is {@link #channelsLastGemmBackward} (RN50 forward+backward 3.47–3.96 s against
+     * 4.06–4.25 s with oneDNN-AVX2's {@code conv2d_bp}).
      */
     private boolean gemmApplies(INDArray x) {
-        return CONV_GEMM && Tensors.isChannelsLast(x) && Kernels.applies(Tensors.dense(x))
-                && x.dataType() == weight.value().dataType();
+        return algorithm == Algorithm.GEMM && x.rank() == 4 && Tensors.isChannelsLast(x)
+                && Kernels.applies(Tensors.dense(x)) && x.dataType() == weight.value().dataType();
     }
-
-    private static final boolean CONV_GEMM = Boolean.parseBoolean(System.getProperty("clip4j.convGemm",
-            String.valueOf(!System.getProperty("org.bytedeco.javacpp.platform.extension", "").contains("avx512"))));
 
     /**
      * The convolution as one product: cols [N·H'·W', k·k·in] (channels-last im2col) times the weight as
@@ -270,26 +294,29 @@ public final class Conv2d extends Module {
                 return s.ret(channelsLastGemmBackward(s, x, dy));
             }
             if (algorithm == Algorithm.NATIVE) return s.ret(nativeBackward(s, x, dy));
-            long n = x.size(0), k2 = in * kernel * kernel, ohw = dy.size(2) * dy.size(3);
-            INDArray g = Tensors.isRowMajorContiguous(dy) ? dy : s.track(dy.dup('c'));
-            INDArray dy3 = g.reshape('c', n, out, ohw);
-            INDArray c = columns(s, x);
-            INDArray cols = c.reshape('c', n, k2, ohw);
-            INDArray w2 = weight.value().reshape('c', out, k2);
-            INDArray dw2 = weight.grad().reshape('c', out, k2);          // view: accumulates in place
-            // Pointwise: the column gradient is dx itself; otherwise [N, in, k, k, H', W'] for col2im.
-            INDArray dc = s.track(pointwise() ? Nd4j.create(x.dataType(), x.shape())
-                    : Nd4j.create(x.dataType(), n, in, kernel, kernel, dy.size(2), dy.size(3)));
-            INDArray dcols = dc.reshape('c', n, k2, ohw);
-            for (long i = 0; i < n; i++) {
-                INDArray dyi = dy3.get(point(i), all(), all());
-                Nd4j.gemm(dyi, cols.get(point(i), all(), all()), dw2, false, true, 1.0, 1.0);
-                Nd4j.gemm(w2, dyi, dcols.get(point(i), all(), all()), true, false, 1.0, 0.0);
+            long n = x.size(0), k2 = in * kernel * kernel, oh = dy.size(2), ow = dy.size(3);
+            // dY as [out, N·H'·W'] (a transposing copy), then one product each for the whole batch:
+            // dW += dY · colsᵀ and dcols = Wᵀ · dY, with cols the [in·k·k, N·H'·W'] columns of x (rebuilt).
+            INDArray dyt = s.track(dy.permute(1, 0, 2, 3).dup('c'));                  // [out, N, H', W']
+            INDArray dY = dyt.reshape('c', out, n * oh * ow);
+            INDArray cols = columns(s, x);
+            Nd4j.gemm(dY, cols.reshape('c', k2, n * oh * ow), weight.grad().reshape('c', out, k2), false, true, 1.0,
+                    1.0);                                                                 // a view: accumulates
+            s.release(cols);
+            INDArray dcols = s.track(Nd4j.create(x.dataType(), k2, n * oh * ow));     // [in·k·k, N·H'·W']
+            Nd4j.gemm(weight.value().reshape('c', out, k2), dY, dcols, true, false, 1.0, 0.0);
+            s.release(dyt);
+            INDArray dc; // pointwise: dx itself; otherwise [N, in, k, k, H', W'] for col2im
+            if (pointwise()) {
+                dc = s.track(dcols.reshape('c', in, n, oh, ow).permute(1, 0, 2, 3).dup('c'));
+            } else {
+                dc = s.track(dcols.reshape('c', in, kernel, kernel, n, oh, ow).permute(3, 0, 1, 2, 4, 5).dup('c'));
             }
-            if (c != x) s.release(c);
-            if (g != dy) s.release(g);
+            s.release(dcols);
             if (pointwise()) return s.ret(dc);
-            return s.ret(col2im(s, dc, x.shape()));
+            INDArray dx = col2im(s, dc, x.shape());
+            s.release(dc);
+            return s.ret(dx);
         }
     }
 
@@ -346,27 +373,27 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * im2col as [N, in, k, k, H', W']: entry (i, c, u, v, p, q) is the input pixel that tap (u, v) of channel c
-     * sees at output position (p, q) of sample i (zero in the padding). Viewed as [N, in·k·k, H'·W'] its rows are
-     * in the weight's (in, kH, kW) order, so {@code y[i] = W[out, in·k·k] · cols[i]}. For a pointwise conv this is
-     * x itself (or a dense copy). Anything but x is new and tracked by {@code s}.
+     * im2col as [in, k, k, N, H', W'] (as a matrix [in·k·k, N·H'·W']): entry (c, u, v, i, p, q) is the
+     * input pixel that tap (u, v) of channel c sees at output position (p, q) of sample i (zero in the padding).
+     * Its rows are in the weight's (in, kH, kW) order, so {@code Yᵀ = W[out, in·k·k] · cols}. For a pointwise
+     * conv it is x with the batch and channel axes swapped, [in, N, H, W]. New and tracked by {@code s}.
      *
      * <p>Built with k² strided copies, one per tap, from a zero-padded copy of x: simpler and here over twice as
      * fast as libnd4j's {@code im2col} op.
      */
     private INDArray columns(Scope s, INDArray x) {
-        if (pointwise()) return Tensors.isRowMajorContiguous(x) ? x : s.track(x.dup('c'));
         long n = x.size(0), h = x.size(2), w = x.size(3), oh = outSize(h), ow = outSize(w);
+        if (pointwise()) return s.track(x.permute(1, 0, 2, 3).dup('c'));
         INDArray src = x;
         if (padding > 0) {
             src = s.track(Nd4j.zeros(x.dataType(), n, in, h + 2L * padding, w + 2L * padding));
             src.get(all(), all(), interval(padding, padding + h), interval(padding, padding + w)).assign(x);
         }
-        INDArray cols = s.track(Nd4j.create(x.dataType(), n, in, kernel, kernel, oh, ow));
+        INDArray cols = s.track(Nd4j.create(x.dataType(), in, kernel, kernel, n, oh, ow));
         for (int u = 0; u < kernel; u++) {
-            for (int v = 0; v < kernel; v++) {
-                cols.get(all(), all(), point(u), point(v), all(), all()).assign(src.get(all(), all(), taps(u, oh),
-                        taps(v, ow)));
+            for (int v = 0; v < kernel; v++) {                                     // [in, N, H', W'] each
+                cols.get(all(), point(u), point(v), all(), all(), all())
+                        .assign(src.get(all(), all(), taps(u, oh), taps(v, ow)).permute(1, 0, 2, 3));
             }
         }
         if (src != x) s.release(src);

@@ -201,15 +201,17 @@ class FusedKernelsTest {
     }
 
     /**
-     * A channels-last float32 convolution (the im2col + GEMM forward where {@code clip4j.convGemm} is on, as in
-     * the plain build the tests run on; oneDNN's kernel otherwise) against the same layer in double, NCHW; with
-     * and without a folded affine map.
+     * A channels-last float32 convolution with each algorithm (the channels-last im2col + GEMM, libnd4j's
+     * {@code conv2d} ops, the batched IM2COL) against the same layer in double, NCHW (IM2COL); with and without a
+     * folded affine map.
      */
     @Test
     void channelsLastConvolutionMatchesTheDoubleLayer() {
+        for (Conv2d.Algorithm alg : Conv2d.Algorithm.values())
         for (int[] ksp : new int[][] {{3, 1, 1}, {3, 2, 1}, {1, 1, 0}, {1, 2, 0}}) {
             int k = ksp[0], st = ksp[1], pad = ksp[2], in = 6, out = 5;
-            Conv2d d = new Conv2d("c", in, out, k, st, pad), f = new Conv2d("c", in, out, k, st, pad);
+            Conv2d d = new Conv2d("c", in, out, k, st, pad).algorithm(Conv2d.Algorithm.IM2COL);
+            Conv2d f = new Conv2d("c", in, out, k, st, pad).algorithm(alg);
             GradCheck.randomize(d, 41, 0.3);
             GradCheck.randomize(f, 41, 0.3);
             toFloat(f);
@@ -217,10 +219,10 @@ class FusedKernelsTest {
             INDArray xl = Tensors.toChannelsLast(x.castTo(DataType.FLOAT));
             INDArray scale = GradCheck.randn(43, out), shift = GradCheck.randn(44, out);
             double[] ref = values(d.forward(x, null)), got = values(f.forward(xl, null).dup('c'));
-            assertClose("conv k" + k + " s" + st, ref, Nd4j.createFromArray(got), 8.0 * in * k * k * U);
+            assertClose(alg + " conv k" + k + " s" + st, ref, Nd4j.createFromArray(got), 8.0 * in * k * k * U);
             double[] refA = values(d.forwardAffine(x, scale, shift));
             INDArray gotA = f.forwardAffine(xl, scale.castTo(DataType.FLOAT), shift.castTo(DataType.FLOAT));
-            assertClose("conv+affine k" + k + " s" + st, refA, gotA.dup('c'), 8.0 * in * k * k * U);
+            assertClose(alg + " conv+affine k" + k + " s" + st, refA, gotA.dup('c'), 8.0 * in * k * k * U);
 
             // training: forward with a tape, backward of a channels-last dy; dx and the weight gradient
             INDArray dy = GradCheck.randn(45, d.forward(x, null).shape());
@@ -236,8 +238,8 @@ class FusedKernelsTest {
                 dxGot = f.backward(Tensors.toChannelsLast(dy.castTo(DataType.FLOAT)), tape);
             }
             long m = dy.length() / out; // the weight gradient sums over N·H'·W' pixels, dx over out·k·k terms
-            assertClose("conv dx k" + k + " s" + st, values(dxRef), dxGot.dup('c'), 8.0 * out * k * k * U);
-            assertClose("conv dW k" + k + " s" + st, values(d.weight().grad()), f.weight().grad(), 8.0 * m * U);
+            assertClose(alg + " conv dx k" + k + " s" + st, values(dxRef), dxGot.dup('c'), 8.0 * out * k * k * U);
+            assertClose(alg + " conv dW k" + k + " s" + st, values(d.weight().grad()), f.weight().grad(), 8.0 * m * U);
         }
     }
 
