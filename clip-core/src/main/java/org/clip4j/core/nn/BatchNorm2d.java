@@ -240,7 +240,8 @@ public final class BatchNorm2d extends Module {
             }
             // Σ dy and Σ dy·x in double (see ChannelSums); Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy) is then free of
             // the cancellation it has in float when |mean| ≫ std.
-            double[] sumDy = ChannelSums.sum(g), sumDyX = ChannelSums.dot(g, x);
+            double[][] sums = ChannelSums.sumAndDot(g, x);                // one pass over dy and x
+            double[] sumDy = sums[0], sumDyX = sums[1];
             double[] meanV = doubles(mean), rstdV = doubles(rstd);
             double[] dwV = new double[(int) channels];
             for (int c = 0; c < channels; c++) dwV[c] = (sumDyX[c] - meanV[c] * sumDy[c]) * rstdV[c];

@@ -33,13 +33,21 @@ final class ChannelSums {
 
     /** Σ over N, H, W of x, per channel: [C] in double. */
     static double[] sum(INDArray x) {
-        return reduce(x, null, false);
+        return reduce(Kind.SUM, x, null, null)[0];
     }
 
     /** Σ over N, H, W of a·b, per channel: [C] in double (a and b have the same shape and layout). */
     static double[] dot(INDArray a, INDArray b) {
+        return sumAndDot(a, b)[1];
+    }
+
+    /**
+     * {Σ a, Σ a·b} over N, H, W, per channel, in one pass: [2][C] in double (a and b have the same shape and
+     * layout). BatchNorm's backward needs both, of dy and x.
+     */
+    static double[][] sumAndDot(INDArray a, INDArray b) {
         if (!Tensors.sameLayout(a, b)) throw new IllegalArgumentException("layouts differ");
-        return reduce(a, b, false);
+        return reduce(Kind.SUM_AND_DOT, a, b, null);
     }
 
     /**
@@ -50,13 +58,12 @@ final class ChannelSums {
     static double[][] meanAndVariance(INDArray x) {
         long c = x.size(1), m = x.length() / c;
         double[] k = firstValues(x);
-        double[] s = reduce(x, k, false);   // Σ (x − k)
-        double[] s2 = reduce(x, k, true);   // Σ (x − k)²
+        double[][] sums = reduce(Kind.SHIFTED_MOMENTS, x, null, k); // Σ (x − k), Σ (x − k)²
         double[] mean = new double[(int) c], var = new double[(int) c];
         for (int i = 0; i < c; i++) {
-            double d = s[i] / m;
+            double d = sums[0][i] / m;
             mean[i] = k[i] + d;
-            var[i] = Math.max(0, s2[i] / m - d * d);
+            var[i] = Math.max(0, sums[1][i] / m - d * d);
         }
         return new double[][] {mean, var};
     }
@@ -69,36 +76,51 @@ final class ChannelSums {
         return k;
     }
 
-    /**
-     * The per-channel reduction: Σ a·b when b is an array, Σ (a − shift) when shift is given and not squared,
-     * Σ (a − shift)² when squared, Σ a when both are null.
-     */
-    private static double[] reduce(INDArray a, Object other, boolean squared) {
-        INDArray b = other instanceof INDArray arr ? arr : null;
-        double[] shift = other instanceof double[] d ? d : null;
+    /** What one pass accumulates, per channel, into its first and second sums. */
+    private enum Kind {
+        /** Σ a (no second sum). */
+        SUM,
+        /** Σ a and Σ a·b. */
+        SUM_AND_DOT,
+        /** Σ (a − k) and Σ (a − k)², k per channel. */
+        SHIFTED_MOMENTS
+    }
+
+    /** One pass of {@code kind} over a (and b), split over the samples for large tensors; [2][C]. */
+    private static double[][] reduce(Kind kind, INDArray a, INDArray b, double[] shift) {
         long n = a.size(0);
         int c = (int) a.size(1);
         int parts = a.length() >= PARALLEL_MIN && n > 1 ? (int) Math.min(n, Runtime.getRuntime().availableProcessors()) : 1;
-        double[][] partial = new double[parts][];
+        double[][][] partial = new double[parts][][];
         IntStream.range(0, parts).parallel().forEach(p -> {
             long from = n * p / parts, to = n * (p + 1) / parts;
-            partial[p] = reduceSamples(a, b, shift, squared, from, to);
+            partial[p] = reduceSamples(kind, a, b, shift, from, to);
         });
-        double[] out = new double[c];
-        for (double[] part : partial) for (int i = 0; i < c; i++) out[i] += part[i];
+        double[][] out = new double[2][c];
+        for (double[][] part : partial) {
+            for (int i = 0; i < c; i++) {
+                out[0][i] += part[0][i];
+                out[1][i] += part[1][i];
+            }
+        }
         return out;
     }
 
-    /** The reduction over samples [from, to). */
-    private static double[] reduceSamples(INDArray a, INDArray b, double[] shift, boolean squared, long from, long to) {
+    /**
+     * The pass over samples [from, to): chunks of the dense buffer copied out as doubles, then branch-free loops
+     * per kind. Channels last, a chunk is whole pixels and the inner loop runs over the channels (contiguous in
+     * the accumulators, so the JIT vectorises it); NCHW, a chunk lies in one channel's plane.
+     */
+    private static double[][] reduceSamples(Kind kind, INDArray a, INDArray b, double[] shift, long from, long to) {
         int c = (int) a.size(1);
         long hw = a.size(2) * a.size(3);
         boolean last = !Tensors.isRowMajorContiguous(a); // dense() accepts only the two layouts
-        double[] acc = new double[c];
-        Reader ra = new Reader(a), rb = b == null ? null : new Reader(b);
+        double[] s1 = new double[c], s2 = new double[c];
+        double[] k = shift != null ? shift : new double[c];
+        Reader ra = new Reader(a), rb = kind == Kind.SUM_AND_DOT ? new Reader(b) : null;
         long perSample = hw * c;
         long start = from * perSample, end = to * perSample;
-        double[] x = new double[CHUNK], y = b == null ? null : new double[CHUNK];
+        double[] x = new double[CHUNK], y = rb == null ? null : new double[CHUNK];
         for (long pos = start; pos < end; ) {
             int len;
             if (last) { // whole pixels: chunks of C·k values, channel = index mod C
@@ -115,25 +137,58 @@ final class ChannelSums {
             ra.read(pos, x, len);
             if (rb != null) rb.read(pos, y, len);
             if (last) {
-                for (int base = 0; base < len; base += c) {
-                    for (int i = 0; i < c; i++) acc[i] += term(x[base + i], y == null ? 0 : y[base + i], i, y != null, shift, squared);
+                switch (kind) {
+                    case SUM -> {
+                        for (int base = 0; base < len; base += c) {
+                            for (int i = 0; i < c; i++) s1[i] += x[base + i];
+                        }
+                    }
+                    case SUM_AND_DOT -> {
+                        for (int base = 0; base < len; base += c) {
+                            for (int i = 0; i < c; i++) {
+                                s1[i] += x[base + i];
+                                s2[i] += x[base + i] * y[base + i];
+                            }
+                        }
+                    }
+                    case SHIFTED_MOMENTS -> {
+                        for (int base = 0; base < len; base += c) {
+                            for (int i = 0; i < c; i++) {
+                                double d = x[base + i] - k[i];
+                                s1[i] += d;
+                                s2[i] += d * d;
+                            }
+                        }
+                    }
                 }
             } else {
                 int ch = (int) ((pos / hw) % c);
-                double s = 0;
-                for (int i = 0; i < len; i++) s += term(x[i], y == null ? 0 : y[i], ch, y != null, shift, squared);
-                acc[ch] += s;
+                double p = 0, q = 0;
+                switch (kind) {
+                    case SUM -> {
+                        for (int i = 0; i < len; i++) p += x[i];
+                    }
+                    case SUM_AND_DOT -> {
+                        for (int i = 0; i < len; i++) {
+                            p += x[i];
+                            q += x[i] * y[i];
+                        }
+                    }
+                    case SHIFTED_MOMENTS -> {
+                        double kc = k[ch];
+                        for (int i = 0; i < len; i++) {
+                            double d = x[i] - kc;
+                            p += d;
+                            q += d * d;
+                        }
+                    }
+                }
+                s1[ch] += p;
+                s2[ch] += q;
             }
             pos += len;
         }
-        return acc;
-    }
-
-    private static double term(double x, double y, int ch, boolean product, double[] shift, boolean squared) {
-        if (product) return x * y;
-        if (shift == null) return x;
-        double d = x - shift[ch];
-        return squared ? d * d : d;
+        return new double[][] {s1, s2};
     }
 
     /** Reads runs of a dense array's elements, in its dense order, as doubles. */

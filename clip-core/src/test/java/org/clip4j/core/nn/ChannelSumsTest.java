@@ -52,6 +52,11 @@ class ChannelSumsTest {
         INDArray xl = Tensors.toChannelsLast(x), yl = Tensors.toChannelsLast(y); // pooled [N, H, W, C] views
         assertClose(s, ChannelSums.sum(xl), "channels-last sum");
         assertClose(d, ChannelSums.dot(xl, yl), "channels-last dot");
+        for (INDArray[] xy : new INDArray[][] {{x, y}, {xl, yl}}) { // the one-pass pair BatchNorm's backward takes
+            double[][] both = ChannelSums.sumAndDot(xy[0], xy[1]);
+            assertClose(s, both[0], "sumAndDot's sum");
+            assertClose(d, both[1], "sumAndDot's dot");
+        }
     }
 
     @Test
