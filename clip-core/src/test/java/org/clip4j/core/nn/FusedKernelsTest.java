@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -240,6 +241,56 @@ class FusedKernelsTest {
             long m = dy.length() / out; // the weight gradient sums over N·H'·W' pixels, dx over out·k·k terms
             assertClose(alg + " conv dx k" + k + " s" + st, values(dxRef), dxGot.dup('c'), 8.0 * out * k * k * U);
             assertClose(alg + " conv dW k" + k + " s" + st, values(d.weight().grad()), f.weight().grad(), 8.0 * m * U);
+        }
+    }
+
+    /**
+     * The attention's per-head products through {@link SmallGemm}, every transpose combination, against a double
+     * loop over the same float values: operands that are views at an offset into a larger buffer (as q, k, v in
+     * [3, B, H, T, hd]), a product split into row blocks (90·90·64 is above OpenBLAS's single-thread size), and a
+     * batch large enough to be split over threads.
+     */
+    @Test
+    void smallBatchedProductsMatchADoubleLoop() {
+        for (int[] bhTd : new int[][] {{2, 3, 17, 8}, {2, 3, 90, 64}, {16, 8, 50, 64}}) {
+            int bh = bhTd[0] * bhTd[1], t = bhTd[2], d = bhTd[3];
+            INDArray all = GradCheck.randn(51, 3, bhTd[0], bhTd[1], t, d).castTo(DataType.FLOAT);
+            INDArray sq = GradCheck.randn(52, bhTd[0], bhTd[1], t, t).castTo(DataType.FLOAT);
+            INDArray q = all.get(point(1)), v = all.get(point(2));            // views at offsets
+            assertTrue(q.offset() > 0);
+            for (boolean tA : new boolean[] {false, true}) {
+                for (boolean tB : new boolean[] {false, true}) {
+                    // the attention's four: P·V, Q·Vᵀ (scores), Pᵀ·V (dV, dK), and Vᵀ·Pᵀ
+                    INDArray a = !tA && tB ? q : tA && tB ? v : sq;
+                    INDArray b = tA && tB ? sq : v;
+                    long m = tA ? a.size(3) : a.size(2), k = tA ? a.size(2) : a.size(3), n = tB ? b.size(2) : b.size(3);
+                    INDArray c = Nd4j.create(DataType.FLOAT, bhTd[0], bhTd[1], m, n);
+                    assertTrue(SmallGemm.batched(a, b, c, tA, tB), "applies");
+                    double[] av = values(a.dup('c')), bv = values(b.dup('c'));
+                    double[] ref = new double[(int) (bh * m * n)];
+                    double bound = 0;
+                    for (int h = 0; h < bh; h++) {
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                double acc = 0, abs = 0;
+                                for (int l = 0; l < k; l++) {
+                                    double x = av[(int) (h * m * k + (tA ? l * m + i : i * k + l))];
+                                    double y = bv[(int) (h * k * n + (tB ? j * k + l : l * n + j))];
+                                    acc += x * y;
+                                    abs += Math.abs(x * y);
+                                }
+                                ref[(int) ((h * m + i) * n + j)] = acc;
+                                bound = Math.max(bound, abs);
+                            }
+                        }
+                    }
+                    // float products summed in float: ≤ k·u·Σ|x·y| per entry (assertClose scales by max |ref|)
+                    double scale = 1;
+                    for (double r : ref) scale = Math.max(scale, Math.abs(r));
+                    assertClose("small gemm " + java.util.Arrays.toString(bhTd) + " tA=" + tA + " tB=" + tB, ref, c,
+                            k * U * bound / scale);
+                }
+            }
         }
     }
 

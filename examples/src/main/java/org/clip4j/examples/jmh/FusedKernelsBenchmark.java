@@ -5,6 +5,7 @@ import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Kernels;
 import org.clip4j.core.nn.LayerNorm;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.SmallGemm;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.clip4j.train.optim.AdamW;
@@ -62,6 +63,7 @@ public class FusedKernelsBenchmark {
     private INDArray probs;   // [B, H, T, T]
     private INDArray dProbs;  // [B, H, T, T]
     private INDArray biasGrad; // [hidden]
+    private INDArray qh, kh, ctx; // [B, H, T, hd] each: heads of q, k and the context
     private AdamW adamw;
     private List<Parameter> params;
 
@@ -87,6 +89,9 @@ public class FusedKernelsBenchmark {
         Nd4j.exec(new SoftMax(probs, probs, 3));
         dProbs = Nd4j.randn(DataType.FLOAT, batch, heads, tokens, tokens);
         biasGrad = Nd4j.zeros(DataType.FLOAT, hidden);
+        qh = Nd4j.randn(DataType.FLOAT, batch, heads, tokens, width / heads);
+        kh = Nd4j.randn(DataType.FLOAT, batch, heads, tokens, width / heads);
+        ctx = Nd4j.create(DataType.FLOAT, batch, heads, tokens, width / heads);
         // AdamW over the matrices and vectors of one transformer block of this width (12·W² + 13·W values)
         params = new ArrayList<>();
         long[][] shapes = {{3 * width, width}, {3 * width}, {width, width}, {width}, {width}, {width},
@@ -123,6 +128,20 @@ public class FusedKernelsBenchmark {
     @Benchmark
     public void quickGeluBackward() {
         Tensors.release(Activation.QUICK_GELU.backward(u, h, du));
+    }
+
+    /**
+     * The attention's two forward products per head, scores {@code S = Q·Kᵀ} into a copy of P's buffer and the
+     * context {@code O = P·V} (K standing in for V): fused, one OpenBLAS call per head ({@link SmallGemm}); unfused,
+     * libnd4j's batched {@code matmul}, as the layer ran before.
+     */
+    @Benchmark
+    public INDArray attentionProducts() {
+        INDArray s = dProbs.dup();
+        if (!(fused && SmallGemm.batched(qh, kh, s, false, true))) Nd4j.matmul(qh, kh, s, false, true, false);
+        if (!(fused && SmallGemm.batched(probs, kh, ctx, false, false))) Nd4j.matmul(probs, kh, ctx, false, false, false);
+        s.close();
+        return ctx;
     }
 
     /** The softmax backward {@code dP ← P ∘ (dP − Σ dP∘P)}, in place on a copy of dP. */
