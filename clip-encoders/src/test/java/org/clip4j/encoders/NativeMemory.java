@@ -41,8 +41,12 @@ final class NativeMemory {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The buffer pool is off in the child: its idle buffers (acquired in whichever step first needs one more)
         // would blur the figure, which is about arrays never released. The in-JVM test runs with the pool on.
+        // C1 only (TieredStopAtLevel=1): C2's compiler arenas are malloc'd and freed while the probe measures, which
+        // moved the figure by ±0.5 MB per step from run to run; with C1 alone the same probe prints the same bytes
+        // every run (rn_tiny: 993 / 1,008 KB per step at batch 4 / 16, three runs each, as with -Xint).
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UnlockExperimentalVMOptions", "-XX:+UseEpsilonGC",
-                "-Xmx3g", "-Dclip4j.bufferPool=0", "-cp", System.getProperty("java.class.path"), probe.getName()));
+                "-XX:TieredStopAtLevel=1", "-Xmx3g", "-Dclip4j.bufferPool=0", "-cp",
+                System.getProperty("java.class.path"), probe.getName()));
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "1");

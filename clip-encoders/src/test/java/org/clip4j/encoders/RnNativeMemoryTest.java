@@ -58,8 +58,10 @@ class RnNativeMemoryTest {
 
     @Test
     void nothingLeftToTheGarbageCollector() throws Exception {
-        // The figure is noisy upwards only (allocator and thread-local caches; seen 1.5–4.1 MB at batch 16 for the
-        // same code): take the smallest of three runs. A real leak is in every run, so it still shows.
+        // The children run C1 only, which makes the figure repeat exactly (NativeMemory.childGrowth); the smallest
+        // of three runs guards against what else a machine may do. A real leak is in every run, so it still shows.
+        // (The per-sample products of the IM2COL convolution once left 1.2 MB per step to the collector at batch
+        // 16: one ND4J view per sample, caught here.)
         long small = Long.MAX_VALUE, large = Long.MAX_VALUE;
         for (int run = 0; run < 3; run++) {
             small = Math.min(small, childGrowth(4) / STEPS);
