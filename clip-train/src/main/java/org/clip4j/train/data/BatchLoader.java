@@ -194,7 +194,8 @@ public final class BatchLoader implements AutoCloseable {
                         warnings.skipped(pi[1], pi[2], error);
                         if (badInARow >= maxConsecutiveBad) {
                             throw new ClipException(source.describe() + ": " + badInARow + " unusable samples in a row"
-                                    + " (the limit, --max-consecutive-bad-samples); the last: sample " + pi[1] + ": " + error);
+                                    + " (the limit: maxConsecutiveBad, `--max-consecutive-bad-samples` of the CLI); the"
+                                    + " last: sample " + pi[1] + ": " + error);
                         }
                     }
                     if (epochs && (pi[0] + 1) % size == 0) { // the last position of an epoch

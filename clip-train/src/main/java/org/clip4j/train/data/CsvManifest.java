@@ -42,7 +42,8 @@ public final class CsvManifest implements ImageTextSource {
         int img = header.indexOf(imageKey), cap = header.indexOf(captionKey);
         if (img < 0 || cap < 0) {
             throw new ClipException(file + ": header " + header + " lacks column '" + (img < 0 ? imageKey : captionKey)
-                    + "' (choose the columns with --csv-img-key / --csv-caption-key, the separator with --csv-separator)");
+                    + "' (the columns: read's imageKey / captionKey, `--csv-img-key` / `--csv-caption-key` of the CLI;"
+                    + " the separator: read's separator, `--csv-separator`)");
         }
         Path base = file.toAbsolutePath().getParent();
         List<Path> images = new ArrayList<>();

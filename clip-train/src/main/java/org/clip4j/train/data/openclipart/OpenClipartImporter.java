@@ -142,7 +142,8 @@ public final class OpenClipartImporter {
     private static void requireDir(Path dir, String pkg) {
         if (!Files.isDirectory(dir)) {
             throw new ClipException(dir + ": no such folder (the " + pkg + " package's files); install them with "
-                    + "'apt-get install openclipart-png openclipart-svg' or pass --png-dir / --svg-dir");
+                    + "'apt-get install openclipart-png openclipart-svg' or give their folders (run's pngDir / svgDir,"
+                    + " `--png-dir` / `--svg-dir` of the CLI)");
         }
     }
 }

@@ -192,11 +192,13 @@ public final class ManifestResizer {
         int col = header.indexOf(b.imageKey);
         if (col < 0) {
             throw new ClipException(m + ": header " + header + " lacks column '" + b.imageKey
-                    + "' (choose the image column with --csv-img-key, the separator with --csv-separator)");
+                    + "' (the image column: Builder.imageKey, `--csv-img-key` of the CLI; the separator: Builder.separator,"
+                    + " `--csv-separator`)");
         }
         Path out = outDir.resolve(m.getFileName().toString());
         if (out.toAbsolutePath().normalize().equals(m.toAbsolutePath().normalize())) {
-            throw new ClipException(m + ": the output folder is the manifest's own folder; choose another --out");
+            throw new ClipException(m + ": the output folder is the manifest's own folder; choose another (run's"
+                    + " outDir, `--out` of the CLI)");
         }
         Path base = m.toAbsolutePath().getParent();
         List<List<String>> rows = new ArrayList<>();

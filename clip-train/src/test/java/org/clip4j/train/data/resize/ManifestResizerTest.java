@@ -105,7 +105,7 @@ class ManifestResizerTest {
         Files.writeString(m, "filepath\ttitle\n");
         var e = org.junit.jupiter.api.Assertions.assertThrows(org.clip4j.core.ClipException.class,
                 () -> ManifestResizer.builder(64).build().run(List.of(m), tmp));
-        assertTrue(e.getMessage().contains("choose another --out"), e.getMessage());
+        assertTrue(e.getMessage().contains("choose another (run's outDir, `--out` of the CLI)"), e.getMessage());
         Files.writeString(m, "path\ttitle\n");
         e = org.junit.jupiter.api.Assertions.assertThrows(org.clip4j.core.ClipException.class,
                 () -> ManifestResizer.builder(64).build().run(List.of(m), tmp.resolve("o")));
