@@ -120,10 +120,6 @@ final class ChannelSums {
         Reader ra = new Reader(a), rb = kind == Kind.SUM_AND_DOT ? new Reader(b) : null;
         long perSample = hw * c;
         long start = from * perSample, end = to * perSample;
-        if (ra.isFloat() && (rb == null || rb.isFloat())) {
-            reduceFloats(kind, ra, rb, k, s1, s2, c, hw, last, start, end);
-            return new double[][] {s1, s2};
-        }
         double[] x = new double[CHUNK], y = rb == null ? null : new double[CHUNK];
         for (long pos = start; pos < end; ) {
             int len = chunk(pos, end, c, hw, last);
@@ -197,77 +193,6 @@ final class ChannelSums {
         return (int) Math.min(CHUNK, hw - pos % hw);
     }
 
-    /**
-     * {@link #reduceSamples}' loops for float32 arrays, reading the chunks as floats (each widened to double in
-     * the loop, not copied into a double array first: one store and one load less per element).
-     */
-    private static void reduceFloats(Kind kind, Reader ra, Reader rb, double[] k, double[] s1, double[] s2, int c,
-                                     long hw, boolean last, long start, long end) {
-        float[] x = new float[CHUNK], y = rb == null ? null : new float[CHUNK];
-        for (long pos = start; pos < end; ) {
-            int len = chunk(pos, end, c, hw, last);
-            if (len > x.length) {
-                x = new float[len];
-                if (y != null) y = new float[len];
-            }
-            ra.readFloats(pos, x, len);
-            if (rb != null) rb.readFloats(pos, y, len);
-            if (last) {
-                switch (kind) {
-                    case SUM -> {
-                        for (int base = 0; base < len; base += c) {
-                            for (int i = 0; i < c; i++) s1[i] += x[base + i];
-                        }
-                    }
-                    case SUM_AND_DOT -> {
-                        for (int base = 0; base < len; base += c) {
-                            for (int i = 0; i < c; i++) {
-                                double xv = x[base + i];
-                                s1[i] += xv;
-                                s2[i] += xv * y[base + i];
-                            }
-                        }
-                    }
-                    case SHIFTED_MOMENTS -> {
-                        for (int base = 0; base < len; base += c) {
-                            for (int i = 0; i < c; i++) {
-                                double d = x[base + i] - k[i];
-                                s1[i] += d;
-                                s2[i] += d * d;
-                            }
-                        }
-                    }
-                }
-            } else {
-                int ch = (int) ((pos / hw) % c);
-                double p = 0, q = 0;
-                switch (kind) {
-                    case SUM -> {
-                        for (int i = 0; i < len; i++) p += x[i];
-                    }
-                    case SUM_AND_DOT -> {
-                        for (int i = 0; i < len; i++) {
-                            double xv = x[i];
-                            p += xv;
-                            q += xv * y[i];
-                        }
-                    }
-                    case SHIFTED_MOMENTS -> {
-                        double kc = k[ch];
-                        for (int i = 0; i < len; i++) {
-                            double d = x[i] - kc;
-                            p += d;
-                            q += d * d;
-                        }
-                    }
-                }
-                s1[ch] += p;
-                s2[ch] += q;
-            }
-            pos += len;
-        }
-    }
-
     /** Reads runs of a dense array's elements, in its dense order, as doubles. */
     private static final class Reader {
         private final FloatBuffer floats;
@@ -289,15 +214,6 @@ final class ChannelSums {
                 throw new IllegalArgumentException("channel sums of " + t + " arrays");
             }
             offset = d.offset();
-        }
-
-        boolean isFloat() {
-            return floats != null;
-        }
-
-        /** The float32 elements [pos, pos + len) as they are (float arrays only). */
-        void readFloats(long pos, float[] dst, int len) {
-            floats.get(Math.toIntExact(offset + pos), dst, 0, len);
         }
 
         void read(long pos, double[] dst, int len) {
