@@ -82,7 +82,7 @@ public final class MultiheadAttention extends Module {
             INDArray v = qkvh.get(point(2));
 
             INDArray p = s.track(BufferPool.create(type, b, heads, t, t));      // scores [B, H, T, T]
-            product(q, k, p, false, true);
+            Precision.matmul(q, k, p, false, true, precision());
             if (causal) {
                 INDArray mask = s.track(causalMask(t, p.dataType()));
                 p.addi(mask); // broadcast over [B, H]
@@ -90,7 +90,7 @@ public final class MultiheadAttention extends Module {
             }
             softmaxLastInPlace(p);                                              // probabilities
             INDArray o = s.track(BufferPool.create(type, b, heads, t, headDim)); // [B, H, T, hd]
-            product(p, v, o, false, false);
+            Precision.matmul(p, v, o, false, false, precision());
             // Merge heads: [B, H, T, hd] → [B, T, H, hd] = [B, T, W].
             INDArray ctx = s.track(BufferPool.create(type, b, t, heads, headDim));
             if (Kernels.applies(o, ctx)) Kernels.fromHeads(o, ctx, (int) b, (int) t, 1, (int) heads, (int) headDim, 1f);
@@ -119,14 +119,14 @@ public final class MultiheadAttention extends Module {
             s.release(dctx);
 
             INDArray dqkvh = s.track(BufferPool.create(type, 3, b, heads, t, headDim)); // every slice written below
-            product(p, dO, dqkvh.get(point(2)), true, false); // dV = Pᵀ dO
+            Precision.matmul(p, dO, dqkvh.get(point(2)), true, false, precision()); // dV = Pᵀ dO
             INDArray dS = s.track(BufferPool.create(type, b, heads, t, t));           // dP = dO Vᵀ [B, H, T, T]
-            product(dO, v, dS, false, true);
+            Precision.matmul(dO, v, dS, false, true, precision());
             s.release(dO);
             if (Kernels.applies(p, dS)) Kernels.softmaxBackwardInPlace(p, dS);
             else softmaxBackwardInPlace(p, dS);                           // dS = P ∘ (dP − Σ dP∘P)
-            product(dS, k, dqkvh.get(point(0)), false, false); // d(scaled q) = dS K
-            product(dS, q, dqkvh.get(point(1)), true, false);  // dK = dSᵀ q_scaled
+            Precision.matmul(dS, k, dqkvh.get(point(0)), false, false, precision()); // d(scaled q) = dS K
+            Precision.matmul(dS, q, dqkvh.get(point(1)), true, false, precision());  // dK = dSᵀ q_scaled
             s.release(dS);
 
             // [3, B, H, T, hd] → [B, T, 3, H, hd] = [B, T, 3W]; dq times 1/sqrt(hd): the chain rule through the
@@ -173,15 +173,5 @@ public final class MultiheadAttention extends Module {
             INDArray rowSum = s.track(dpp.sum(true, last));
             dp.subi(rowSum).muli(p);
         }
-    }
-
-    /**
-     * {@code c = op(a) · op(b)} per head ([B, H, ·, ·] each): in float32 on the CPU one OpenBLAS call per head
-     * ({@link SmallGemm}, about twice libnd4j's batched {@code matmul} at these sizes), else ND4J's batched
-     * product in this layer's precision.
-     */
-    private void product(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
-        if (precision() == Precision.FP32 && SmallGemm.batched(a, b, c, transA, transB)) return;
-        Precision.matmul(a, b, c, transA, transB, precision());
     }
 }

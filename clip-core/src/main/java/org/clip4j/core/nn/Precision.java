@@ -141,10 +141,14 @@ public enum Precision {
      * transA, transB, false)}), with the product in {@code p}'s compute type. Writes into {@code out} if given
      * (for example a view of a larger gradient) and returns it, else returns a new array of a's type (float32
      * for a half-type a), which, like an ND4J op's result, is not tracked: inside a {@link Scope} the caller
-     * tracks it. With a half precision a and b must have the same batch dimensions.
+     * tracks it. With a half precision a and b must have the same batch dimensions. In float32 on the CPU, into a
+     * given {@code out}, many small products (the attention's heads) go to OpenBLAS one by one ({@link SmallGemm}).
      */
     public static INDArray matmul(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB, Precision p) {
-        if (p == FP32) return Nd4j.matmul(a, b, out, transA, transB, false);
+        if (p == FP32) {
+            if (out != null && SmallGemm.batched(a, b, out, transA, transB)) return out;
+            return Nd4j.matmul(a, b, out, transA, transB, false);
+        }
         if (out != null) {
             matmulInto(a, b, out, transA, transB, p);
             return out;
