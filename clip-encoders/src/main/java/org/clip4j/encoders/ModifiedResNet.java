@@ -117,8 +117,8 @@ public final class ModifiedResNet extends ImageEncoder {
 
     /**
      * Sets the algorithm of every convolution (default {@link Conv2d#defaultAlgorithm()}); with
-     * {@link Conv2d.Algorithm#NATIVE}, and with {@link Conv2d.Algorithm#GEMM} for float32 on the CPU, the
-     * activations are kept channels last. For tests and measurements.
+     * {@link Conv2d.Algorithm#NATIVE}, and with {@link Conv2d.Algorithm#ONEDNN} or {@link Conv2d.Algorithm#GEMM}
+     * for float32 on the CPU, the activations are kept channels last. For tests and measurements.
      */
     public void convAlgorithm(Conv2d.Algorithm a) {
         for (Conv2d c : convs()) c.algorithm(a);

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * {@link RnTinyFixtureTest} with the {@link Conv2d.Algorithm#IM2COL} convolutions (the path of double precision
  * and of backends without the fused kernels): NCHW activations through the whole tower, one product per
- * convolution for the batch. The default algorithm on the plain build the tests run on is
- * {@link Conv2d.Algorithm#GEMM} (channels last).
+ * convolution for the batch. The default algorithm is {@link Conv2d.Algorithm#ONEDNN} (channels last) wherever
+ * oneDNN's binding loads.
  */
 class RnTinyFixtureIm2colTest extends RnTinyFixtureTest {
     @BeforeAll

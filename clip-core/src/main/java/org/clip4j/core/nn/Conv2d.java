@@ -16,9 +16,13 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  * 2-D convolution without bias, as PyTorch's {@code nn.Conv2d(in, out, k, stride, padding, bias=False)}: NCHW
  * activations and a {@code weight} [out, in, k, k] (OIHW, the checkpoint layout), zero padding.
  *
- * <p>Two implementations, chosen per process by {@link #defaultAlgorithm()} (and per layer by
+ * <p>Four implementations, chosen per process by {@link #defaultAlgorithm()} (and per layer by
  * {@link #algorithm(Algorithm)}):
  * <ul>
+ *   <li>{@link Algorithm#ONEDNN}: oneDNN's convolution primitives called directly ({@link OneDnnConv}) on
+ *       channels-last float32 arrays, no layout conversions, on any x86-64 CPU and any ND4J build (oneDNN picks
+ *       its AVX-512 or AVX2 kernels itself): RN50's 3×3 layers forward and backward at 210–250 GFLOP/s on an
+ *       AVX-512 EPYC where libnd4j's {@code conv2d_bp} reached 60–130 (docs/performance.md).</li>
  *   <li>{@link Algorithm#NATIVE}: libnd4j's {@code conv2d}/{@code conv2d_bp} ops on the NCHW arrays and the
  *       OIHW weight as they are (weight format 1). In ND4J's oneDNN builds these run oneDNN's convolution
  *       kernels, the ones PyTorch uses on the CPU: 2–4× faster than im2col + gemm for the RN50 layers. The raw
@@ -31,13 +35,19 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  *       (OHWI), the backward two GEMMs and a channels-last col2im; no transposing copies. Other arrays take the
  *       IM2COL path.</li>
  * </ul>
- * Either way, a 1×1 stride-1 conv of a {@linkplain Tensors#isChannelsLast channels-last} x is a single BLAS
- * product over the [N·H·W, C] pixel matrices, forward and backward. The finite-difference tests of this class
- * cover both algorithms and layouts, strides 1 and 2, padding 0 and 1, 1×1 and 3×3.
+ * With every algorithm, a 1×1 stride-1 conv of a {@linkplain Tensors#isChannelsLast channels-last} x is a single
+ * BLAS product over the [N·H·W, C] pixel matrices, forward and backward. The tests cover every algorithm
+ * against a double-precision layer (FusedKernelsTest) and the reference fixtures, strides 1 and 2, padding 0 and
+ * 1, 1×1 and 3×3.
  */
 public final class Conv2d extends Module {
-    /** How the convolution is computed; both give the same values up to float rounding. */
+    /** How the convolution is computed; all give the same values up to float rounding. */
     public enum Algorithm {
+        /**
+         * oneDNN's primitives through its own Java binding ({@link OneDnnConv}) for channels-last float32 x on the
+         * CPU; 1×1 stride-1 layers stay BLAS products; other arrays take the {@link #IM2COL} path.
+         */
+        ONEDNN,
         /** libnd4j's {@code conv2d}/{@code conv2d_bp} ops (oneDNN kernels in the oneDNN builds). */
         NATIVE,
         /** im2col + gemm in this class, in any layout and data type, on any backend. */
@@ -76,11 +86,12 @@ public final class Conv2d extends Module {
     }
 
     /**
-     * The process-wide default: {@link Algorithm#NATIVE} in ND4J's oneDNN-AVX512 build (faster than GEMM there:
-     * RN50 batch-8 forward 0.71 against 0.77 s on an AVX-512 EPYC), {@link Algorithm#GEMM} in the other CPU builds (plain and oneDNN-AVX2: RN50's
-     * batch-8 forward 1.29 s against 1.79 s through oneDNN-AVX2's {@code conv2d} on an AVX2-only AMD EPYC,
-     * docs/performance.md), {@link Algorithm#IM2COL} on other backends. The system property {@code clip4j.conv}
-     * = {@code native}, {@code im2col} or {@code gemm} overrides the choice.
+     * The process-wide default: {@link Algorithm#ONEDNN} wherever oneDNN's binding loads on the CPU backend (RN50
+     * batch-8 forward+backward on an AVX-512 EPYC 1.93 s against 2.55 s with {@link Algorithm#NATIVE}; with
+     * AVX2 kernels forced 2.43 s against 2.69 s with {@link Algorithm#GEMM}; docs/performance.md); otherwise {@link Algorithm#NATIVE} in ND4J's
+     * oneDNN-AVX512 build, {@link Algorithm#GEMM} in its other CPU builds and {@link Algorithm#IM2COL} on other
+     * backends. The system property {@code clip4j.conv} = {@code onednn}, {@code native}, {@code im2col} or
+     * {@code gemm} overrides the choice.
      */
     public static Algorithm defaultAlgorithm() {
         return DEFAULT;
@@ -92,8 +103,10 @@ public final class Conv2d extends Module {
             case "native": return Algorithm.NATIVE;
             case "im2col": return Algorithm.IM2COL;
             case "gemm": return Algorithm.GEMM;
+            case "onednn": return Algorithm.ONEDNN;
             default: break;
         }
+        if (OneDnnConv.available()) return Algorithm.ONEDNN;
         try { // NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo(), from the backend's jar
             Nd4j.getBackend();
             Object holder = Class.forName("org.nd4j.nativeblas.NativeOpsHolder").getMethod("getInstance").invoke(null);
@@ -123,8 +136,9 @@ public final class Conv2d extends Module {
      * every layer keeps the layout.
      */
     public boolean computesChannelsLast(DataType type) {
-        return algorithm == Algorithm.NATIVE || (algorithm == Algorithm.GEMM && type == weight.value().dataType()
-                && Kernels.applies(weight.value()));
+        if (algorithm == Algorithm.NATIVE) return true;
+        if (type != weight.value().dataType() || !Kernels.applies(weight.value())) return false;
+        return algorithm == Algorithm.GEMM || (algorithm == Algorithm.ONEDNN && OneDnnConv.applies(weight.value()));
     }
 
     public Parameter weight() {
@@ -172,6 +186,12 @@ public final class Conv2d extends Module {
                 return s.ret(y);
             }
             if (!pointwise() && gemmApplies(x)) return s.ret(channelsLastGemm(s, x, weight.value(), null, null));
+            if (!pointwise() && oneDnnApplies(x)) {
+                INDArray y = s.track(Tensors.create4(x.dataType(), true, n, out, outSize(x.size(2)),
+                        outSize(x.size(3))));
+                OneDnnConv.forward(geometry(x), x, weight.value(), null, y);
+                return s.ret(y);
+            }
             if (algorithm == Algorithm.NATIVE) {
                 // The op reads and writes any dense layout through its strides; a channels-last x gets a
                 // channels-last y, which is the layout oneDNN computes in (no transposing copies).
@@ -203,8 +223,20 @@ public final class Conv2d extends Module {
      */
     public INDArray forwardAffine(INDArray x, INDArray scale, INDArray shift) {
         try (Scope s = Scope.open()) {
-            if (x.rank() == 4 && x.size(1) == in && gemmApplies(x)) {
+            if (x.rank() == 4 && x.size(1) == in && (gemmApplies(x) || (pointwise() && oneDnnApplies(x)))) {
                 return s.ret(channelsLastGemm(s, x, weight.value(), scale, shift));
+            }
+            if (x.rank() == 4 && x.size(1) == in && oneDnnApplies(x)) {
+                INDArray scaled = s.track(BufferPool.create(x.dataType(), out, in, kernel, kernel));
+                scaled.assign(weight.value());
+                scaled.reshape('c', out, in * kernel * kernel).muliColumnVector(scale.reshape('c', out, 1));
+                INDArray bias = s.track(BufferPool.create(x.dataType(), out));
+                bias.assign(shift.reshape(out));
+                INDArray y = s.track(Tensors.create4(x.dataType(), true, x.size(0), out, outSize(x.size(2)),
+                        outSize(x.size(3))));
+                OneDnnConv.forward(geometry(x), x, scaled, bias, y);
+                s.release(scaled, bias);
+                return s.ret(y);
             }
             if (algorithm != Algorithm.NATIVE || x.rank() != 4 || x.size(1) != in) {
                 INDArray y = forward(x, null);                                             // owned by s
@@ -228,8 +260,37 @@ public final class Conv2d extends Module {
      * 4.06–4.25 s with oneDNN-AVX2's {@code conv2d_bp}).
      */
     private boolean gemmApplies(INDArray x) {
-        return algorithm == Algorithm.GEMM && x.rank() == 4 && Tensors.isChannelsLast(x)
-                && Kernels.applies(Tensors.dense(x)) && x.dataType() == weight.value().dataType();
+        return algorithm == Algorithm.GEMM && channelsLastFloat(x);
+    }
+
+    /** True where {@link Algorithm#ONEDNN}'s primitives take x: channels-last float32 on the CPU, oneDNN loaded. */
+    private boolean oneDnnApplies(INDArray x) {
+        return algorithm == Algorithm.ONEDNN && channelsLastFloat(x) && OneDnnConv.applies(x, weight.value());
+    }
+
+    /** A channels-last x that the Java kernels read (float32 on the CPU), of the weight's type. */
+    private boolean channelsLastFloat(INDArray x) {
+        return x.rank() == 4 && Tensors.isChannelsLast(x) && Kernels.applies(Tensors.dense(x))
+                && x.dataType() == weight.value().dataType();
+    }
+
+    /** This layer's shape for a [N, in, H, W] input, the key of {@link OneDnnConv}'s primitives. */
+    private OneDnnConv.Geometry geometry(INDArray x) {
+        return new OneDnnConv.Geometry(x.size(0), in, x.size(2), x.size(3), out, kernel, stride, padding);
+    }
+
+    /**
+     * The backward through oneDNN's primitives: dx (new, channels last, tracked by {@code s}) from its
+     * backward-data primitive, and the weight gradient added into {@code weight.grad()} by its backward-weights
+     * primitive. A dy that is not channels last is copied to that layout first.
+     */
+    private INDArray oneDnnBackward(Scope s, INDArray x, INDArray dy) {
+        INDArray g = Tensors.isChannelsLast(dy) ? dy : s.track(Tensors.toChannelsLast(dy));
+        INDArray dx = s.track(Tensors.create4(x.dataType(), true, x.size(0), in, x.size(2), x.size(3)));
+        OneDnnConv.backwardData(geometry(x), g, weight.value(), dx);
+        OneDnnConv.accumulateWeightGradient(geometry(x), x, g, weight.grad());
+        if (g != dy) s.release(g);
+        return dx;
     }
 
     /**
@@ -293,6 +354,7 @@ public final class Conv2d extends Module {
             if (gemmApplies(x) && Tensors.isChannelsLast(dy) && Kernels.applies(Tensors.dense(dy))) {
                 return s.ret(channelsLastGemmBackward(s, x, dy));
             }
+            if (!pointwise() && oneDnnApplies(x) && OneDnnConv.applies(dy)) return s.ret(oneDnnBackward(s, x, dy));
             if (algorithm == Algorithm.NATIVE) return s.ret(nativeBackward(s, x, dy));
             long n = x.size(0), k2 = in * kernel * kernel, oh = dy.size(2), ow = dy.size(3);
             // dY as [out, N·H'·W'] (a transposing copy), then one product each for the whole batch:

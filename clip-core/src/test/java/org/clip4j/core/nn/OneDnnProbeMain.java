@@ -11,17 +11,20 @@ import java.util.Locale;
 /**
  * Child-JVM probe of {@link OneDnnBuildTest}: on whatever ND4J build it runs, compares Bottleneck blocks with
  * native convolutions on channels-last float inputs (the oneDNN paths: conv2d/conv2d_bp on strided views,
- * batchnorm on axis 3, avgpool2d on NHWC, folded inference BatchNorm) with the same blocks on im2col and NCHW.
+ * batchnorm on axis 3, avgpool2d on NHWC, folded inference BatchNorm), and with oneDNN's own binding
+ * ({@link Conv2d.Algorithm#ONEDNN}, a second oneDNN in the same process as the build's), with the same blocks on
+ * im2col and NCHW.
  * Prints {@code DEFAULT <algorithm>} and {@code MAXREL <largest normwise relative difference>}.
  */
 public final class OneDnnProbeMain {
     public static void main(String[] args) {
         System.out.println("DEFAULT " + Conv2d.defaultAlgorithm());
         double worst = 0;
+        for (Conv2d.Algorithm alg : new Conv2d.Algorithm[] {Conv2d.Algorithm.NATIVE, Conv2d.Algorithm.ONEDNN})
         for (boolean training : new boolean[] {false, true}) {
             for (int[] c : new int[][] {{32, 16, 2, 12}, {64, 16, 1, 7}}) { // inplanes, planes, stride, side
                 Bottleneck ref = block(c, training, Conv2d.Algorithm.IM2COL);
-                Bottleneck nat = block(c, training, Conv2d.Algorithm.NATIVE);
+                Bottleneck nat = block(c, training, alg);
                 INDArray x = Nd4j.randn(DataType.FLOAT, 4, c[0], c[3], c[3]);
                 double inference = rel(ref.forward(x, null), nat.forward(Tensors.toChannelsLast(x), null));
                 worst = Math.max(worst, inference);
@@ -32,8 +35,8 @@ public final class OneDnnProbeMain {
                     each.append(String.format(Locale.ROOT, " %.1e", r));
                     worst = Math.max(worst, r);
                 }
-                System.out.printf(Locale.ROOT, "CASE training=%s %s: inference %.1e; y, dx, grads:%s%n", training,
-                        java.util.Arrays.toString(c), inference, each);
+                System.out.printf(Locale.ROOT, "CASE %s training=%s %s: inference %.1e; y, dx, grads:%s%n", alg,
+                        training, java.util.Arrays.toString(c), inference, each);
             }
         }
         System.out.printf(Locale.ROOT, "MAXREL %.3e%n", worst);
