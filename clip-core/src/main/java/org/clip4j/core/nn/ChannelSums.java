@@ -130,14 +130,30 @@ final class ChannelSums {
             ra.read(pos, x, len);
             if (rb != null) rb.read(pos, y, len);
             if (last) {
+                // Four pixels per pass over the accumulators: a quarter of their loads and stores, which bound
+                // the loop; the last pixels of a chunk (fewer than four) one at a time.
+                int quad = len - len % (4 * c), c2 = 2 * c, c3 = 3 * c;
                 switch (kind) {
                     case SUM -> {
-                        for (int base = 0; base < len; base += c) {
+                        for (int base = 0; base < quad; base += 4 * c) {
+                            for (int i = 0; i < c; i++) {
+                                int j = base + i;
+                                s1[i] += (x[j] + x[j + c]) + (x[j + c2] + x[j + c3]);
+                            }
+                        }
+                        for (int base = quad; base < len; base += c) {
                             for (int i = 0; i < c; i++) s1[i] += x[base + i];
                         }
                     }
                     case SUM_AND_DOT -> {
-                        for (int base = 0; base < len; base += c) {
+                        for (int base = 0; base < quad; base += 4 * c) {
+                            for (int i = 0; i < c; i++) {
+                                int j = base + i;
+                                s1[i] += (x[j] + x[j + c]) + (x[j + c2] + x[j + c3]);
+                                s2[i] += (x[j] * y[j] + x[j + c] * y[j + c]) + (x[j + c2] * y[j + c2] + x[j + c3] * y[j + c3]);
+                            }
+                        }
+                        for (int base = quad; base < len; base += c) {
                             for (int i = 0; i < c; i++) {
                                 s1[i] += x[base + i];
                                 s2[i] += x[base + i] * y[base + i];
@@ -145,7 +161,15 @@ final class ChannelSums {
                         }
                     }
                     case SHIFTED_MOMENTS -> {
-                        for (int base = 0; base < len; base += c) {
+                        for (int base = 0; base < quad; base += 4 * c) {
+                            for (int i = 0; i < c; i++) {
+                                int j = base + i;
+                                double d0 = x[j] - k[i], d1 = x[j + c] - k[i], d2 = x[j + c2] - k[i], d3 = x[j + c3] - k[i];
+                                s1[i] += (d0 + d1) + (d2 + d3);
+                                s2[i] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+                            }
+                        }
+                        for (int base = quad; base < len; base += c) {
                             for (int i = 0; i < c; i++) {
                                 double d = x[base + i] - k[i];
                                 s1[i] += d;
