@@ -412,6 +412,42 @@ public final class Kernels {
         });
     }
 
+    /**
+     * BatchNorm's input gradient in one pass: {@code dx = dy·s + x·a + c} with s, a, c per channel ([C] each),
+     * rounded as the separate products and sums would be. dy, x and dx are dense float32 arrays of one layout, given
+     * as their dense views: channels last [N, H, W, C] ({@code channelsLast}) or NCHW [N, C, H, W]; dx may be dy.
+     */
+    public static void channelAffine(INDArray dy, INDArray x, float[] s, float[] a, float[] c, INDArray dx,
+                                     boolean channelsLast) {
+        int ch = s.length;
+        long total = dy.length();
+        int width = channelsLast ? ch : (int) (dy.size(2) * dy.size(3)); // a row: one pixel, or one channel plane
+        int rows = Math.toIntExact(total / width);
+        int per = Math.max(1, 4096 / width);                              // rows per block
+        int blocks = (rows + per - 1) / per;
+        FloatBuffer g = floats(dy), v = floats(x), out = floats(dx);
+        int og = off(dy), ov = off(x), oo = off(dx);
+        split(blocks, total, (from, to) -> {
+            float[] gb = new float[per * width], vb = new float[per * width];
+            for (int b = from; b < to; b++) {
+                int r0 = b * per, nr = Math.min(per, rows - r0), len = nr * width, at = r0 * width;
+                g.get(og + at, gb, 0, len);
+                v.get(ov + at, vb, 0, len);
+                for (int r = 0; r < nr; r++) {
+                    int base = r * width;
+                    if (channelsLast) {
+                        for (int i = 0; i < ch; i++) gb[base + i] = gb[base + i] * s[i] + vb[base + i] * a[i] + c[i];
+                    } else {
+                        int k = (r0 + r) % ch;
+                        float sk = s[k], ak = a[k], ck = c[k];
+                        for (int j = 0; j < width; j++) gb[base + j] = gb[base + j] * sk + vb[base + j] * ak + ck;
+                    }
+                }
+                out.put(oo + at, gb, 0, len);
+            }
+        });
+    }
+
     /** The sizes of a k×k convolution window over a dense [N, H, W, C] image batch. */
     private static final class Window {
         final int n, h, w, c;  // the image batch [N, H, W, C]

@@ -316,6 +316,44 @@ class FusedKernelsTest {
     }
 
     /**
+     * Train-mode BatchNorm in float32, NCHW and channels last, fused (the one-pass input gradient
+     * {@link Kernels#channelAffine}) and not, against the same layer in double: output, input gradient and the
+     * weight and bias gradients. The input gradient is a few float operations per element on statistics summed in
+     * double (8·16·u of the largest value; a wrong channel or coefficient is off by O(1)).
+     */
+    @Test
+    void trainModeBatchNormInFloatMatchesTheDoubleLayerInBothLayouts() {
+        for (boolean fused : new boolean[] {true, false})
+        for (boolean last : new boolean[] {false, true}) {
+            Kernels.setEnabled(fused);
+            BatchNorm2d d = new BatchNorm2d("bn", 6), f = new BatchNorm2d("bn", 6);
+            for (BatchNorm2d bn : List.of(d, f)) {
+                Init init = new Init(36, DataType.DOUBLE);
+                for (Parameter p : bn.stateDict()) {
+                    if (p.name().endsWith("num_batches_tracked")) p.set(Nd4j.scalar(DataType.INT64, 0L));
+                    else if (p.name().endsWith("running_var")) p.set(Nd4j.ones(DataType.DOUBLE, 6));
+                    else init.normal(p, 0.5);
+                }
+                bn.train(true);
+            }
+            toFloat(f);
+            INDArray x = GradCheck.randn(37, 3, 6, 7, 5).addi(0.5), dy = GradCheck.randn(38, 3, 6, 7, 5);
+            INDArray xf = x.castTo(DataType.FLOAT), dyf = dy.castTo(DataType.FLOAT);
+            if (last) {
+                xf = Tensors.toChannelsLast(xf);
+                dyf = Tensors.toChannelsLast(dyf);
+            }
+            List<double[]> ref = run(d, x, dy, BatchNorm2d::forward, BatchNorm2d::backward);
+            List<double[]> got = run(f, xf, dyf, BatchNorm2d::forward, BatchNorm2d::backward);
+            String[] names = {"output", "input gradient", "weight gradient", "bias gradient"};
+            for (int i = 0; i < ref.size(); i++) {
+                assertClose("batchnorm fused=" + fused + " channelsLast=" + last + ": " + names[i], ref.get(i),
+                        Nd4j.createFromArray(got.get(i)), 8.0 * 16 * U);
+            }
+        }
+    }
+
+    /**
      * A pooled array has undefined contents: every fused path must write its outputs before reading them. After a
      * first training pass, every idle pooled buffer is filled with NaN; the second pass must be identical.
      */
