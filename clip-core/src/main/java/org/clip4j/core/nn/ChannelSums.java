@@ -3,7 +3,6 @@ package org.clip4j.core.nn;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -88,6 +87,8 @@ final class ChannelSums {
 
     /** One pass of {@code kind} over a (and b), split over the samples for large tensors; [2][C]. */
     private static double[][] reduce(Kind kind, INDArray a, INDArray b, double[] shift) {
+        if (a.dataType() == DataType.DOUBLE) return reduceDoubles(kind, a, b, shift);
+        if (a.dataType() != DataType.FLOAT) throw new IllegalArgumentException("channel sums of " + a.dataType() + " arrays");
         long n = a.size(0);
         int c = (int) a.size(1);
         int parts = a.length() >= PARALLEL_MIN && n > 1 ? (int) Math.min(n, Runtime.getRuntime().availableProcessors()) : 1;
@@ -107,8 +108,8 @@ final class ChannelSums {
     }
 
     /**
-     * The pass over samples [from, to): chunks of the dense buffer copied out as doubles, then branch-free loops
-     * per kind. Channels last, a chunk is whole pixels and the inner loop runs over the channels (contiguous in
+     * The pass over float32 samples [from, to): chunks of the dense buffer copied out, then branch-free loops per
+     * kind, each value widened to double as it is added. Channels last, a chunk is whole pixels and the inner loop runs over the channels (contiguous in
      * the accumulators, so the JIT vectorises it); NCHW, a chunk lies in one channel's plane.
      */
     private static double[][] reduceSamples(Kind kind, INDArray a, INDArray b, double[] shift, long from, long to) {
@@ -120,12 +121,12 @@ final class ChannelSums {
         Reader ra = new Reader(a), rb = kind == Kind.SUM_AND_DOT ? new Reader(b) : null;
         long perSample = hw * c;
         long start = from * perSample, end = to * perSample;
-        double[] x = new double[CHUNK], y = rb == null ? null : new double[CHUNK];
+        float[] x = new float[CHUNK], y = rb == null ? null : new float[CHUNK];
         for (long pos = start; pos < end; ) {
             int len = chunk(pos, end, c, hw, last);
             if (len > x.length) { // one channels-last pixel wider than a chunk
-                x = new double[len];
-                if (y != null) y = new double[len];
+                x = new float[len];
+                if (y != null) y = new float[len];
             }
             ra.read(pos, x, len);
             if (rb != null) rb.read(pos, y, len);
@@ -138,7 +139,7 @@ final class ChannelSums {
                         for (int base = 0; base < quad; base += 4 * c) {
                             for (int i = 0; i < c; i++) {
                                 int j = base + i;
-                                s1[i] += (x[j] + x[j + c]) + (x[j + c2] + x[j + c3]);
+                                s1[i] += ((double) x[j] + x[j + c]) + ((double) x[j + c2] + x[j + c3]);
                             }
                         }
                         for (int base = quad; base < len; base += c) {
@@ -149,14 +150,15 @@ final class ChannelSums {
                         for (int base = 0; base < quad; base += 4 * c) {
                             for (int i = 0; i < c; i++) {
                                 int j = base + i;
-                                s1[i] += (x[j] + x[j + c]) + (x[j + c2] + x[j + c3]);
-                                s2[i] += (x[j] * y[j] + x[j + c] * y[j + c]) + (x[j + c2] * y[j + c2] + x[j + c3] * y[j + c3]);
+                                s1[i] += ((double) x[j] + x[j + c]) + ((double) x[j + c2] + x[j + c3]);
+                                s2[i] += ((double) x[j] * y[j] + (double) x[j + c] * y[j + c])
+                                        + ((double) x[j + c2] * y[j + c2] + (double) x[j + c3] * y[j + c3]);
                             }
                         }
                         for (int base = quad; base < len; base += c) {
                             for (int i = 0; i < c; i++) {
                                 s1[i] += x[base + i];
-                                s2[i] += x[base + i] * y[base + i];
+                                s2[i] += (double) x[base + i] * y[base + i];
                             }
                         }
                     }
@@ -188,7 +190,7 @@ final class ChannelSums {
                     case SUM_AND_DOT -> {
                         for (int i = 0; i < len; i++) {
                             p += x[i];
-                            q += x[i] * y[i];
+                            q += (double) x[i] * y[i];
                         }
                     }
                     case SHIFTED_MOMENTS -> {
@@ -217,38 +219,50 @@ final class ChannelSums {
         return (int) Math.min(CHUNK, hw - pos % hw);
     }
 
-    /** Reads runs of a dense array's elements, in its dense order, as doubles. */
+    /** Reads runs of a dense float32 array's elements, in its dense order. */
     private static final class Reader {
         private final FloatBuffer floats;
-        private final DoubleBuffer doubles;
         private final long offset;
-        private float[] scratch;
 
         Reader(INDArray x) {
             INDArray d = Tensors.dense(x);
-            ByteBuffer bytes = d.data().asNio().order(ByteOrder.nativeOrder());
-            DataType t = d.dataType();
-            if (t == DataType.FLOAT) {
-                floats = bytes.asFloatBuffer();
-                doubles = null;
-            } else if (t == DataType.DOUBLE) {
-                doubles = bytes.asDoubleBuffer();
-                floats = null;
-            } else {
-                throw new IllegalArgumentException("channel sums of " + t + " arrays");
-            }
+            floats = d.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
             offset = d.offset();
         }
 
-        void read(long pos, double[] dst, int len) {
-            int at = Math.toIntExact(offset + pos);
-            if (doubles != null) {
-                doubles.get(at, dst, 0, len);
-                return;
-            }
-            if (scratch == null || scratch.length < len) scratch = new float[Math.max(len, CHUNK)];
-            floats.get(at, scratch, 0, len);
-            for (int i = 0; i < len; i++) dst[i] = scratch[i];
+        void read(long pos, float[] dst, int len) {
+            floats.get(Math.toIntExact(offset + pos), dst, 0, len);
         }
+    }
+
+    /**
+     * The same sums for double-precision arrays (the gradient checks): one plain loop over the elements in dense
+     * order, the channel of each from its index; small arrays, no need for speed.
+     */
+    private static double[][] reduceDoubles(Kind kind, INDArray a, INDArray b, double[] shift) {
+        INDArray da = Tensors.dense(a), db = b == null ? null : Tensors.dense(b);
+        DoubleBuffer x = da.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        DoubleBuffer y = db == null ? null : db.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        int c = (int) a.size(1), ox = Math.toIntExact(da.offset()), oy = db == null ? 0 : Math.toIntExact(db.offset());
+        long hw = a.size(2) * a.size(3), count = a.length();
+        boolean last = !Tensors.isRowMajorContiguous(a);
+        double[] s1 = new double[c], s2 = new double[c];
+        for (int e = 0; e < count; e++) {
+            int ch = (int) (last ? e % c : (e / hw) % c);
+            double v = x.get(ox + e);
+            switch (kind) {
+                case SUM -> s1[ch] += v;
+                case SUM_AND_DOT -> {
+                    s1[ch] += v;
+                    s2[ch] += v * y.get(oy + e);
+                }
+                case SHIFTED_MOMENTS -> {
+                    double d = v - shift[ch];
+                    s1[ch] += d;
+                    s2[ch] += d * d;
+                }
+            }
+        }
+        return new double[][] {s1, s2};
     }
 }
