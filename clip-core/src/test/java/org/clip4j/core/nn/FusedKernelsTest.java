@@ -316,6 +316,36 @@ class FusedKernelsTest {
     }
 
     /**
+     * ReLU's backward through the layer in float32, channels last and NCHW, with the kernels on and off: exactly
+     * dy where the output is positive and 0 where it is 0, the closed form. (A one-pass Java kernel with
+     * {@code Math.signum} was measured slower than libnd4j's sign and multiply on JDK 17, so both run the latter.)
+     */
+    @Test
+    void reluBackwardKeepsDyExactlyWhereTheOutputIsPositive() {
+        for (boolean fused : new boolean[] {true, false})
+        for (boolean last : new boolean[] {false, true}) {
+            Kernels.setEnabled(fused);
+            INDArray x = GradCheck.randn(40, 2, 5, 6, 7).castTo(DataType.FLOAT);
+            INDArray dy = GradCheck.randn(41, 2, 5, 6, 7).castTo(DataType.FLOAT);
+            double[] xv = values(x), dyv = values(dy);
+            if (last) {
+                x = Tensors.toChannelsLast(x);
+                dy = Tensors.toChannelsLast(dy);
+            }
+            Relu relu = new Relu();
+            INDArray dx;
+            try (Tape tape = new Tape()) {
+                relu.forwardInPlace(x, tape);                            // x's layout: y's and the kernel's
+                dx = relu.backward(dy, tape);
+            }
+            double[] got = values(dx);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(xv[i] > 0 ? dyv[i] : 0.0, got[i], 0.0, "fused=" + fused + " last=" + last + " at " + i);
+            }
+        }
+    }
+
+    /**
      * Train-mode BatchNorm in float32, NCHW and channels last, fused (the one-pass input gradient
      * {@link Kernels#channelAffine}) and not, against the same layer in double: output, input gradient and the
      * weight and bias gradients. The input gradient is a few float operations per element on statistics summed in
