@@ -1,8 +1,11 @@
 package org.clip4j.cli;
 
+import org.clip4j.core.nn.Conv2d;
 import picocli.CommandLine;
 
-/** {@code clip --version}: clip4j, ND4J, Java. */
+import java.util.Locale;
+
+/** {@code clip --version}: clip4j, ND4J, Java, and how the ResNet convolutions run. */
 final class Versions implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
@@ -10,6 +13,8 @@ final class Versions implements CommandLine.IVersionProvider {
         return new String[]{
                 "clip4j " + (clip == null ? "(development build)" : clip),
                 "ND4J 1.0.0-M2.1, Java " + System.getProperty("java.version")
-                        + ", native build " + NativeBuild.describe()};
+                        + ", native build " + NativeBuild.describe(),
+                "ResNet convolutions: " + Conv2d.defaultAlgorithm().name().toLowerCase(Locale.ROOT)
+                        + " (-Dclip4j.conv=onednn|native|gemm|im2col)"};
     }
 }
