@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # JMH micro-benchmarks of the fused kernels against the ND4J paths they replace (FusedKernelsBenchmark) and of
-# the convolution algorithms on two RN50 layers (ConvolutionBenchmark) and train-mode BatchNorm (BatchNormBenchmark).
+# the ResNet layers' paths: convolution algorithms and train-mode BatchNorm at RN50 shapes (ResNetLayersBenchmark).
 #   examples/bench/run-jmh.sh [JMH ARGS...]     e.g.  examples/bench/run-jmh.sh -p shape=vitb32 layerNorm
 # Builds clip4j, runs JMH with the ND4J build bin/clip would pick (CLIP4J_ND4J_BUILD=plain|avx2|avx512 to force
 # one) and OMP_NUM_THREADS = the core count unless set; writes target/jmh-<UTC>.json next to the text table.
@@ -15,6 +15,6 @@ avx512="$( (grep -o "avx512[a-z_0-9]*" /proc/cpuinfo || true) | sort -u | tr "\n
 echo "CPU flags: ${avx512:-AVX2 only (no AVX-512)}; ND4J build linux-x86_64${ext:- (plain)}; commit $(git rev-parse --short HEAD)"
 out="target/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 mkdir -p target
-java -cp "$cp" org.openjdk.jmh.Main 'FusedKernelsBenchmark|ConvolutionBenchmark|BatchNormBenchmark' \
+java -cp "$cp" org.openjdk.jmh.Main 'FusedKernelsBenchmark|ResNetLayersBenchmark' \
   -jvmArgs "-Xmx4g -Dorg.bytedeco.javacpp.platform.extension=$ext" -rf json -rff "$out" "$@"
 echo "results: $out"
