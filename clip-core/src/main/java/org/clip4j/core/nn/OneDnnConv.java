@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -153,6 +154,12 @@ final class OneDnnConv {
         return CACHE.computeIfAbsent(g, Primitives::new);
     }
 
+    /** oneDNN's own errors (a dnnl::error as a RuntimeException) with the convolution they concern. */
+    private static IllegalStateException failure(Geometry g, String what, RuntimeException e) {
+        return new IllegalStateException("oneDNN could not " + what + " for the convolution " + g + ": "
+                + e.getMessage() + " (-Dclip4j.conv=gemm avoids oneDNN)", e);
+    }
+
     /** Points a memory object at an array's first element (channels-last arrays: their dense buffer). */
     private static void set(memory m, INDArray a) {
         INDArray d = a.rank() == 4 && Tensors.isChannelsLast(a) ? Tensors.dense(a) : a;
@@ -243,16 +250,25 @@ final class OneDnnConv {
             return hint;
         }
 
+        /** {@code make}'s result; oneDNN's errors in it name this geometry and {@code what} failed. */
+        private <T> T guarded(String what, Supplier<T> make) {
+            try {
+                return make.get();
+            } catch (RuntimeException e) {
+                throw failure(g, what, e);
+            }
+        }
+
         Kernel training() {
-            if (training == null) training = forward(hint(), null);
+            if (training == null) training = guarded("create the forward primitive", () -> forward(hint(), null));
             return training;
         }
 
         Kernel withBias() {
             if (withBias == null) {
-                withBias = forward(new convolution_forward.primitive_desc(new convolution_forward.desc(
+                withBias = guarded("create the forward primitive with a bias", () -> forward(new convolution_forward.primitive_desc(new convolution_forward.desc(
                         forward_inference, convolution_direct, x, anyW, b, y, strides, padding, padding),
-                        DNNL.engine), unbound(b));
+                        DNNL.engine), unbound(b)));
             }
             return withBias;
         }
@@ -266,31 +282,37 @@ final class OneDnnConv {
         }
 
         Kernel data() {
-            if (data == null) {
-                var pd = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(
-                        convolution_direct, x, anyW, y, strides, padding, padding), DNNL.engine, hint());
-                memory kernelWeights = unbound(pd.weights_desc());
-                data = new Kernel(new convolution_backward_data(pd), kernelWeights, new reorder(weights, kernelWeights),
-                        null, arguments(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, kernelWeights, DNNL_ARG_DIFF_SRC,
-                        diffSrc));
-            }
+            if (data == null) data = guarded("create the backward-data primitive", this::backwardData);
             return data;
+        }
+
+        private Kernel backwardData() {
+            var pd = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(
+                    convolution_direct, x, anyW, y, strides, padding, padding), DNNL.engine, hint());
+            memory kernelWeights = unbound(pd.weights_desc());
+            return new Kernel(new convolution_backward_data(pd), kernelWeights, new reorder(weights, kernelWeights),
+                    null, arguments(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, kernelWeights, DNNL_ARG_DIFF_SRC,
+                    diffSrc));
         }
 
         Weights weightGradient() {
             if (weightGradient == null) {
-                var pd = new convolution_backward_weights.primitive_desc(new convolution_backward_weights.desc(
-                        convolution_direct, x, anyW, y, strides, padding, padding), DNNL.engine, hint());
-                memory kernelGrad = unbound(pd.diff_weights_desc());
-                post_ops sum = new post_ops();
-                sum.append_sum();                             // scale 1: the reorder adds into its destination
-                primitive_attr attr = new primitive_attr();
-                attr.set_post_ops(sum);
-                var add = new reorder(new reorder.primitive_desc(kernelGrad, weights, attr, false));
-                weightGradient = new Weights(new convolution_backward_weights(pd), kernelGrad, add, arguments(
-                        DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_WEIGHTS, kernelGrad));
+                weightGradient = guarded("create the backward-weights primitive", this::backwardWeights);
             }
             return weightGradient;
+        }
+
+        private Weights backwardWeights() {
+            var pd = new convolution_backward_weights.primitive_desc(new convolution_backward_weights.desc(
+                    convolution_direct, x, anyW, y, strides, padding, padding), DNNL.engine, hint());
+            memory kernelGrad = unbound(pd.diff_weights_desc());
+            post_ops sum = new post_ops();
+            sum.append_sum();                                 // scale 1: the reorder adds into its destination
+            primitive_attr attr = new primitive_attr();
+            attr.set_post_ops(sum);
+            var add = new reorder(new reorder.primitive_desc(kernelGrad, weights, attr, false));
+            return new Weights(new convolution_backward_weights(pd), kernelGrad, add, arguments(
+                    DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_WEIGHTS, kernelGrad));
         }
     }
 }
