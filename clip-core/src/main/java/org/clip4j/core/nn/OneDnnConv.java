@@ -47,7 +47,7 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * descriptors and argument maps, which point at the caller's buffers through handles set on each call. The
  * weights in oneDNN's preferred layout live in {@link BufferPool} arrays for the length of one call. The cache
  * holds native objects of a few kilobytes per geometry for the life of the process; a geometry runs one call at
- * a time.
+ * a time, and each thread executes on its own stream, so a model shared by threads (inference) is safe.
  *
  * <p>{@link #available()} is false, and callers use ND4J's paths, if the binding or its natives (the
  * {@code linux-x86_64} jar) cannot be loaded, on a non-CPU backend, or with {@code -Dclip4j.onednn=false}.
@@ -123,9 +123,9 @@ final class OneDnnConv {
             INDArray wk = s.track(BufferPool.create(DataType.FLOAT, k.weights().get_desc().get_size() / 4));
             set(p.weights, w);
             set(k.weights(), wk);
-            k.toKernel().execute(DNNL.stream, p.weights, k.weights());
-            k.conv().execute(DNNL.stream, k.args());
-            DNNL.stream._wait();
+            k.toKernel().execute(DNNL.stream(), p.weights, k.weights());
+            k.conv().execute(DNNL.stream(), k.args());
+            DNNL.stream()._wait();
         }
     }
 
@@ -142,10 +142,10 @@ final class OneDnnConv {
                 set(p.src, x);
                 set(p.diffDst, dy);
                 set(d.diffWeights, dk);
-                d.conv.execute(DNNL.stream, d.args);
+                d.conv.execute(DNNL.stream(), d.args);
                 set(p.weights, dw);
-                d.addToUser.execute(DNNL.stream, d.diffWeights, p.weights);
-                DNNL.stream._wait();
+                d.addToUser.execute(DNNL.stream(), d.diffWeights, p.weights);
+                DNNL.stream()._wait();
             }
         }
     }
@@ -173,18 +173,26 @@ final class OneDnnConv {
 
     // ------------------------------------------------------------------------------------------ the binding
 
-    /** The engine and stream of the process, or null where oneDNN cannot run. */
-    private record Dnnl(engine engine, stream stream) {
+    /**
+     * The process's engine, or null where oneDNN cannot run, and a stream per thread (a oneDNN stream is not
+     * thread-safe; on the CPU it is a small handle and executes on the calling thread).
+     */
+    private record Dnnl(engine engine, ThreadLocal<stream> streams) {
         static Dnnl load() {
             if ("false".equalsIgnoreCase(System.getProperty("clip4j.onednn"))) return null;
             try {
                 if (!org.nd4j.linalg.factory.Nd4j.getEnvironment().isCPU()) return null;
                 engine e = new engine(org.bytedeco.dnnl.engine.kind.cpu, 0);
-                return new Dnnl(e, new stream(e));
+                new stream(e).close();                        // fails here, not later, if the natives cannot run
+                return new Dnnl(e, ThreadLocal.withInitial(() -> new stream(e)));
             } catch (LinkageError | RuntimeException e) {
                 LOG.debug("oneDNN binding not available, convolutions stay on ND4J: {}", e.toString());
                 return null;
             }
+        }
+
+        stream stream() {
+            return streams.get();
         }
     }
 
