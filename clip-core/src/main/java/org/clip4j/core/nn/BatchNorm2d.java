@@ -246,29 +246,29 @@ public final class BatchNorm2d extends Module {
             double[] dwV = new double[(int) channels];
             for (int c = 0; c < channels; c++) dwV[c] = (sumDyX[c] - meanV[c] * sumDy[c]) * rstdV[c];
             INDArray db = vector(s, sumDy, x.dataType()), dw = vector(s, dwV, x.dataType());
+            boolean writable = overwrite || g != dy;                      // g may be written into
+            INDArray dx;
             if (saved.trained()) {
                 // dx = dy·s + x·a + c with a = −s·rstd·dweight/M and c = −a·mean − s·dbias/M per channel
                 double m = g.length() / (double) channels;
                 INDArray a = s.track(sc.mul(rstd)).muli(dw).muli(-1.0 / m);
                 INDArray sdb = s.track(sc.mul(db)).muli(1.0 / m);
                 INDArray c = s.track(a.mul(mean)).negi().subi(sdb);
-                INDArray dx = overwrite || g != dy ? g : s.track(Tensors.create4(g.dataType(),
-                        Tensors.isChannelsLast(g), g.size(0), g.size(1), g.size(2), g.size(3)));
-                if (Kernels.applies(Tensors.dense(g), Tensors.dense(x), Tensors.dense(dx), sc, a, c)) {
+                if (Kernels.applies(Tensors.dense(g), Tensors.dense(x), sc, a, c)) {  // one pass, into g or new
+                    dx = writable ? g : s.track(Tensors.create4(g.dataType(), Tensors.isChannelsLast(g),
+                            g.size(0), g.size(1), g.size(2), g.size(3)));
                     Kernels.channelAffine(Tensors.dense(g), Tensors.dense(x), Kernels.toFloats(sc),
                             Kernels.toFloats(a), Kernels.toFloats(c), Tensors.dense(dx), Tensors.isChannelsLast(g));
                 } else {
-                    if (dx != g) dx.assign(g);
+                    dx = writable ? g : s.track(Tensors.copy4(g));
                     Channels.mulInPlace(dx, sc);                                    // dy · s
                     Tensors.addInPlace(dx, Channels.mul(x, a));                     // Channels.mul's result: s's
                     Channels.addInPlace(dx, c);
                 }
-                weight.accumulate(dw);
-                bias.accumulate(db);
-                return s.ret(dx);
+            } else {
+                dx = writable ? g : s.track(Tensors.copy4(g));
+                Channels.mulInPlace(dx, sc);                                        // dy · s
             }
-            INDArray dx = overwrite || g != dy ? g : s.track(Tensors.copy4(g));
-            Channels.mulInPlace(dx, sc);                  // dy · s
             weight.accumulate(dw);
             bias.accumulate(db);
             return s.ret(dx);

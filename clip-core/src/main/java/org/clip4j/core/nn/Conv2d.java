@@ -227,32 +227,28 @@ public final class Conv2d extends Module {
      */
     public INDArray forwardAffine(INDArray x, INDArray scale, INDArray shift) {
         try (Scope s = Scope.open()) {
-            if (x.rank() == 4 && x.size(1) == in && gemmApplies(x)) {
-                return s.ret(channelsLastGemm(s, x, weight.value(), scale, shift));
-            }
-            if (x.rank() == 4 && x.size(1) == in && oneDnnApplies(x)) {
-                INDArray scaled = s.track(BufferPool.create(x.dataType(), out, in, kernel, kernel));
-                scaled.assign(weight.value());
-                scaled.reshape('c', out, in * kernel * kernel).muliColumnVector(scale.reshape('c', out, 1));
-                INDArray bias = s.track(BufferPool.create(x.dataType(), out));
-                bias.assign(shift.reshape(out));
-                INDArray y = s.track(Tensors.create4(x.dataType(), true, x.size(0), out, outSize(x.size(2)),
-                        outSize(x.size(3))));
-                OneDnnConv.forward(geometry(x), x, scaled, bias, y);
-                s.release(scaled, bias);
-                return s.ret(y);
-            }
-            if (algorithm != Algorithm.NATIVE || x.rank() != 4 || x.size(1) != in) {
+            boolean shaped = x.rank() == 4 && x.size(1) == in;
+            if (shaped && gemmApplies(x)) return s.ret(channelsLastGemm(s, x, weight.value(), scale, shift));
+            boolean oneDnn = shaped && oneDnnApplies(x);
+            if (!oneDnn && !(shaped && algorithm == Algorithm.NATIVE)) {
                 INDArray y = forward(x, null);                                             // owned by s
                 return s.ret(Channels.addInPlace(Channels.mulInPlace(y, scale), shift));
             }
-            INDArray w2 = weight.value().reshape('c', out, in * kernel * kernel);
-            INDArray scaled = s.track(w2.mulColumnVector(scale.reshape('c', out, 1)));      // [out, in·k·k]
+            // NATIVE and ONEDNN: the kernel applies the map as scaled weights and a bias, no pass over y
+            INDArray folded = s.track(BufferPool.create(x.dataType(), out, in, kernel, kernel)); // OIHW · scale
+            folded.assign(weight.value());
+            folded.reshape('c', out, in * kernel * kernel).muliColumnVector(scale.reshape('c', out, 1));
             INDArray y = s.track(Tensors.create4(x.dataType(), Tensors.isChannelsLast(x), x.size(0), out,
                     outSize(x.size(2)), outSize(x.size(3))));
-            Nd4j.exec(DynamicCustomOp.builder("conv2d")
-                    .addInputs(x, scaled.reshape('c', out, in, kernel, kernel), shift).addOutputs(y)
-                    .addIntegerArguments(nativeArgs()).build());
+            if (oneDnn) {
+                INDArray bias = Kernels.applies(shift) && shift.length() == out ? shift
+                        : s.track(BufferPool.create(x.dataType(), out).assign(shift.reshape(out)));
+                OneDnnConv.forward(geometry(x), x, folded, bias, y);
+            } else {
+                Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, folded, shift).addOutputs(y)
+                        .addIntegerArguments(nativeArgs()).build());
+            }
+            s.release(folded);
             return s.ret(y);
         }
     }
@@ -269,7 +265,7 @@ public final class Conv2d extends Module {
 
     /** True where {@link Algorithm#ONEDNN}'s primitives take x: channels-last float32 on the CPU, oneDNN loaded. */
     private boolean oneDnnApplies(INDArray x) {
-        return algorithm == Algorithm.ONEDNN && channelsLastFloat(x) && OneDnnConv.applies(x, weight.value());
+        return algorithm == Algorithm.ONEDNN && channelsLastFloat(x) && OneDnnConv.applies(weight.value());
     }
 
     /** A channels-last x that the Java kernels read (float32 on the CPU), of the weight's type. */

@@ -84,8 +84,7 @@ final class OneDnnConv {
         if (DNNL == null) return false;
         for (INDArray a : arrays) {
             if (a == null) continue;
-            if (a.dataType() != DataType.FLOAT || !Kernels.applies(a.rank() == 4 && Tensors.isChannelsLast(a)
-                    ? Tensors.dense(a) : a)) {
+            if (!Kernels.applies(a.rank() == 4 && Tensors.isChannelsLast(a) ? Tensors.dense(a) : a)) { // float32
                 return false;
             }
         }
