@@ -272,7 +272,7 @@ public final class ModifiedResNet extends ImageEncoder {
     /** Backward of {@link #convBnRelu}: new dx, owned by {@code s}; dy (owned by s) is donated. */
     private static INDArray convBnReluBackward(Scope s, Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy,
                                                Tape tape) {
-        INDArray dc = bn.backward(relu.backward(dy, tape, true), tape, true);
+        INDArray dc = bn.backward(dy, tape, true, relu.popOutput(tape, s)); // the ReLU's backward runs in the BN's
         INDArray dx = conv.backward(dc, tape);
         s.release(dc);
         return dx;

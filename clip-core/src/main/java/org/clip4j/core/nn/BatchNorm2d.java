@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -171,10 +172,17 @@ public final class BatchNorm2d extends Module {
         return type == DataType.FLOAT ? out : s.track(out.castTo(type));
     }
 
-    /** The [C] vector v as doubles, element by element ({@code toDoubleVector} makes a native copy first). */
+    /** The [C] vector v (contiguous, float or double) as doubles, read from its buffer in bulk. */
     private static double[] doubles(INDArray v) {
         double[] out = new double[(int) v.length()];
-        for (int i = 0; i < out.length; i++) out[i] = v.getDouble(i);
+        if (v.dataType() == DataType.FLOAT && v.elementWiseStride() == 1) {
+            float[] f = Kernels.toFloats(v);
+            for (int i = 0; i < out.length; i++) out[i] = f[i];
+        } else if (v.dataType() == DataType.DOUBLE && v.elementWiseStride() == 1) {
+            v.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(Math.toIntExact(v.offset()), out);
+        } else {
+            for (int i = 0; i < out.length; i++) out[i] = v.getDouble(i); // ≈ 1 µs each: other types only
+        }
         return out;
     }
 
@@ -228,26 +236,51 @@ public final class BatchNorm2d extends Module {
      * layout differs from the forward input's, a new array. dx has the layout of the forward input.
      */
     public INDArray backward(INDArray dy, Tape tape, boolean overwrite) {
+        return backward(dy, tape, overwrite, null);
+    }
+
+    /**
+     * As {@link #backward(INDArray, Tape, boolean)} for a BatchNorm whose output went through a ReLU: dy is the
+     * gradient at the ReLU's output and {@code reluOutput} that output ({@link Relu#popOutput}). The ReLU's
+     * backward (dy where the output is &gt; 0, else 0, as PyTorch's {@code threshold_backward}) then runs inside
+     * this layer's pass over dy instead of a pass of its own.
+     */
+    public INDArray backward(INDArray dy, Tape tape, boolean overwrite, INDArray reluOutput) {
         try (Scope s = Scope.open()) {
             Saved saved = tape.pop(this, Saved.class, s);
             INDArray x = saved.x(), mean = saved.mean(), rstd = saved.rstd(), sc = saved.scale();
             if (overwrite) s.adopt(dy);
             // Work in x's layout: dy in another one (or not dense) is copied into it first.
             INDArray g = dy;
+            boolean writable = overwrite;                                 // g may be written into
             if (!Tensors.sameLayout(dy, x)) {
                 g = s.track(Tensors.copy4Like(dy, x));
+                writable = true;
                 if (overwrite) s.release(dy);
             }
-            // Σ dy and Σ dy·x in double (see ChannelSums); Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy) is then free of
-            // the cancellation it has in float when |mean| ≫ std.
-            double[][] sums = ChannelSums.sumAndDot(g, x);                // one pass over dy and x
+            INDArray mask = reluOutput == null || Tensors.sameLayout(reluOutput, x) ? reluOutput
+                    : s.track(Tensors.copy4Like(reluOutput, x));
+            // One pass over dy and x for Σ dy and Σ dy·x in double (see ChannelSums), which also applies the ReLU's
+            // mask and, in inference, writes dx = dy·s. Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy) is then free of the
+            // cancellation it has in float when |mean| ≫ std.
+            INDArray dx = null;
+            double[][] sums;
+            if (!saved.trained()) {
+                dx = writable ? g : s.track(like(g));
+                sums = ChannelSums.backwardSums(g, x, mask, doubles(sc), dx);
+            } else if (mask != null) {
+                INDArray masked = writable ? g : s.track(like(g));        // dy with the ReLU's mask applied
+                sums = ChannelSums.backwardSums(g, x, mask, null, masked);
+                g = masked;
+                writable = true;
+            } else {
+                sums = ChannelSums.backwardSums(g, x, null, null, null);
+            }
             double[] sumDy = sums[0], sumDyX = sums[1];
             double[] meanV = doubles(mean), rstdV = doubles(rstd);
             double[] dwV = new double[(int) channels];
             for (int c = 0; c < channels; c++) dwV[c] = (sumDyX[c] - meanV[c] * sumDy[c]) * rstdV[c];
             INDArray db = vector(s, sumDy, x.dataType()), dw = vector(s, dwV, x.dataType());
-            boolean writable = overwrite || g != dy;                      // g may be written into
-            INDArray dx;
             if (saved.trained()) {
                 // dx = dy·s + x·a + c with a = −s·rstd·dweight/M and c = −a·mean − s·dbias/M per channel
                 double m = g.length() / (double) channels;
@@ -255,8 +288,7 @@ public final class BatchNorm2d extends Module {
                 INDArray sdb = s.track(sc.mul(db)).muli(1.0 / m);
                 INDArray c = s.track(a.mul(mean)).negi().subi(sdb);
                 if (Kernels.applies(Tensors.dense(g), Tensors.dense(x), sc, a, c)) {  // one pass, into g or new
-                    dx = writable ? g : s.track(Tensors.create4(g.dataType(), Tensors.isChannelsLast(g),
-                            g.size(0), g.size(1), g.size(2), g.size(3)));
+                    dx = writable ? g : s.track(like(g));
                     Kernels.channelAffine(Tensors.dense(g), Tensors.dense(x), Kernels.toFloats(sc),
                             Kernels.toFloats(a), Kernels.toFloats(c), Tensors.dense(dx), Tensors.isChannelsLast(g));
                 } else {
@@ -265,13 +297,15 @@ public final class BatchNorm2d extends Module {
                     Tensors.addInPlace(dx, Channels.mul(x, a));                     // Channels.mul's result: s's
                     Channels.addInPlace(dx, c);
                 }
-            } else {
-                dx = writable ? g : s.track(Tensors.copy4(g));
-                Channels.mulInPlace(dx, sc);                                        // dy · s
             }
             weight.accumulate(dw);
             bias.accumulate(db);
             return s.ret(dx);
         }
+    }
+
+    /** A new array of g's shape, type and layout (pooled; its values are to be written). */
+    private static INDArray like(INDArray g) {
+        return Tensors.create4(g.dataType(), Tensors.isChannelsLast(g), g.size(0), g.size(1), g.size(2), g.size(3));
     }
 }

@@ -160,15 +160,15 @@ public final class Bottleneck extends Module {
             // Reverse order of the forward calls: the downsample branch was run last.
             INDArray dx, dp2;
             if (downConv != null) {
-                INDArray dpx = convBnBackward(s, downConv, downBn, dOut, tape, false);
+                INDArray dpx = convBnBackward(s, downConv, downBn, dOut, null, tape, false);
                 dx = dpx;
                 if (downPool != null) {
                     dx = downPool.backward(dpx, tape);
                     s.release(dpx);
                 }
-                dp2 = convBnBackward(s, conv3, bn3, dOut, tape, true); // last use of dOut: donated
+                dp2 = convBnBackward(s, conv3, bn3, dOut, null, tape, true); // last use of dOut: donated
             } else {
-                dp2 = convBnBackward(s, conv3, bn3, dOut, tape, false);
+                dp2 = convBnBackward(s, conv3, bn3, dOut, null, tape, false);
                 dx = dOut;                                            // the identity's gradient: s owns it
             }
             INDArray dr2 = dp2;
@@ -176,8 +176,9 @@ public final class Bottleneck extends Module {
                 dr2 = pool.backward(dp2, tape);
                 s.release(dp2);
             }
-            INDArray dr1 = convBnBackward(s, conv2, bn2, relu2.backward(dr2, tape, true), tape, true);
-            INDArray dx1 = convBnBackward(s, conv1, bn1, relu1.backward(dr1, tape, true), tape, true);
+            // The ReLUs after bn2 and bn1: their backward runs inside the BatchNorms' (see BatchNorm2d.backward).
+            INDArray dr1 = convBnBackward(s, conv2, bn2, dr2, relu2.popOutput(tape, s), tape, true);
+            INDArray dx1 = convBnBackward(s, conv1, bn1, dr1, relu1.popOutput(tape, s), tape, true);
             Tensors.addInPlace(dx, dx1);
             s.release(dx1);
             return s.ret(dx);
@@ -208,11 +209,12 @@ public final class Bottleneck extends Module {
 
     /**
      * Backward of {@link #convBn}: new dx, owned by {@code s}; with {@code donate} dy (owned by s) goes to the
-     * BatchNorm, which may write into it, else dy stays the caller's.
+     * BatchNorm, which may write into it, else dy stays the caller's. With {@code reluOutput} (from
+     * {@link Relu#popOutput}) dy is the gradient at the output of the ReLU that followed the BatchNorm.
      */
-    private static INDArray convBnBackward(Scope s, Conv2d conv, BatchNorm2d bn, INDArray dy, Tape tape,
-                                           boolean donate) {
-        INDArray dc = bn.backward(dy, tape, donate);
+    private static INDArray convBnBackward(Scope s, Conv2d conv, BatchNorm2d bn, INDArray dy, INDArray reluOutput,
+                                           Tape tape, boolean donate) {
+        INDArray dc = bn.backward(dy, tape, donate, reluOutput);
         INDArray dx = conv.backward(dc, tape);
         s.release(dc);
         return dx;

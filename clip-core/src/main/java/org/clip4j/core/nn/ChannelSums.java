@@ -33,7 +33,7 @@ final class ChannelSums {
 
     /** Σ over N, H, W of x, per channel: [C] in double. */
     static double[] sum(INDArray x) {
-        return reduce(Kind.SUM, x, null, null)[0];
+        return reduce(Kind.SUM, x, null, null, VectorApi.ENABLED)[0];
     }
 
     /** Σ over N, H, W of a·b, per channel: [C] in double (a and b have the same shape and layout). */
@@ -47,7 +47,28 @@ final class ChannelSums {
      */
     static double[][] sumAndDot(INDArray a, INDArray b) {
         if (!Tensors.sameLayout(a, b)) throw new IllegalArgumentException("layouts differ");
-        return reduce(Kind.SUM_AND_DOT, a, b, null);
+        return reduce(Kind.SUM_AND_DOT, a, b, null, VectorApi.ENABLED);
+    }
+
+    /**
+     * BatchNorm's backward pass over its output gradient, with what surrounds it folded in: {Σ g, Σ g·x} per
+     * channel ([2][C] in double) of g = dy, or with a {@code mask} g = (mask ≤ 0 ? 0 : dy) — the backward of a
+     * ReLU that followed the BatchNorm, mask its output, as PyTorch's {@code threshold_backward} — and, given
+     * {@code out}, out ← g·scale per channel (g itself without a scale) in the same pass, each product rounded to
+     * dy's type as a separate multiply would be (scale holds values of that type). dy, x, mask and out have one shape and layout; out may be dy.
+     */
+    static double[][] backwardSums(INDArray dy, INDArray x, INDArray mask, double[] scale, INDArray out) {
+        return backwardSums(dy, x, mask, scale, out, VectorApi.ENABLED);
+    }
+
+    /** As {@link #backwardSums(INDArray, INDArray, INDArray, double[], INDArray)}, on the chosen loops. */
+    static double[][] backwardSums(INDArray dy, INDArray x, INDArray mask, double[] scale, INDArray out,
+                                   boolean vector) {
+        for (INDArray other : new INDArray[] {x, mask, out}) {
+            if (other != null && !Tensors.sameLayout(dy, other)) throw new IllegalArgumentException("layouts differ");
+        }
+        if (scale != null && out == null) throw new IllegalArgumentException("a scale needs an output");
+        return reduce(Kind.SUM_AND_DOT, dy, x, null, new Fold(mask, scale, out), vector);
     }
 
     /**
@@ -56,9 +77,14 @@ final class ChannelSums {
      * |mean − k| ≫ std, and in double even |mean| = 1e4·std loses only ~1e-8.
      */
     static double[][] meanAndVariance(INDArray x) {
+        return meanAndVariance(x, VectorApi.ENABLED);
+    }
+
+    /** As {@link #meanAndVariance(INDArray)}, on the Vector API's loops or the plain ones. */
+    static double[][] meanAndVariance(INDArray x, boolean vector) {
         long c = x.size(1), m = x.length() / c;
         double[] k = firstValues(x);
-        double[][] sums = reduce(Kind.SHIFTED_MOMENTS, x, null, k); // Σ (x − k), Σ (x − k)²
+        double[][] sums = reduce(Kind.SHIFTED_MOMENTS, x, null, k, vector); // Σ (x − k), Σ (x − k)²
         double[] mean = new double[(int) c], var = new double[(int) c];
         for (int i = 0; i < c; i++) {
             double d = sums[0][i] / m;
@@ -88,7 +114,7 @@ final class ChannelSums {
     }
 
     /** What one pass accumulates, per channel, into its first and second sums. */
-    private enum Kind {
+    enum Kind {
         /** Σ a (no second sum). */
         SUM,
         /** Σ a and Σ a·b. */
@@ -97,9 +123,26 @@ final class ChannelSums {
         SHIFTED_MOMENTS
     }
 
-    /** One pass of {@code kind} over a (and b), split over the samples for large tensors; [2][C]. */
-    private static double[][] reduce(Kind kind, INDArray a, INDArray b, double[] shift) {
-        if (a.dataType() == DataType.DOUBLE) return reduceDoubles(kind, a, b, shift);
+    /**
+     * What {@link #backwardSums} folds into a {@link Kind#SUM_AND_DOT} pass: a ← (mask ≤ 0 ? 0 : a) before the
+     * sums (no mask: a as is), then out ← a·scale (no scale: a) after them (no out: nothing written).
+     */
+    private record Fold(INDArray mask, double[] scale, INDArray out) {
+    }
+
+    /** One pass of {@code kind} over a (and b); [2][C]. */
+    static double[][] reduce(Kind kind, INDArray a, INDArray b, double[] shift, boolean vector) {
+        return reduce(kind, a, b, shift, null, vector);
+    }
+
+    /**
+     * One pass of {@code kind} over a (and b), with {@code fold} (or null), split over the samples for large
+     * tensors; [2][C]. {@code vector}: the float32 loops on the Vector API ({@link VectorSums}, only when
+     * {@link VectorApi#ENABLED}) or plain.
+     */
+    private static double[][] reduce(Kind kind, INDArray a, INDArray b, double[] shift, Fold fold, boolean vector) {
+        if (vector && !VectorApi.ENABLED) throw new IllegalStateException("the Vector API is " + VectorApi.describe());
+        if (a.dataType() == DataType.DOUBLE) return reduceDoubles(kind, a, b, shift, fold);
         if (a.dataType() != DataType.FLOAT) throw new IllegalArgumentException("channel sums of " + a.dataType() + " arrays");
         long n = a.size(0);
         int c = (int) a.size(1);
@@ -107,7 +150,7 @@ final class ChannelSums {
         double[][][] partial = new double[parts][][];
         IntStream.range(0, parts).parallel().forEach(p -> {
             long from = n * p / parts, to = n * (p + 1) / parts;
-            partial[p] = reduceSamples(kind, a, b, shift, from, to);
+            partial[p] = reduceSamples(kind, a, b, shift, fold, from, to, vector);
         });
         double[][] out = new double[2][c];
         for (double[][] part : partial) {
@@ -123,45 +166,64 @@ final class ChannelSums {
      * The pass over float32 samples [from, to): chunks of the dense buffer copied out, then branch-free loops per
      * kind, each value widened to double as it is added. Channels last, a chunk is whole pixels and the inner loop
      * runs over the channels (JDK 17's C2 does not vectorise this per-pixel accumulation: ≈ 0.3 ns per element,
-     * docs/performance.md); NCHW, a chunk lies in one channel's plane.
+     * docs/performance.md; {@link VectorSums} does, when {@code vector}); NCHW, a chunk lies in one channel's
+     * plane.
      */
-    private static double[][] reduceSamples(Kind kind, INDArray a, INDArray b, double[] shift, long from, long to) {
+    private static double[][] reduceSamples(Kind kind, INDArray a, INDArray b, double[] shift, Fold fold,
+                                            long from, long to, boolean vector) {
         int c = (int) a.size(1);
         long hw = a.size(2) * a.size(3);
         boolean last = !Tensors.isRowMajorContiguous(a); // dense() accepts only the two layouts
         double[] s1 = new double[c], s2 = new double[c];
         double[] k = shift != null ? shift : new double[c];
-        Reader ra = new Reader(a), rb = kind == Kind.SUM_AND_DOT ? new Reader(b) : null;
+        Run ra = new Run(a), rb = kind == Kind.SUM_AND_DOT ? new Run(b) : null;
+        Run rm = fold != null && fold.mask() != null ? new Run(fold.mask()) : null;
+        Run wo = fold != null && fold.out() != null ? new Run(fold.out()) : null;
+        float[] scale = fold == null || fold.scale() == null ? null : new float[c];
+        for (int i = 0; scale != null && i < c; i++) scale[i] = (float) fold.scale()[i];
         long perSample = hw * c;
         long start = from * perSample, end = to * perSample;
-        float[] x = new float[CHUNK], y = rb == null ? null : new float[CHUNK];
+        float[] x = new float[CHUNK], y = rb == null ? null : new float[CHUNK], m = rm == null ? null : new float[CHUNK];
         for (long pos = start; pos < end; ) {
             int len = chunk(pos, end, c, hw, last);
             if (len > x.length) { // one channels-last pixel wider than a chunk
                 x = new float[len];
                 if (y != null) y = new float[len];
+                if (m != null) m = new float[len];
             }
             ra.read(pos, x, len);
             if (rb != null) rb.read(pos, y, len);
+            if (rm != null) { // x ← (m ≤ 0 ? 0 : x): NaN in m passes x, as in PyTorch
+                rm.read(pos, m, len);
+                int i = vector ? VectorSums.zeroWhereNotPositive(x, m, len) : 0;
+                for (; i < len; i++) if (m[i] <= 0) x[i] = 0;
+            }
             if (last) {
+                // The Vector API's loops do the channels [0, c − c mod 4), the plain loops below the rest (all of
+                // them without the Vector API).
+                int done = !vector ? 0 : switch (kind) {
+                    case SUM -> VectorSums.lastSum(x, len, c, s1);
+                    case SUM_AND_DOT -> VectorSums.lastSumAndDot(x, y, len, c, s1, s2);
+                    case SHIFTED_MOMENTS -> VectorSums.lastMoments(x, len, c, k, s1, s2);
+                };
                 // Four pixels per pass over the accumulators: a quarter of their loads and stores, which bound
                 // the loop; the last pixels of a chunk (fewer than four) one at a time.
                 int quad = len - len % (4 * c), c2 = 2 * c, c3 = 3 * c;
                 switch (kind) {
                     case SUM -> {
                         for (int base = 0; base < quad; base += 4 * c) {
-                            for (int i = 0; i < c; i++) {
+                            for (int i = done; i < c; i++) {
                                 int j = base + i;
                                 s1[i] += ((double) x[j] + x[j + c]) + ((double) x[j + c2] + x[j + c3]);
                             }
                         }
                         for (int base = quad; base < len; base += c) {
-                            for (int i = 0; i < c; i++) s1[i] += x[base + i];
+                            for (int i = done; i < c; i++) s1[i] += x[base + i];
                         }
                     }
                     case SUM_AND_DOT -> {
                         for (int base = 0; base < quad; base += 4 * c) {
-                            for (int i = 0; i < c; i++) {
+                            for (int i = done; i < c; i++) {
                                 int j = base + i;
                                 s1[i] += ((double) x[j] + x[j + c]) + ((double) x[j + c2] + x[j + c3]);
                                 s2[i] += ((double) x[j] * y[j] + (double) x[j + c] * y[j + c])
@@ -169,7 +231,7 @@ final class ChannelSums {
                             }
                         }
                         for (int base = quad; base < len; base += c) {
-                            for (int i = 0; i < c; i++) {
+                            for (int i = done; i < c; i++) {
                                 s1[i] += x[base + i];
                                 s2[i] += (double) x[base + i] * y[base + i];
                             }
@@ -177,7 +239,7 @@ final class ChannelSums {
                     }
                     case SHIFTED_MOMENTS -> {
                         for (int base = 0; base < quad; base += 4 * c) {
-                            for (int i = 0; i < c; i++) {
+                            for (int i = done; i < c; i++) {
                                 int j = base + i;
                                 double d0 = x[j] - k[i], d1 = x[j + c] - k[i], d2 = x[j + c2] - k[i], d3 = x[j + c3] - k[i];
                                 s1[i] += (d0 + d1) + (d2 + d3);
@@ -185,7 +247,7 @@ final class ChannelSums {
                             }
                         }
                         for (int base = quad; base < len; base += c) {
-                            for (int i = 0; i < c; i++) {
+                            for (int i = done; i < c; i++) {
                                 double d = x[base + i] - k[i];
                                 s1[i] += d;
                                 s2[i] += d * d;
@@ -196,31 +258,62 @@ final class ChannelSums {
             } else {
                 int ch = (int) ((pos / hw) % c);
                 double p = 0, q = 0;
-                switch (kind) {
-                    case SUM -> {
-                        for (int i = 0; i < len; i++) p += x[i];
+                if (vector) {
+                    double[] pq = new double[2];
+                    switch (kind) {
+                        case SUM -> pq[0] = VectorSums.flatSum(x, len);
+                        case SUM_AND_DOT -> VectorSums.flatSumAndDot(x, y, len, pq);
+                        case SHIFTED_MOMENTS -> VectorSums.flatMoments(x, len, k[ch], pq);
                     }
-                    case SUM_AND_DOT -> {
-                        for (int i = 0; i < len; i++) {
-                            p += x[i];
-                            q += (double) x[i] * y[i];
+                    p = pq[0];
+                    q = pq[1];
+                } else {
+                    switch (kind) {
+                        case SUM -> {
+                            for (int i = 0; i < len; i++) p += x[i];
                         }
-                    }
-                    case SHIFTED_MOMENTS -> {
-                        double kc = k[ch];
-                        for (int i = 0; i < len; i++) {
-                            double d = x[i] - kc;
-                            p += d;
-                            q += d * d;
+                        case SUM_AND_DOT -> {
+                            for (int i = 0; i < len; i++) {
+                                p += x[i];
+                                q += (double) x[i] * y[i];
+                            }
+                        }
+                        case SHIFTED_MOMENTS -> {
+                            double kc = k[ch];
+                            for (int i = 0; i < len; i++) {
+                                double d = x[i] - kc;
+                                p += d;
+                                q += d * d;
+                            }
                         }
                     }
                 }
                 s1[ch] += p;
                 s2[ch] += q;
             }
+            if (wo != null) {
+                if (scale != null) scaleChunk(x, len, scale, last ? -1 : (int) ((pos / hw) % c));
+                wo.write(pos, x, len);
+            }
             pos += len;
         }
         return new double[][] {s1, s2};
+    }
+
+    /**
+     * x ← x·scale per channel over a chunk: channels last ({@code channel} −1) x[pixel·C + i]·scale[i], else the
+     * chunk lies in the plane of {@code channel}. Plain loops the JIT vectorises.
+     */
+    private static void scaleChunk(float[] x, int len, float[] scale, int channel) {
+        if (channel >= 0) {
+            float k = scale[channel];
+            for (int i = 0; i < len; i++) x[i] *= k;
+            return;
+        }
+        int c = scale.length;
+        for (int base = 0; base < len; base += c) {
+            for (int i = 0; i < c; i++) x[base + i] *= scale[i];
+        }
     }
 
     /**
@@ -232,12 +325,12 @@ final class ChannelSums {
         return (int) Math.min(CHUNK, hw - pos % hw);
     }
 
-    /** Reads runs of a dense float32 array's elements, in its dense order. */
-    private static final class Reader {
+    /** Reads and writes runs of a dense float32 array's elements, in its dense order. */
+    private static final class Run {
         private final FloatBuffer floats;
         private final long offset;
 
-        Reader(INDArray x) {
+        Run(INDArray x) {
             INDArray d = Tensors.dense(x);
             floats = d.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
             offset = d.offset();
@@ -246,23 +339,31 @@ final class ChannelSums {
         void read(long pos, float[] dst, int len) {
             floats.get(Math.toIntExact(offset + pos), dst, 0, len);
         }
+
+        void write(long pos, float[] src, int len) {
+            floats.put(Math.toIntExact(offset + pos), src, 0, len);
+        }
     }
 
     /**
      * The same sums for double-precision arrays (the gradient checks): one plain loop over the elements in dense
      * order, the channel of each from its index; small arrays, no need for speed.
      */
-    private static double[][] reduceDoubles(Kind kind, INDArray a, INDArray b, double[] shift) {
-        INDArray da = Tensors.dense(a), db = b == null ? null : Tensors.dense(b);
-        DoubleBuffer x = da.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
-        DoubleBuffer y = db == null ? null : db.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
-        int c = (int) a.size(1), ox = Math.toIntExact(da.offset()), oy = db == null ? 0 : Math.toIntExact(db.offset());
+    private static double[][] reduceDoubles(Kind kind, INDArray a, INDArray b, double[] shift, Fold fold) {
+        DoubleBuffer x = doubles(a), y = b == null ? null : doubles(b);
+        DoubleBuffer m = fold == null || fold.mask() == null ? null : doubles(fold.mask());
+        DoubleBuffer o = fold == null || fold.out() == null ? null : doubles(fold.out());
+        double[] scale = fold == null ? null : fold.scale();
+        int c = (int) a.size(1);
+        int ox = offset(a), oy = b == null ? 0 : offset(b);
+        int om = m == null ? 0 : offset(fold.mask()), oo = o == null ? 0 : offset(fold.out());
         long hw = a.size(2) * a.size(3), count = a.length();
         boolean last = !Tensors.isRowMajorContiguous(a);
         double[] s1 = new double[c], s2 = new double[c];
         for (int e = 0; e < count; e++) {
             int ch = (int) (last ? e % c : (e / hw) % c);
             double v = x.get(ox + e);
+            if (m != null && m.get(om + e) <= 0) v = 0;
             switch (kind) {
                 case SUM -> s1[ch] += v;
                 case SUM_AND_DOT -> {
@@ -275,7 +376,17 @@ final class ChannelSums {
                     s2[ch] += d * d;
                 }
             }
+            if (o != null) o.put(oo + e, scale == null ? v : v * scale[ch]);
         }
         return new double[][] {s1, s2};
+    }
+
+    /** A double view of the whole buffer under a's dense form; index {@link #offset}(a) is its first element. */
+    private static DoubleBuffer doubles(INDArray a) {
+        return Tensors.dense(a).data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+    }
+
+    private static int offset(INDArray a) {
+        return Math.toIntExact(Tensors.dense(a).offset());
     }
 }

@@ -45,6 +45,15 @@ public final class Relu {
         return x;
     }
 
+    /**
+     * Pops this layer's record for a caller that runs the ReLU's backward inside the next backward
+     * ({@link BatchNorm2d#backward(INDArray, Tape, boolean, INDArray)}): returns the output y (the caller's
+     * array); the gradient passes where y &gt; 0.
+     */
+    public INDArray popOutput(Tape tape, Scope scope) {
+        return tape.pop(this, Saved.class, scope).y();
+    }
+
     /** {@code dy} (borrowed) → new {@code dx = dy where the output was > 0, else 0}. */
     public INDArray backward(INDArray dy, Tape tape) {
         return backward(dy, tape, false);

@@ -8,12 +8,31 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The double-accumulated per-channel sums against plain double loops over the same float values, in both dense
- * layouts, for a pooled channels-last view, and for tensors large enough to split over threads.
+ * layouts, for a pooled channels-last view, and for tensors large enough to split over threads — each on the plain
+ * loops and on the Vector API's ({@link VectorSums}; the tests' JVM has the module, see the root pom).
  */
 class ChannelSumsTest {
+    /** The two implementations of the float32 loops: plain, and on the Vector API. */
+    private static final boolean[] LOOPS = {false, true};
+
+    @Test
+    void theTestsRunTheVectorApi() {
+        // Surefire starts the JVM with --add-modules jdk.incubator.vector; without it the vector cases below would
+        // test nothing. Both machine kinds (AVX2, AVX-512) have 256-bit vectors.
+        assertTrue(VectorApi.ENABLED, VectorApi.describe());
+    }
+
+    private static double[] sum(INDArray x, boolean vector) {
+        return ChannelSums.reduce(ChannelSums.Kind.SUM, x, null, null, vector)[0];
+    }
+
+    private static double[][] sumAndDot(INDArray x, INDArray y, boolean vector) {
+        return ChannelSums.reduce(ChannelSums.Kind.SUM_AND_DOT, x, y, null, vector);
+    }
     /** x[n, c, h, w] = offset + scale·N(0, 1), float32, seeded. */
     private static INDArray randn(long seed, double offset, double scale, int n, int c, int h, int w) {
         Random r = new Random(seed);
@@ -45,35 +64,49 @@ class ChannelSumsTest {
 
     @Test
     void sumsAndDotsInBothLayouts() {
-        INDArray x = randn(1, 3.0, 0.5, 3, 5, 7, 9), y = randn(2, -1.0, 2.0, 3, 5, 7, 9);
+        // 7 channels: the Vector API's loops take channels 0–3 channels last, the plain loops 4–6; 7·9 values per
+        // plane: a tail after the four-lane loop in NCHW; 3·7·9 pixels: a tail after the four-pixel blocks.
+        INDArray x = randn(1, 3.0, 0.5, 3, 7, 7, 9), y = randn(2, -1.0, 2.0, 3, 7, 7, 9);
         double[] s = reference(x, null, false), d = reference(x, y, true);
-        assertClose(s, ChannelSums.sum(x), "C-contiguous sum");
-        assertClose(d, ChannelSums.dot(x, y), "C-contiguous dot");
         INDArray xl = Tensors.toChannelsLast(x), yl = Tensors.toChannelsLast(y); // pooled [N, H, W, C] views
-        assertClose(s, ChannelSums.sum(xl), "channels-last sum");
-        assertClose(d, ChannelSums.dot(xl, yl), "channels-last dot");
-        for (INDArray[] xy : new INDArray[][] {{x, y}, {xl, yl}}) { // the one-pass pair BatchNorm's backward takes
-            double[][] both = ChannelSums.sumAndDot(xy[0], xy[1]);
-            assertClose(s, both[0], "sumAndDot's sum");
-            assertClose(d, both[1], "sumAndDot's dot");
+        for (boolean vector : LOOPS) {
+            String loops = vector ? "vector " : "plain ";
+            assertClose(s, sum(x, vector), loops + "C-contiguous sum");
+            assertClose(d, sumAndDot(x, y, vector)[1], loops + "C-contiguous dot");
+            assertClose(s, sum(xl, vector), loops + "channels-last sum");
+            assertClose(d, sumAndDot(xl, yl, vector)[1], loops + "channels-last dot");
+            for (INDArray[] xy : new INDArray[][] {{x, y}, {xl, yl}}) { // the one-pass pair BatchNorm's backward takes
+                double[][] both = sumAndDot(xy[0], xy[1], vector);
+                assertClose(s, both[0], loops + "sumAndDot's sum");
+                assertClose(d, both[1], loops + "sumAndDot's dot");
+            }
         }
+        assertClose(d, ChannelSums.dot(xl, yl), "the default loops' dot");
     }
 
     @Test
     void meanAndVarianceSurviveALargeMean() {
         // |mean| = 1e4·std: E[x²] − mean² in float would have no digit left; in double the shifted sums keep ~8.
-        INDArray x = randn(3, 1e4, 1.0, 4, 3, 6, 6);
-        double[][] mv = ChannelSums.meanAndVariance(Tensors.toChannelsLast(x));
+        // 6 channels: four on the Vector API's loops, two on the plain ones (channels last).
+        INDArray x = randn(3, 1e4, 1.0, 4, 6, 6, 6);
         double[] s = reference(x, null, false);
         long m = 4 * 36;
-        for (int c = 0; c < 3; c++) {
-            double mean = s[c] / m, ss = 0;
+        double[] mean = new double[6], var = new double[6];
+        for (int c = 0; c < 6; c++) {
+            mean[c] = s[c] / m;
             for (long a = 0; a < 4; a++) for (long i = 0; i < 6; i++) for (long j = 0; j < 6; j++) {
-                double dv = x.getDouble(a, c, i, j) - mean;
-                ss += dv * dv;
+                double dv = x.getDouble(a, c, i, j) - mean[c];
+                var[c] += dv * dv / m;
             }
-            assertEquals(mean, mv[0][c], 1e-12 * Math.abs(mean));
-            assertEquals(ss / m, mv[1][c], 1e-7 * ss / m);
+        }
+        for (boolean vector : LOOPS) {
+            for (INDArray layout : new INDArray[] {x, Tensors.toChannelsLast(x)}) {
+                double[][] mv = ChannelSums.meanAndVariance(layout, vector);
+                for (int c = 0; c < 6; c++) {
+                    assertEquals(mean[c], mv[0][c], 1e-12 * Math.abs(mean[c]), "mean " + c);
+                    assertEquals(var[c], mv[1][c], 1e-7 * var[c], "variance " + c);
+                }
+            }
         }
     }
 
@@ -82,8 +115,10 @@ class ChannelSumsTest {
         // 16·8·96·96 > 2²⁰ elements: the parallel path; its partial sums must add up to the single-thread ones.
         INDArray x = randn(4, 0.5, 1.0, 16, 8, 96, 96);
         double[] s = reference(x, null, false);
-        assertClose(s, ChannelSums.sum(x), "parallel sum");
-        assertClose(s, ChannelSums.sum(Tensors.toChannelsLast(x)), "parallel channels-last sum");
+        for (boolean vector : LOOPS) {
+            assertClose(s, sum(x, vector), "parallel sum");
+            assertClose(s, sum(Tensors.toChannelsLast(x), vector), "parallel channels-last sum");
+        }
     }
 
     @Test
