@@ -74,7 +74,7 @@ echo "$machine"
 
 # The limit: one JVM per ND4J build, then PyTorch.
 for b in "${builds[@]}"; do
-  record "sgemm ${b:-plain}" java -Xmx1g -Dorg.bytedeco.javacpp.platform.extension="$b" -cp "$cp" \
+  record "sgemm ${b:-plain}" java --add-modules jdk.incubator.vector -Xmx1g -Dorg.bytedeco.javacpp.platform.extension="$b" -cp "$cp" \
     org.clip4j.examples.bench.SgemmBenchmark "$n" "$reps"
 done
 record "sgemm torch" /usr/bin/python3 examples/bench/sgemm_peer.py "$n" "$reps"
@@ -84,11 +84,11 @@ for row in "${rows[@]}"; do
   case $row in
     tiny-64 | vit-b32-32)
       steps="${STEPS:-$([[ $row == tiny* ]] && echo 50 || echo 5)}"
-      record "$row clip4j" java -Xmx4g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
+      record "$row clip4j" java --add-modules jdk.incubator.vector -Xmx4g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
         org.clip4j.examples.bench.TrainBenchmark "$row" "$steps"
       record "$row pytorch" /usr/bin/python3 examples/bench/train_peer.py "$row" "$steps" ;;
     *)
-      record "$row clip4j" java -Xmx8g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
+      record "$row clip4j" java --add-modules jdk.incubator.vector -Xmx8g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
         org.clip4j.examples.bench.ModelBenchmark "$row" "${STEPS:-5}"
       record "$row pytorch" /usr/bin/python3 examples/bench/model_peer.py "$row" "${STEPS:-5}" ;;
   esac

@@ -18,5 +18,5 @@ mpicc -O2 -o examples/target/allreduce_peer examples/bench/allreduce_peer.c
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 mpi=(mpirun -np "$ranks" --oversubscribe --bind-to none --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(OMP_NUM_THREADS= nproc --all) cores; $(date -u +%FT%TZ)"
-"${mpi[@]}" java -Xmx4g -cp "$cp" org.clip4j.examples.bench.AllReduceBenchmark "$reps" "${sizes[@]}" 2>/dev/null
+"${mpi[@]}" java --add-modules jdk.incubator.vector -Xmx4g -cp "$cp" org.clip4j.examples.bench.AllReduceBenchmark "$reps" "${sizes[@]}" 2>/dev/null
 "${mpi[@]}" examples/target/allreduce_peer "$reps" "${sizes[@]}"

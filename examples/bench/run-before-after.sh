@@ -15,7 +15,7 @@ for r in $(seq 1 $rounds); do
     for which in before after; do
       dir=$([[ $which == before ]] && echo $before || echo $after)
       if [[ $row == tiny-64 ]]; then cls=TrainBenchmark; steps=30; xmx=4g; else cls=ModelBenchmark; steps=${STEPS:-3}; xmx=8g; fi
-      out=$(java -Xmx$xmx -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$(cpof $dir)" org.clip4j.examples.bench.$cls $row $steps 2>/dev/null | grep '^{')
+      out=$(java --add-modules jdk.incubator.vector -Xmx$xmx -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$(cpof $dir)" org.clip4j.examples.bench.$cls $row $steps 2>/dev/null | grep '^{')
       echo "round $r $which $out"
     done
   done

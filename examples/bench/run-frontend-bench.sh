@@ -10,6 +10,6 @@ cd "$root"
 # shellcheck source=bench-setup.sh
 source examples/bench/bench-setup.sh   # peer packages, build, class path ($cp), machine line
 dir="$root/examples/target/frontend-bench"
-java -cp "$cp" \
+java --add-modules jdk.incubator.vector -cp "$cp" \
   org.clip4j.examples.bench.FrontEndBenchmark "$dir" "${CAPTIONS:-50000}" "${IMAGES:-128}"
 CLIP_REPO="${1:-${CLIP_REPO:-}}" /usr/bin/python3 examples/bench/frontend_peer.py "$dir"

@@ -15,6 +15,6 @@ avx512="$( (grep -o "avx512[a-z_0-9]*" /proc/cpuinfo || true) | sort -u | tr "\n
 echo "CPU flags: ${avx512:-AVX2 only (no AVX-512)}; ND4J build linux-x86_64${ext:- (plain)}; commit $(git rev-parse --short HEAD)"
 out="target/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 mkdir -p target
-java -cp "$cp" org.openjdk.jmh.Main 'FusedKernelsBenchmark|ResNetLayersBenchmark' \
-  -jvmArgs "-Xmx4g -Dorg.bytedeco.javacpp.platform.extension=$ext" -rf json -rff "$out" "$@"
+java --add-modules jdk.incubator.vector -cp "$cp" org.openjdk.jmh.Main 'FusedKernelsBenchmark|ResNetLayersBenchmark' \
+  -jvmArgs "-Xmx4g --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.platform.extension=$ext" -rf json -rff "$out" "$@"
 echo "results: $out"

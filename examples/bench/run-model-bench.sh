@@ -15,7 +15,7 @@ rows=("$@")
 # shellcheck source=bench-setup.sh
 source examples/bench/bench-setup.sh
 for row in "${rows[@]}"; do
-  java -Xmx8g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
+  java --add-modules jdk.incubator.vector -Xmx8g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
     org.clip4j.examples.bench.ModelBenchmark "$row" "${STEPS:-5}" 2>/dev/null
   /usr/bin/python3 examples/bench/model_peer.py "$row" "${STEPS:-5}"
 done

@@ -16,7 +16,7 @@ rows=("$@")
 source examples/bench/bench-setup.sh
 for row in "${rows[@]}"; do
   steps="${STEPS:-$([[ $row == tiny* ]] && echo 50 || echo 5)}"
-  java -Xmx4g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
+  java --add-modules jdk.incubator.vector -Xmx4g -Dorg.bytedeco.javacpp.platform.extension="$ext" -cp "$cp" \
     org.clip4j.examples.bench.TrainBenchmark "$row" "$steps" 2>/dev/null
   /usr/bin/python3 examples/bench/train_peer.py "$row" "$steps"
 done

@@ -33,7 +33,7 @@ final class ChannelSums {
 
     /** Σ over N, H, W of x, per channel: [C] in double. */
     static double[] sum(INDArray x) {
-        return reduce(Kind.SUM, x, null, null, VectorApi.ENABLED)[0];
+        return reduce(Kind.SUM, x, null, null, VectorApi.enabled())[0];
     }
 
     /** Σ over N, H, W of a·b, per channel: [C] in double (a and b have the same shape and layout). */
@@ -47,7 +47,7 @@ final class ChannelSums {
      */
     static double[][] sumAndDot(INDArray a, INDArray b) {
         if (!Tensors.sameLayout(a, b)) throw new IllegalArgumentException("layouts differ");
-        return reduce(Kind.SUM_AND_DOT, a, b, null, VectorApi.ENABLED);
+        return reduce(Kind.SUM_AND_DOT, a, b, null, VectorApi.enabled());
     }
 
     /**
@@ -58,7 +58,7 @@ final class ChannelSums {
      * dy's type as a separate multiply would be (scale holds values of that type). dy, x, mask and out have one shape and layout; out may be dy.
      */
     static double[][] backwardSums(INDArray dy, INDArray x, INDArray mask, double[] scale, INDArray out) {
-        return backwardSums(dy, x, mask, scale, out, VectorApi.ENABLED);
+        return backwardSums(dy, x, mask, scale, out, VectorApi.enabled());
     }
 
     /** As {@link #backwardSums(INDArray, INDArray, INDArray, double[], INDArray)}, on the chosen loops. */
@@ -77,7 +77,7 @@ final class ChannelSums {
      * |mean − k| ≫ std, and in double even |mean| = 1e4·std loses only ~1e-8.
      */
     static double[][] meanAndVariance(INDArray x) {
-        return meanAndVariance(x, VectorApi.ENABLED);
+        return meanAndVariance(x, VectorApi.enabled());
     }
 
     /** As {@link #meanAndVariance(INDArray)}, on the Vector API's loops or the plain ones. */
@@ -138,10 +138,10 @@ final class ChannelSums {
     /**
      * One pass of {@code kind} over a (and b), with {@code fold} (or null), split over the samples for large
      * tensors; [2][C]. {@code vector}: the float32 loops on the Vector API ({@link VectorSums}, only when
-     * {@link VectorApi#ENABLED}) or plain.
+     * {@link VectorApi#AVAILABLE}) or plain.
      */
     private static double[][] reduce(Kind kind, INDArray a, INDArray b, double[] shift, Fold fold, boolean vector) {
-        if (vector && !VectorApi.ENABLED) throw new IllegalStateException("the Vector API is " + VectorApi.describe());
+        if (vector && !VectorApi.AVAILABLE) throw new IllegalStateException("the Vector API is " + VectorApi.describe());
         if (a.dataType() == DataType.DOUBLE) return reduceDoubles(kind, a, b, shift, fold);
         if (a.dataType() != DataType.FLOAT) throw new IllegalArgumentException("channel sums of " + a.dataType() + " arrays");
         long n = a.size(0);

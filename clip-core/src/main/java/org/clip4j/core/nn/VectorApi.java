@@ -14,10 +14,11 @@ import java.util.Locale;
  */
 public final class VectorApi {
     private static final String MODULE = "jdk.incubator.vector";
-    /** Null when the Vector API is used, else why not. */
+    /** Null when the Vector API can be used, else why not. */
     private static final String OFF = check();
-    /** Whether the Vector API loops run. */
-    static final boolean ENABLED = OFF == null;
+    /** Whether the Vector API loops can run here. */
+    static final boolean AVAILABLE = OFF == null;
+    private static volatile boolean enabled = AVAILABLE;
 
     private VectorApi() {
     }
@@ -33,8 +34,23 @@ public final class VectorApi {
         }
     }
 
-    /** One line for {@code clip --version}: "on (256-bit)" or "off (why)". */
+    /** Whether the Vector API loops run (available and not turned off by {@link #setEnabled}). */
+    public static boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * Turns the Vector API loops on or off for the whole process (tests and benchmarks compare both paths; the
+     * results agree to double rounding in the sums, exactly elsewhere). On only where {@link #enabled} could be.
+     */
+    public static void setEnabled(boolean on) {
+        if (on && !AVAILABLE) throw new IllegalStateException("the Vector API is " + OFF);
+        enabled = on;
+    }
+
+    /** One line for {@code clip --version}: "on (…)" or "off (why)". */
     public static String describe() {
-        return ENABLED ? String.format(Locale.ROOT, "on (%d-bit)", VectorSums.preferredBits()) : OFF;
+        return !AVAILABLE ? OFF : !enabled ? "off (turned off by the application)" : String.format(Locale.ROOT, "on (%d-bit vectors on this CPU; -Dclip4j.vector=false turns it off)",
+                VectorSums.preferredBits());
     }
 }

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link ChannelSums}' inner loops on the Vector API: four float32 values widened to four doubles by one
  * instruction ({@code vcvtps2pd}), which JDK 17's JIT does not emit for the plain loops. Only touched when
- * {@link VectorApi#ENABLED}. Every term is the same double as in the plain loops (a float widened, a difference
+ * {@link VectorApi#enabled}. Every term is the same double as in the plain loops (a float widened, a difference
  * with a double shift, a product of two floats — exact in double); only the order of the additions differs, so the
  * sums agree with the plain ones to double rounding.
  *

@@ -8,6 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -23,7 +25,7 @@ class ChannelSumsTest {
     void theTestsRunTheVectorApi() {
         // Surefire starts the JVM with --add-modules jdk.incubator.vector; without it the vector cases below would
         // test nothing. Both machine kinds (AVX2, AVX-512) have 256-bit vectors.
-        assertTrue(VectorApi.ENABLED, VectorApi.describe());
+        assertTrue(VectorApi.AVAILABLE && VectorApi.enabled(), VectorApi.describe());
     }
 
     private static double[] sum(INDArray x, boolean vector) {
@@ -119,6 +121,47 @@ class ChannelSumsTest {
             assertClose(s, sum(x, vector), "parallel sum");
             assertClose(s, sum(Tensors.toChannelsLast(x), vector), "parallel channels-last sum");
         }
+    }
+
+    @Test
+    void backwardSumsFoldTheReluMaskAndTheScale() {
+        // BatchNorm2d.backward's pass: g = (mask ≤ 0 ? 0 : dy), Σ g and Σ g·x per channel, out ← g·scale.
+        INDArray dy = randn(6, 0, 1, 3, 7, 5, 6), x = randn(7, 1, 2, 3, 7, 5, 6), mask = randn(8, 0, 1, 3, 7, 5, 6);
+        mask.putScalar(new long[] {0, 1, 2, 3}, Float.NaN); // NaN passes dy (PyTorch's threshold_backward: not ≤ 0)
+        mask.putScalar(new long[] {1, 2, 3, 4}, 0f);        // exactly 0 blocks it
+        double[] scale = {0.5, -1.25, 3.0f / 7, 2, 1e-3, -0.75, 1.0f / 3}; // float values, as BatchNorm's scale
+        INDArray g = dy.dup();
+        for (long a = 0; a < 3; a++) for (long b = 0; b < 7; b++) for (long i = 0; i < 5; i++) for (long j = 0; j < 6; j++) {
+            if (mask.getDouble(a, b, i, j) <= 0) g.putScalar(new long[] {a, b, i, j}, 0f);
+        }
+        double[] s = reference(g, null, false), d = reference(g, x, true);
+        INDArray scaled = g.dup();
+        for (long b = 0; b < 7; b++) scaled.get(all(), point(b), all(), all()).muli((float) scale[(int) b]);
+        for (boolean vector : LOOPS) {
+            for (boolean last : new boolean[] {false, true}) {
+                String what = (vector ? "vector " : "plain ") + (last ? "channels-last " : "NCHW ");
+                INDArray dyl = last ? Tensors.toChannelsLast(dy) : dy.dup(), xl = last ? Tensors.toChannelsLast(x) : x;
+                INDArray ml = last ? Tensors.toChannelsLast(mask) : mask;
+                INDArray out = last ? Tensors.toChannelsLast(Nd4j.zerosLike(dy)) : Nd4j.zerosLike(dy);
+                double[][] sums = ChannelSums.backwardSums(dyl, xl, ml, scale, out, vector);
+                assertClose(s, sums[0], what + "masked sum");
+                assertClose(d, sums[1], what + "masked dot");
+                assertTrue(scaled.equalsWithEps(out.dup('c'), 0), what + "g·scale, each a float product");
+                sums = ChannelSums.backwardSums(dyl, xl, ml, null, dyl, vector); // in place, no scale
+                assertClose(d, sums[1], what + "masked dot, in place");
+                assertTrue(g.equalsWithEps(dyl.dup('c'), 0), what + "the masked gradient written back");
+                INDArray fresh = last ? Tensors.toChannelsLast(dy) : dy.dup();
+                assertClose(reference(dy, x, true), ChannelSums.backwardSums(fresh, xl, null, null, null, vector)[1],
+                        what + "unmasked dot");
+                assertTrue(dy.equalsWithEps(fresh.dup('c'), 0), what + "nothing written without an output");
+            }
+        }
+        // Double arrays (the gradient checks) take the element loop.
+        INDArray out = Nd4j.zerosLike(dy).castTo(DataType.DOUBLE);
+        double[][] sums = ChannelSums.backwardSums(dy.castTo(DataType.DOUBLE), x.castTo(DataType.DOUBLE),
+                mask.castTo(DataType.DOUBLE), scale, out);
+        assertClose(d, sums[1], "double masked dot");
+        assertEquals(g.getDouble(2, 3, 4, 5) * scale[3], out.getDouble(2, 3, 4, 5), 0.0, "double g·scale");
     }
 
     @Test

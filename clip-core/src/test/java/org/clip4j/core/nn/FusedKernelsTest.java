@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.nd4j.linalg.ops.transforms.Transforms.abs;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -380,6 +381,75 @@ class FusedKernelsTest {
                 assertClose("batchnorm fused=" + fused + " channelsLast=" + last + ": " + names[i], ref.get(i),
                         Nd4j.createFromArray(got.get(i)), 8.0 * 16 * U);
             }
+        }
+    }
+
+    /**
+     * BatchNorm → ReLU with the ReLU's backward folded into the BatchNorm's pass ({@link Relu#popOutput} +
+     * {@code BatchNorm2d.backward(dy, tape, true, reluOutput)}), in inference and training mode, float32 in both
+     * layouts, on the Vector API's loops and the plain ones: the same input gradient and parameter gradients as the
+     * ReLU's own backward followed by the BatchNorm's (exactly: the same float operations on the same values, sums
+     * in double added in the same order); and in double, the same against each other to double rounding.
+     */
+    @Test
+    void batchNormWithTheReluFoldedGivesTheUnfoldedGradients() {
+        try {
+            for (boolean vector : new boolean[] {true, false})
+            for (boolean train : new boolean[] {false, true})
+            for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE})
+            for (boolean last : new boolean[] {false, true}) {
+                if (last && type == DataType.DOUBLE) continue; // double stays NCHW in the gradient checks
+                VectorApi.setEnabled(vector);
+                String what = "vector=" + vector + " train=" + train + " " + type + " channelsLast=" + last;
+                List<List<double[]>> results = new ArrayList<>();
+                for (boolean folded : new boolean[] {false, true}) {
+                    BatchNorm2d bn = new BatchNorm2d("bn", 6);
+                    Init init = new Init(46, DataType.DOUBLE);
+                    for (Parameter p : bn.stateDict()) {
+                        if (p.name().endsWith("num_batches_tracked")) p.set(Nd4j.scalar(DataType.INT64, 0L));
+                        else init.normal(p, 0.5);
+                        if (p.name().endsWith("running_var")) p.set(abs(p.value()).addi(0.5)); // seeded, positive
+                    }
+                    if (type == DataType.FLOAT) toFloat(bn);
+                    bn.train(train);
+                    INDArray x = GradCheck.randn(47, 3, 6, 7, 5).castTo(type), dy = GradCheck.randn(48, 3, 6, 7, 5).castTo(type);
+                    if (last) {
+                        x = Tensors.toChannelsLast(x);
+                        dy = Tensors.toChannelsLast(dy);
+                    }
+                    Relu relu = new Relu();
+                    List<double[]> out = new ArrayList<>();
+                    try (Tape tape = new Tape()) {
+                        INDArray y = relu.forwardInPlace(bn.forward(x, tape), tape);
+                        out.add(values(y));
+                        INDArray g = Tensors.copy4(dy), dx;
+                        if (folded) {
+                            INDArray reluOutput;
+                            try (Scope s = Scope.open()) {
+                                reluOutput = relu.popOutput(tape, s); // y itself: the record owns nothing
+                            }
+                            dx = bn.backward(g, tape, true, reluOutput);
+                        } else {
+                            dx = bn.backward(relu.backward(g, tape, true), tape, true);
+                        }
+                        out.add(values(dx));
+                        Tensors.release(y, dx);
+                    }
+                    out.add(values(bn.weight().grad()));
+                    out.add(values(bn.bias().grad()));
+                    results.add(out);
+                }
+                String[] names = {"output", "input gradient", "weight gradient", "bias gradient"};
+                for (int i = 0; i < names.length; i++) {
+                    double[] a = results.get(0).get(i), b = results.get(1).get(i);
+                    double tol = type == DataType.FLOAT ? 0.0 : 1e-14; // double: the sums' order differs
+                    for (int j = 0; j < a.length; j++) {
+                        assertEquals(a[j], b[j], tol * Math.max(1, Math.abs(a[j])), what + ": " + names[i] + " at " + j);
+                    }
+                }
+            }
+        } finally {
+            VectorApi.setEnabled(true);
         }
     }
 

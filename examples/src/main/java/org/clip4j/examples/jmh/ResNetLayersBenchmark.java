@@ -5,6 +5,7 @@ import org.clip4j.core.nn.Conv2d;
 import org.clip4j.core.nn.Init;
 import org.clip4j.core.nn.Kernels;
 import org.clip4j.core.nn.Parameter;
+import org.clip4j.core.nn.Relu;
 import org.clip4j.core.nn.Tape;
 import org.clip4j.core.nn.Tensors;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -37,8 +38,13 @@ import java.util.function.BiFunction;
  *       layers {@code 64x56} (layer1) and {@code 512x7} (layer4), 1.85 GFLOP per forward each;</li>
  *   <li>{@code batchNorm}: train-mode BatchNorm on the largest activation, [8, 256, 56, 56], with the one-pass
  *       input gradient ({@link Kernels#channelAffine}, {@code fused=true}) or the ND4J ops it replaced; the
- *       statistics and the backward's sums are {@code ChannelSums} either way.</li>
+ *       statistics and the backward's sums are {@code ChannelSums} either way;</li>
+ *   <li>{@code batchNormRelu}: BatchNorm → ReLU on [8, 256, 56, 56], in inference or training mode, with the
+ *       ReLU's backward folded into the BatchNorm's pass ({@code folded=true}: {@code BatchNorm2d.backward} given the
+ *       ReLU's output) or run as its own pass first.</li>
  * </ul>
+ * The channel sums run on the Vector API when the JVM has {@code jdk.incubator.vector} (run-jmh.sh adds it); add
+ * {@code -jvmArgsAppend -Dclip4j.vector=false} for the plain loops.
  *
  * <pre>examples/bench/run-jmh.sh ResNetLayersBenchmark -e FusedKernelsBenchmark   # these only</pre>
  */
@@ -102,6 +108,33 @@ public class ResNetLayersBenchmark {
         }
     }
 
+    /** A BatchNorm followed by a ReLU, and their inputs. */
+    @State(Scope.Thread)
+    public static class NormRelu {
+        @Param({"true", "false"})
+        public boolean folded;
+
+        @Param({"eval", "train"})
+        public String mode;
+
+        BatchNorm2d bn;
+        final Relu relu = new Relu();
+        INDArray x;   // [8, 256, 56, 56] channels last
+        INDArray dy;  // [8, 256, 56, 56] channels last
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            bn = new BatchNorm2d("bn", 256);
+            for (Parameter p : bn.stateDict()) {
+                if (p.name().endsWith("num_batches_tracked")) p.set(Nd4j.scalar(DataType.INT64, 0L));
+                else p.set(Nd4j.rand(DataType.FLOAT, 256).addi(0.5));
+            }
+            bn.train(mode.equals("train"));
+            x = Tensors.toChannelsLast(Nd4j.randn(DataType.FLOAT, 8, 256, 56, 56));
+            dy = Tensors.toChannelsLast(Nd4j.randn(DataType.FLOAT, 8, 256, 56, 56));
+        }
+    }
+
     /** The convolution's forward with a tape, then its backward (dx and the weight gradient). */
     @Benchmark
     public void convolution(Convolution c) {
@@ -112,6 +145,28 @@ public class ResNetLayersBenchmark {
     @Benchmark
     public void batchNorm(Norm n) {
         forwardBackward(n.bn::forward, n.bn::backward, n.x, n.dy);
+    }
+
+    /**
+     * BatchNorm → in-place ReLU forward with a tape, then the backward of both, dy donated (a copy of it: the same
+     * copy either way).
+     */
+    @Benchmark
+    public void batchNormRelu(NormRelu n) {
+        try (Tape tape = new Tape()) {
+            INDArray y = n.relu.forwardInPlace(n.bn.forward(n.x, tape), tape);
+            INDArray g = Tensors.copy4(n.dy), dx;
+            if (n.folded) {
+                INDArray reluOutput;
+                try (org.clip4j.core.nn.Scope s = org.clip4j.core.nn.Scope.open()) {
+                    reluOutput = n.relu.popOutput(tape, s);
+                }
+                dx = n.bn.backward(g, tape, true, reluOutput);
+            } else {
+                dx = n.bn.backward(n.relu.backward(g, tape, true), tape, true);
+            }
+            Tensors.release(y, dx);
+        }
     }
 
     private static void forwardBackward(BiFunction<INDArray, Tape, INDArray> forward,
