@@ -178,7 +178,7 @@ public final class Conv2d extends Module {
         long n = x.size(0), ohw = outSize(x.size(2)) * outSize(x.size(3)), k2 = in * kernel * kernel;
         try (Scope s = Scope.open()) {
             if (tape != null) tape.save(this, new Saved(x), s);
-            if (pointwise() && Tensors.isChannelsLast(x)) {
+            if (pointwise() && Tensors.isChannelsLast(x) && !(OneDnnConv.pointwise() && oneDnnApplies(x))) {
                 // Channels last, a 1×1 conv is one product of the [N·H·W, in] pixel matrix with Wᵀ, written
                 // straight into the [N·H·W, out] matrix of a channels-last y: no copies, one BLAS call.
                 INDArray base = BufferPool.create(x.dataType(), n, x.size(2), x.size(3), out); // y as [N, H, W, out]
@@ -350,7 +350,9 @@ public final class Conv2d extends Module {
     public INDArray backward(INDArray dy, Tape tape) {
         try (Scope s = Scope.open()) {
             INDArray x = tape.pop(this, Saved.class, s).x();
-            if (pointwise() && Tensors.isChannelsLast(x)) return s.ret(pointwiseChannelsLastBackward(s, x, dy));
+            if (pointwise() && Tensors.isChannelsLast(x) && !(OneDnnConv.pointwise() && oneDnnApplies(x))) {
+                return s.ret(pointwiseChannelsLastBackward(s, x, dy));
+            }
             if (gemmApplies(x) && Tensors.isChannelsLast(dy) && Kernels.applies(Tensors.dense(dy))) {
                 return s.ret(channelsLastGemmBackward(s, x, dy));
             }

@@ -59,6 +59,43 @@ class OneDnnConvTest {
         }
     }
 
+    /**
+     * The AVX2 policies on any CPU: the weight gradient from x and dy reordered into oneDNN's blocked layout, and
+     * 1×1 layers in training through oneDNN instead of one BLAS product — forward, dx and the accumulated dW of a
+     * 3×3 (stride 1 and 2) and a 1×1 layer against the double IM2COL layer, with each policy on and off.
+     */
+    @Test
+    void avx2PoliciesGiveTheSameConvolution() {
+        boolean[] before = OneDnnConv.policies(false, false);
+        try {
+            for (boolean blocked : new boolean[] {false, true})
+            for (boolean pointwise : new boolean[] {false, true})
+            for (int[] c : new int[][] {{5, 7, 3, 1, 1}, {6, 4, 3, 2, 1}, {12, 9, 1, 1, 0}}) {
+                OneDnnConv.policies(blocked, pointwise);
+                int in = c[0], out = c[1], k = c[2], st = c[3], pad = c[4];
+                String what = "blocked=" + blocked + " pointwise=" + pointwise + " " + java.util.Arrays.toString(c);
+                Conv2d d = layer(in, out, k, st, pad, Conv2d.Algorithm.IM2COL, DataType.DOUBLE);
+                Conv2d f = layer(in, out, k, st, pad, Conv2d.Algorithm.ONEDNN, DataType.FLOAT);
+                INDArray x = GradCheck.randn(70, 3, in, 9, 7);
+                INDArray yd, dxd, yf, dxf;
+                try (Tape t = new Tape()) {
+                    yd = d.forward(x, t);
+                    dxd = d.backward(GradCheck.randn(71, yd.shape()), t);
+                }
+                try (Tape t = new Tape()) {
+                    yf = f.forward(Tensors.toChannelsLast(x.castTo(DataType.FLOAT)), t);
+                    dxf = f.backward(Tensors.toChannelsLast(GradCheck.randn(71, yd.shape()).castTo(DataType.FLOAT)), t);
+                }
+                long m = yd.length() / out;
+                assertClose(what + " y", yd, yf, 8.0 * in * k * k * U);
+                assertClose(what + " dx", dxd, dxf, 8.0 * out * k * k * U);
+                assertClose(what + " dW", d.weight().grad(), f.weight().grad(), 8.0 * m * U);
+            }
+        } finally {
+            OneDnnConv.policies(before[0], before[1]);
+        }
+    }
+
     private static Conv2d layer(int in, int out, int k, int stride, int pad, Conv2d.Algorithm alg, DataType type) {
         Conv2d c = new Conv2d("c", in, out, k, stride, pad).algorithm(alg);
         GradCheck.randomize(c, 51, 0.3);
