@@ -64,10 +64,11 @@ final class OneDnnConv {
      */
     private static final boolean AVX2_KERNELS = avx2Kernels();
     /**
-     * Whether the weight gradient reads x and dy in oneDNN's preferred (blocked) layout, reordered from nhwc first:
-     * by default on {@link #AVX2_KERNELS}; {@code -Dclip4j.onednn.blockedWeightGradient=true|false} overrides it.
+     * Whether training's primitives (forward, backward data, weight gradient) run on oneDNN's preferred (blocked)
+     * activation layouts, the nhwc arrays reordered into pooled copies and back around each call: by default on
+     * {@link #AVX2_KERNELS}; {@code -Dclip4j.onednn.blocked=true|false} overrides it. Inference stays nhwc.
      */
-    private static volatile boolean blockedWeightGradient = choice("clip4j.onednn.blockedWeightGradient");
+    private static volatile boolean blocked = choice("clip4j.onednn.blocked");
     /**
      * Whether training's 1×1 convolutions run here too (else as one BLAS product, {@link Conv2d}): by default on
      * {@link #AVX2_KERNELS}; {@code -Dclip4j.onednn.pointwise=true|false} overrides it.
@@ -115,7 +116,7 @@ final class OneDnnConv {
     static void forward(Geometry g, INDArray x, INDArray w, INDArray bias, INDArray y) {
         Primitives p = primitives(g);
         synchronized (p) {
-            Kernel f = bias == null ? p.training() : p.withBias();
+            Kernel f = bias == null ? p.training(blocked(g)) : p.withBias();
             set(p.src, x);
             set(p.dst, y);
             if (bias != null) set(f.bias(), bias);
@@ -129,7 +130,7 @@ final class OneDnnConv {
         synchronized (p) {
             set(p.diffDst, dy);
             set(p.diffSrc, dx);
-            run(p, p.data(), w);
+            run(p, p.data(blocked(g)), w);
         }
     }
 
@@ -140,7 +141,12 @@ final class OneDnnConv {
             set(p.weights, w);
             set(k.weights(), wk);
             k.toKernel().execute(DNNL.stream(), p.weights, k.weights());
+            if (k.inReorder() != null) {
+                reorderIn(s, k.inReorder(), k.userIn(), k.in());
+                set(k.out(), s.track(BufferPool.create(DataType.FLOAT, k.out().get_desc().get_size() / 4)));
+            }
             k.conv().execute(DNNL.stream(), k.args());
+            if (k.outReorder() != null) k.outReorder().execute(DNNL.stream(), k.out(), k.userOut());
             DNNL.stream()._wait();
         }
     }
@@ -152,7 +158,7 @@ final class OneDnnConv {
     static void accumulateWeightGradient(Geometry g, INDArray x, INDArray dy, INDArray dw) {
         Primitives p = primitives(g);
         synchronized (p) {
-            Weights d = p.weightGradient(blockedWeightGradient);
+            Weights d = p.weightGradient(blocked(g));
             try (Scope s = Scope.open()) {
                 INDArray dk = s.track(BufferPool.create(DataType.FLOAT, d.diffWeights.get_desc().get_size() / 4));
                 set(p.src, x);
@@ -190,6 +196,15 @@ final class OneDnnConv {
         return v.equals("auto") ? AVX2_KERNELS : Boolean.parseBoolean(v);
     }
 
+    /**
+     * Whether g's training primitives run on blocked activations ({@link #blocked}): k×k layers only — for 1×1
+     * layers the AVX2 kernels gain less than the four reorders cost (RN50: 15.2 against 16.3 ms of kernels per
+     * layer and step, ≈ 2 ms of reorders).
+     */
+    private static boolean blocked(Geometry g) {
+        return blocked && g.k() > 1;
+    }
+
     /** Whether training's 1×1 convolutions run on oneDNN's primitives (see {@link #pointwise}). */
     static boolean pointwise() {
         return pointwise;
@@ -197,8 +212,8 @@ final class OneDnnConv {
 
     /** Sets both policies for the process (tests compare both ways on any CPU); returns the previous ones. */
     static boolean[] policies(boolean blocked, boolean onednnPointwise) {
-        boolean[] old = {blockedWeightGradient, pointwise};
-        blockedWeightGradient = blocked;
+        boolean[] old = {OneDnnConv.blocked, pointwise};
+        OneDnnConv.blocked = blocked;
         pointwise = onednnPointwise;
         return old;
     }
@@ -264,14 +279,23 @@ final class OneDnnConv {
         return new memory(d, DNNL.engine, new Pointer());
     }
 
-    /** A primitive that reads the weights (in its own layout: {@code toKernel} reorders them), and its arguments. */
-    private record Kernel(primitive conv, memory weights, reorder toKernel, memory bias, IntMemoryMap args) {
+    /**
+     * A primitive that reads the weights (in its own layout: {@code toKernel} reorders them), and its arguments.
+     * On blocked activations ({@link #blocked}) {@code in} and {@code out} are pooled copies in the kernel's
+     * layout: {@code inReorder} fills {@code in} from {@code userIn} (the caller's nhwc input) before the kernel,
+     * {@code outReorder} writes {@code out} to {@code userOut} after it; otherwise all four are null.
+     */
+    private record Kernel(primitive conv, memory weights, reorder toKernel, memory bias, IntMemoryMap args,
+                          memory userIn, memory in, reorder inReorder, memory out, memory userOut, reorder outReorder) {
+        Kernel(primitive conv, memory weights, reorder toKernel, memory bias, IntMemoryMap args) {
+            this(conv, weights, toKernel, bias, args, null, null, null, null, null, null);
+        }
     }
 
     /**
      * The weight-gradient primitive and its arguments: {@code src} and {@code diffDst} are the activations in the
      * kernel's layout — the caller's nhwc memories themselves, or pooled copies that {@code srcIn} and
-     * {@code diffDstIn} reorder into (see {@link #blockedWeightGradient}).
+     * {@code diffDstIn} reorder into (see {@link #blocked}).
      */
     private record Weights(convolution_backward_weights conv, memory diffWeights, reorder addToUser, IntMemoryMap args,
                            memory src, reorder srcIn, memory diffDst, reorder diffDstIn) {
@@ -281,10 +305,14 @@ final class OneDnnConv {
     private static final class Primitives {
         final Geometry g;
         final memory.desc x, y, w, anyW, b;                   // x, y nhwc; w OIHW; anyW: oneDNN's choice
+        final memory.desc anyX, anyY;                         // x, y in oneDNN's choice of layout
         final memory src, dst, diffSrc, diffDst, weights;    // the caller's buffers (handles set per call)
         final long[] strides, padding;
         convolution_forward.primitive_desc hint;             // forward_training: the backward's hint
         Kernel training;
+        Kernel blockedTraining;                              // on blocked activations (the AVX2 policy)
+        Kernel blockedData;
+        convolution_forward.primitive_desc blockedHint;
         Kernel withBias;
         Kernel data;
         Weights weightGradient;                              // from nhwc x and dy
@@ -296,6 +324,8 @@ final class OneDnnConv {
             y = desc(memory.format_tag.nhwc, g.n(), g.out(), g.oh(), g.ow());
             w = desc(memory.format_tag.oihw, g.out(), g.in(), g.k(), g.k());
             anyW = desc(memory.format_tag.any, g.out(), g.in(), g.k(), g.k());
+            anyX = desc(memory.format_tag.any, g.n(), g.in(), g.h(), g.w());
+            anyY = desc(memory.format_tag.any, g.n(), g.out(), g.oh(), g.ow());
             b = desc(memory.format_tag.x, g.out());
             strides = new long[] {g.stride(), g.stride()};
             padding = new long[] {g.pad(), g.pad()};
@@ -323,9 +353,42 @@ final class OneDnnConv {
             }
         }
 
-        Kernel training() {
+        Kernel training(boolean blocked) {
+            if (blocked) {
+                if (blockedTraining == null) {
+                    blockedTraining = guarded("create the forward primitive", () -> {
+                        var pd = blockedHint();
+                        return reordered(forward(pd, null), pd.src_desc(), pd.dst_desc(), DNNL_ARG_SRC, DNNL_ARG_DST,
+                                src, dst);
+                    });
+                }
+                return blockedTraining;
+            }
             if (training == null) training = guarded("create the forward primitive", () -> forward(hint(), null));
             return training;
+        }
+
+        /** The forward_training descriptor on oneDNN's preferred activation layouts (the blocked primitives' hint). */
+        private convolution_forward.primitive_desc blockedHint() {
+            if (blockedHint == null) {
+                blockedHint = new convolution_forward.primitive_desc(new convolution_forward.desc(forward_training,
+                        convolution_direct, anyX, anyW, anyY, strides, padding, padding), DNNL.engine);
+            }
+            return blockedHint;
+        }
+
+        /**
+         * k with its input and output arguments ({@code inArg}, {@code outArg}) moved to memories of the kernel's
+         * layouts where these differ from the caller's ({@code userIn}, {@code userOut}, nhwc), with the reorders.
+         */
+        private Kernel reordered(Kernel k, memory.desc inDesc, memory.desc outDesc, int inArg, int outArg,
+                                 memory userIn, memory userOut) {
+            if (inDesc.equals(userIn.get_desc()) && outDesc.equals(userOut.get_desc())) return k;
+            memory in = unbound(inDesc), out = unbound(outDesc);
+            k.args().put(inArg, in);
+            k.args().put(outArg, out);
+            return new Kernel(k.conv(), k.weights(), k.toKernel(), k.bias(), k.args(), userIn, in,
+                    new reorder(userIn, in), out, userOut, new reorder(out, userOut));
         }
 
         Kernel withBias() {
@@ -345,7 +408,23 @@ final class OneDnnConv {
                     args);
         }
 
-        Kernel data() {
+        Kernel data(boolean blocked) {
+            if (blocked) {
+                if (blockedData == null) {
+                    blockedData = guarded("create the backward-data primitive", () -> {
+                        var pd = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(
+                                convolution_direct, anyX, anyW, anyY, strides, padding, padding), DNNL.engine,
+                                blockedHint());
+                        memory kernelWeights = unbound(pd.weights_desc());
+                        Kernel k = new Kernel(new convolution_backward_data(pd), kernelWeights,
+                                new reorder(weights, kernelWeights), null, arguments(DNNL_ARG_DIFF_DST, diffDst,
+                                DNNL_ARG_WEIGHTS, kernelWeights, DNNL_ARG_DIFF_SRC, diffSrc));
+                        return reordered(k, pd.diff_dst_desc(), pd.diff_src_desc(), DNNL_ARG_DIFF_DST,
+                                DNNL_ARG_DIFF_SRC, diffDst, diffSrc);
+                    });
+                }
+                return blockedData;
+            }
             if (data == null) data = guarded("create the backward-data primitive", this::backwardData);
             return data;
         }
@@ -374,10 +453,8 @@ final class OneDnnConv {
 
         /** The weight-gradient primitive on nhwc activations, or on oneDNN's preferred layout ({@code blocked}). */
         private Weights backwardWeights(boolean blocked) {
-            memory.desc xk = blocked ? desc(memory.format_tag.any, g.n(), g.in(), g.h(), g.w()) : x;
-            memory.desc yk = blocked ? desc(memory.format_tag.any, g.n(), g.out(), g.oh(), g.ow()) : y;
-            var hintPd = !blocked ? hint() : new convolution_forward.primitive_desc(new convolution_forward.desc(
-                    forward_training, convolution_direct, xk, anyW, yk, strides, padding, padding), DNNL.engine);
+            memory.desc xk = blocked ? anyX : x, yk = blocked ? anyY : y;
+            var hintPd = blocked ? blockedHint() : hint();
             var pd = new convolution_backward_weights.primitive_desc(new convolution_backward_weights.desc(
                     convolution_direct, xk, anyW, yk, strides, padding, padding), DNNL.engine, hintPd);
             memory kernelGrad = unbound(pd.diff_weights_desc());

@@ -60,8 +60,8 @@ class OneDnnConvTest {
     }
 
     /**
-     * The AVX2 policies on any CPU: the weight gradient from x and dy reordered into oneDNN's blocked layout, and
-     * 1×1 layers in training through oneDNN instead of one BLAS product — forward, dx and the accumulated dW of a
+     * The AVX2 policies on any CPU: training's primitives on x, y, dy and dx reordered into and out of oneDNN's
+     * blocked layouts, and 1×1 layers in training through oneDNN instead of one BLAS product — forward, dx and the accumulated dW of a
      * 3×3 (stride 1 and 2) and a 1×1 layer against the double IM2COL layer, with each policy on and off.
      */
     @Test
