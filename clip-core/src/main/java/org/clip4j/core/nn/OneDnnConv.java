@@ -283,7 +283,7 @@ final class OneDnnConv {
      * A primitive that reads the weights (in its own layout: {@code toKernel} reorders them), and its arguments.
      * On blocked activations ({@link #blocked}) {@code in} and {@code out} are pooled copies in the kernel's
      * layout: {@code inReorder} fills {@code in} from {@code userIn} (the caller's nhwc input) before the kernel,
-     * {@code outReorder} writes {@code out} to {@code userOut} after it; otherwise all four are null.
+     * {@code outReorder} writes {@code out} to {@code userOut} after it; otherwise these six are null.
      */
     private record Kernel(primitive conv, memory weights, reorder toKernel, memory bias, IntMemoryMap args,
                           memory userIn, memory in, reorder inReorder, memory out, memory userOut, reorder outReorder) {
