@@ -16,6 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * channels [0, c − c mod 4) of every pixel, four pixels per load and store of the accumulators, and return where
  * the caller's plain loops take over (the last c mod 4 channels). NCHW ({@code flat*}): a chunk is a run of one
  * channel's plane, summed whole with four-lane accumulators.
+ *
+ * <p>Its own source root ({@code src/main/java-incubator}), compiled with the main sources: javadoc, which warns
+ * about incubating modules (and its warnings fail the build), does not see it.
  */
 final class VectorSums {
     private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128; // four floats in …
