@@ -184,6 +184,7 @@ final class ChannelSums {
         long perSample = hw * c;
         long start = from * perSample, end = to * perSample;
         float[] x = new float[CHUNK], y = rb == null ? null : new float[CHUNK], m = rm == null ? null : new float[CHUNK];
+        double[] pq = vector ? new double[2] : null; // the Vector API's NCHW sums of one chunk
         for (long pos = start; pos < end; ) {
             int len = chunk(pos, end, c, hw, last);
             if (len > x.length) { // one channels-last pixel wider than a chunk
@@ -259,9 +260,11 @@ final class ChannelSums {
                 int ch = (int) ((pos / hw) % c);
                 double p = 0, q = 0;
                 if (vector) {
-                    double[] pq = new double[2];
                     switch (kind) {
-                        case SUM -> pq[0] = VectorSums.flatSum(x, len);
+                        case SUM -> {
+                            pq[0] = VectorSums.flatSum(x, len);
+                            pq[1] = 0;
+                        }
                         case SUM_AND_DOT -> VectorSums.flatSumAndDot(x, y, len, pq);
                         case SHIFTED_MOMENTS -> VectorSums.flatMoments(x, len, k[ch], pq);
                     }

@@ -178,7 +178,7 @@ public final class Conv2d extends Module {
         long n = x.size(0), ohw = outSize(x.size(2)) * outSize(x.size(3)), k2 = in * kernel * kernel;
         try (Scope s = Scope.open()) {
             if (tape != null) tape.save(this, new Saved(x), s);
-            if (pointwise() && Tensors.isChannelsLast(x) && !(OneDnnConv.pointwise() && oneDnnApplies(x))) {
+            if (blasPointwise(x)) {
                 // Channels last, a 1×1 conv is one product of the [N·H·W, in] pixel matrix with Wᵀ, written
                 // straight into the [N·H·W, out] matrix of a channels-last y: no copies, one BLAS call.
                 INDArray base = BufferPool.create(x.dataType(), n, x.size(2), x.size(3), out); // y as [N, H, W, out]
@@ -287,8 +287,7 @@ public final class Conv2d extends Module {
     private INDArray oneDnnBackward(Scope s, INDArray x, INDArray dy) {
         INDArray g = Tensors.isChannelsLast(dy) ? dy : s.track(Tensors.toChannelsLast(dy));
         INDArray dx = s.track(Tensors.create4(x.dataType(), true, x.size(0), in, x.size(2), x.size(3)));
-        OneDnnConv.backwardData(geometry(x), g, weight.value(), dx);
-        OneDnnConv.accumulateWeightGradient(geometry(x), x, g, weight.grad());
+        OneDnnConv.backward(geometry(x), x, g, weight.value(), dx, weight.grad());
         if (g != dy) s.release(g);
         return dx;
     }
@@ -350,7 +349,7 @@ public final class Conv2d extends Module {
     public INDArray backward(INDArray dy, Tape tape) {
         try (Scope s = Scope.open()) {
             INDArray x = tape.pop(this, Saved.class, s).x();
-            if (pointwise() && Tensors.isChannelsLast(x) && !(OneDnnConv.pointwise() && oneDnnApplies(x))) {
+            if (blasPointwise(x)) {
                 return s.ret(pointwiseChannelsLastBackward(s, x, dy));
             }
             if (gemmApplies(x) && Tensors.isChannelsLast(dy) && Kernels.applies(Tensors.dense(dy))) {
@@ -431,7 +430,15 @@ public final class Conv2d extends Module {
         return new int[] {kernel, kernel, stride, stride, padding, padding, 1, 1, 0, 0, 1};
     }
 
-    /** A 1×1 convolution with stride 1 and no padding needs no im2col: x itself is the column matrix. */
+    /**
+     * True where a 1×1 layer runs as one BLAS product of the channels-last pixel matrix: every channels-last x,
+     * except where training's 1×1 layers go to oneDNN ({@link OneDnnConv#pointwise}, CPUs without AVX-512).
+     */
+    private boolean blasPointwise(INDArray x) {
+        return pointwise() && Tensors.isChannelsLast(x) && !(OneDnnConv.pointwise() && oneDnnApplies(x));
+    }
+
+        /** A 1×1 convolution with stride 1 and no padding needs no im2col: x itself is the column matrix. */
     private boolean pointwise() {
         return kernel == 1 && stride == 1 && padding == 0;
     }

@@ -120,58 +120,62 @@ final class OneDnnConv {
             set(p.src, x);
             set(p.dst, y);
             if (bias != null) set(f.bias(), bias);
-            run(p, f, w);
-        }
-    }
-
-    /** {@code dx = conv_backward_data(dy, w)}: dy [n, out, h', w'] and dx [n, in, h, w] channels last, dx overwritten. */
-    static void backwardData(Geometry g, INDArray dy, INDArray w, INDArray dx) {
-        Primitives p = primitives(g);
-        synchronized (p) {
-            set(p.diffDst, dy);
-            set(p.diffSrc, dx);
-            run(p, p.data(blocked(g)), w);
-        }
-    }
-
-    /** Reorders w into the kernel's weight layout (a pooled array for this call), then runs the kernel. */
-    private static void run(Primitives p, Kernel k, INDArray w) {
-        try (Scope s = Scope.open()) {
-            INDArray wk = s.track(BufferPool.create(DataType.FLOAT, k.weights().get_desc().get_size() / 4));
-            set(p.weights, w);
-            set(k.weights(), wk);
-            k.toKernel().execute(DNNL.stream(), p.weights, k.weights());
-            if (k.inReorder() != null) {
-                reorderIn(s, k.inReorder(), k.userIn(), k.in());
-                set(k.out(), s.track(BufferPool.create(DataType.FLOAT, k.out().get_desc().get_size() / 4)));
+            try (Scope s = Scope.open()) {
+                run(s, p, f, w);
             }
-            k.conv().execute(DNNL.stream(), k.args());
-            if (k.outReorder() != null) k.outReorder().execute(DNNL.stream(), k.out(), k.userOut());
-            DNNL.stream()._wait();
         }
     }
 
     /**
-     * {@code dw += conv_backward_weights(x, dy)}: x and dy channels last, dw the OIHW gradient [out, in, k, k]
-     * (C-contiguous), to which the result is added (a sum post-op of the reorder out of oneDNN's layout).
+     * The backward of {@link #forward} (no bias): {@code dx = conv_backward_data(dy, w)}, overwritten, and
+     * {@code dw += conv_backward_weights(x, dy)}; x, dy and dx channels last, dw the OIHW gradient [out, in, k, k]
+     * (C-contiguous), to which the result is added (a sum post-op of the reorder out of oneDNN's layout). On blocked
+     * activations ({@link #blocked}) dy is reordered once for both primitives when they want the same layout.
      */
-    static void accumulateWeightGradient(Geometry g, INDArray x, INDArray dy, INDArray dw) {
+    static void backward(Geometry g, INDArray x, INDArray dy, INDArray w, INDArray dx, INDArray dw) {
         Primitives p = primitives(g);
         synchronized (p) {
+            Kernel k = p.data(blocked(g));
             Weights d = p.weightGradient(blocked(g));
             try (Scope s = Scope.open()) {
+                set(p.diffDst, dy);
+                set(p.diffSrc, dx);
+                run(s, p, k, w);
                 INDArray dk = s.track(BufferPool.create(DataType.FLOAT, d.diffWeights.get_desc().get_size() / 4));
                 set(p.src, x);
-                set(p.diffDst, dy);
                 set(d.diffWeights, dk);
                 if (d.srcIn() != null) reorderIn(s, d.srcIn(), p.src, d.src());
-                if (d.diffDstIn() != null) reorderIn(s, d.diffDstIn(), p.diffDst, d.diffDst());
+                if (d.diffDstIn() != null) {
+                    if (k.in() != null && k.in().get_desc().equals(d.diffDst().get_desc())) {
+                        d.diffDst().set_data_handle(k.in().get_data_handle()); // backward-data's copy of dy
+                    } else {
+                        reorderIn(s, d.diffDstIn(), p.diffDst, d.diffDst());
+                    }
+                }
                 d.conv.execute(DNNL.stream(), d.args);
                 set(p.weights, dw);
                 d.addToUser.execute(DNNL.stream(), d.diffWeights, p.weights);
                 DNNL.stream()._wait();
             }
         }
+    }
+
+    /**
+     * Reorders w into the kernel's weight layout and, on blocked activations, its input into the kernel's
+     * layout (pooled arrays owned by {@code s}), runs the kernel and reorders its output back.
+     */
+    private static void run(Scope s, Primitives p, Kernel k, INDArray w) {
+        INDArray wk = s.track(BufferPool.create(DataType.FLOAT, k.weights().get_desc().get_size() / 4));
+        set(p.weights, w);
+        set(k.weights(), wk);
+        k.toKernel().execute(DNNL.stream(), p.weights, k.weights());
+        if (k.inReorder() != null) {
+            reorderIn(s, k.inReorder(), k.userIn(), k.in());
+            set(k.out(), s.track(BufferPool.create(DataType.FLOAT, k.out().get_desc().get_size() / 4)));
+        }
+        k.conv().execute(DNNL.stream(), k.args());
+        if (k.outReorder() != null) k.outReorder().execute(DNNL.stream(), k.out(), k.userOut());
+        DNNL.stream()._wait();
     }
 
     /** Reorders {@code from} into {@code to} (the kernel's layout), backed by a pooled array owned by {@code s}. */
@@ -411,31 +415,25 @@ final class OneDnnConv {
         Kernel data(boolean blocked) {
             if (blocked) {
                 if (blockedData == null) {
-                    blockedData = guarded("create the backward-data primitive", () -> {
-                        var pd = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(
-                                convolution_direct, anyX, anyW, anyY, strides, padding, padding), DNNL.engine,
-                                blockedHint());
-                        memory kernelWeights = unbound(pd.weights_desc());
-                        Kernel k = new Kernel(new convolution_backward_data(pd), kernelWeights,
-                                new reorder(weights, kernelWeights), null, arguments(DNNL_ARG_DIFF_DST, diffDst,
-                                DNNL_ARG_WEIGHTS, kernelWeights, DNNL_ARG_DIFF_SRC, diffSrc));
-                        return reordered(k, pd.diff_dst_desc(), pd.diff_src_desc(), DNNL_ARG_DIFF_DST,
-                                DNNL_ARG_DIFF_SRC, diffDst, diffSrc);
-                    });
+                    blockedData = guarded("create the backward-data primitive", () -> backwardData(true));
                 }
                 return blockedData;
             }
-            if (data == null) data = guarded("create the backward-data primitive", this::backwardData);
+            if (data == null) data = guarded("create the backward-data primitive", () -> backwardData(false));
             return data;
         }
 
-        private Kernel backwardData() {
+        /** The backward-data primitive on nhwc dy and dx, or on oneDNN's preferred layouts ({@code blocked}). */
+        private Kernel backwardData(boolean blocked) {
             var pd = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(
-                    convolution_direct, x, anyW, y, strides, padding, padding), DNNL.engine, hint());
+                    convolution_direct, blocked ? anyX : x, anyW, blocked ? anyY : y, strides, padding, padding),
+                    DNNL.engine, blocked ? blockedHint() : hint());
             memory kernelWeights = unbound(pd.weights_desc());
-            return new Kernel(new convolution_backward_data(pd), kernelWeights, new reorder(weights, kernelWeights),
+            Kernel k = new Kernel(new convolution_backward_data(pd), kernelWeights, new reorder(weights, kernelWeights),
                     null, arguments(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, kernelWeights, DNNL_ARG_DIFF_SRC,
                     diffSrc));
+            return !blocked ? k : reordered(k, pd.diff_dst_desc(), pd.diff_src_desc(), DNNL_ARG_DIFF_DST,
+                    DNNL_ARG_DIFF_SRC, diffDst, diffSrc);
         }
 
         Weights weightGradient(boolean blocked) {
