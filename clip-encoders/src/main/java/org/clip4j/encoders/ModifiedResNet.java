@@ -245,9 +245,9 @@ public final class ModifiedResNet extends ImageEncoder {
             }
             INDArray dr3 = stemPool.backward(d, tape);
             s.release(d);
-            INDArray dr2 = convBnReluBackward(s, conv3, bn3, relu3, dr3, tape); // each dy is donated
-            INDArray dr1 = convBnReluBackward(s, conv2, bn2, relu2, dr2, tape);
-            convBnReluBackward(s, conv1, bn1, relu1, dr1, tape); // the image gradient: not needed (s frees it)
+            INDArray dr2 = convBnReluBackward(s, conv3, bn3, relu3, dr3, tape, true); // each dy is donated
+            INDArray dr1 = convBnReluBackward(s, conv2, bn2, relu2, dr2, tape, true);
+            convBnReluBackward(s, conv1, bn1, relu1, dr1, tape, false); // no image gradient: the pixels need none
         }
     }
 
@@ -269,11 +269,14 @@ public final class ModifiedResNet extends ImageEncoder {
         return new Stem(tape != null ? c : null, r);
     }
 
-    /** Backward of {@link #convBnRelu}: new dx, owned by {@code s}; dy (owned by s) is donated. */
+    /**
+     * Backward of {@link #convBnRelu}: new dx, owned by {@code s} (null without {@code inputGradient}); dy (owned
+     * by s) is donated.
+     */
     private static INDArray convBnReluBackward(Scope s, Conv2d conv, BatchNorm2d bn, Relu relu, INDArray dy,
-                                               Tape tape) {
+                                               Tape tape, boolean inputGradient) {
         INDArray dc = bn.backward(dy, tape, true, relu.popOutput(tape, s)); // the ReLU's backward runs in the BN's
-        INDArray dx = conv.backward(dc, tape);
+        INDArray dx = conv.backward(dc, tape, inputGradient);
         s.release(dc);
         return dx;
     }

@@ -131,22 +131,25 @@ final class OneDnnConv {
      * {@code dw += conv_backward_weights(x, dy)}; x, dy and dx channels last, dw the OIHW gradient [out, in, k, k]
      * (C-contiguous), to which the result is added (a sum post-op of the reorder out of oneDNN's layout). On blocked
      * activations ({@link #blocked}) dy is reordered once for both primitives when they want the same layout.
+     * A null dx skips the backward-data primitive (a first layer: the input needs no gradient).
      */
     static void backward(Geometry g, INDArray x, INDArray dy, INDArray w, INDArray dx, INDArray dw) {
         Primitives p = primitives(g);
         synchronized (p) {
-            Kernel k = p.data(blocked(g));
+            Kernel k = dx == null ? null : p.data(blocked(g));
             Weights d = p.weightGradient(blocked(g));
             try (Scope s = Scope.open()) {
                 set(p.diffDst, dy);
-                set(p.diffSrc, dx);
-                run(s, p, k, w);
+                if (k != null) {
+                    set(p.diffSrc, dx);
+                    run(s, p, k, w);
+                }
                 INDArray dk = s.track(BufferPool.create(DataType.FLOAT, d.diffWeights.get_desc().get_size() / 4));
                 set(p.src, x);
                 set(d.diffWeights, dk);
                 if (d.srcIn() != null) reorderIn(s, d.srcIn(), p.src, d.src());
                 if (d.diffDstIn() != null) {
-                    if (k.in() != null && k.in().get_desc().equals(d.diffDst().get_desc())) {
+                    if (k != null && k.in() != null && k.in().get_desc().equals(d.diffDst().get_desc())) {
                         d.diffDst().set_data_handle(k.in().get_data_handle()); // backward-data's copy of dy
                     } else {
                         reorderIn(s, d.diffDstIn(), p.diffDst, d.diffDst());

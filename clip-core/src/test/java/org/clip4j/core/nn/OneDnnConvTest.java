@@ -60,6 +60,45 @@ class OneDnnConvTest {
     }
 
     /**
+     * {@code backward(dy, tape, false)}, a first layer's backward: null instead of dx and the same accumulated dW —
+     * on oneDNN (which then skips its backward-data primitive) with and without the blocked policy, where dy's
+     * reorder is otherwise shared with that primitive, and on the IM2COL path, against the full backward of a twin.
+     */
+    @Test
+    void aFirstLayerGetsTheWeightGradientWithoutAnInputGradient() {
+        boolean[] before = OneDnnConv.policies(false, false);
+        try {
+            for (boolean blocked : new boolean[] {false, true})
+            for (Conv2d.Algorithm alg : new Conv2d.Algorithm[] {Conv2d.Algorithm.ONEDNN, Conv2d.Algorithm.IM2COL}) {
+                OneDnnConv.policies(blocked, false);
+                String what = alg + " blocked=" + blocked;
+                Conv2d full = layer(3, 8, 3, 2, 1, alg, DataType.FLOAT), first = layer(3, 8, 3, 2, 1, alg, DataType.FLOAT);
+                INDArray x = Tensors.toChannelsLast(GradCheck.randn(80, 2, 3, 9, 9).castTo(DataType.FLOAT));
+                INDArray dy = Tensors.toChannelsLast(GradCheck.randn(81, 2, 8, 5, 5).castTo(DataType.FLOAT));
+                for (int step = 0; step < 2; step++) {              // twice: the second adds to the first
+                    INDArray g = Tensors.toChannelsLast(dy.mul(step + 1)); // each step its own dy buffer
+                    try (Tape t = new Tape()) {                      // first: no earlier call's buffers to lean on
+                        first.forward(x, t);
+                        assertEquals(null, first.backward(g, t, false), what + ": no dx");
+                    }
+                    try (Tape t = new Tape()) {
+                        full.forward(x, t);
+                        assertTrue(full.backward(Tensors.toChannelsLast(dy.mul(step + 1)), t, true) != null, what + ": dx");
+                    }
+                }
+                double[] a = full.weight().grad().dup('c').data().asDouble();
+                double[] b = first.weight().grad().dup('c').data().asDouble();
+                double norm = 0;
+                for (double v : a) norm += Math.abs(v);
+                assertTrue(norm > 1, what + ": a gradient was accumulated");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, what + ": the same kernels, the same dW");
+            }
+        } finally {
+            OneDnnConv.policies(before[0], before[1]);
+        }
+    }
+
+    /**
      * The AVX2 policies on any CPU: training's primitives on x, y, dy and dx reordered into and out of oneDNN's
      * blocked layouts, and 1×1 layers in training through oneDNN instead of one BLAS product — forward, dx and the accumulated dW of a
      * 3×3 (stride 1 and 2) and a 1×1 layer against the double IM2COL layer, with each policy on and off.
