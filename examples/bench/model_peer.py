@@ -26,8 +26,18 @@ CONFIGS = {
 }
 
 
+WARMUP_S = float(os.environ.get("WARMUP_S", "60"))  # as ModelBenchmark.java: seconds of warm-up per phase
+warmup_runs = 0
+
+
 def median(steps, work):
-    work()  # warm-up
+    global warmup_runs
+    start = time.perf_counter()
+    while True:  # warm-up: one run at least, then more until WARMUP_S seconds have passed
+        work()
+        warmup_runs += 1
+        if time.perf_counter() - start >= WARMUP_S:
+            break
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -94,7 +104,8 @@ def main():
         fwd_bwd = median(steps, forward_backward)
     print(json.dumps({"impl": "pytorch", "row": row, "forward_s": round(fwd, 4), "forward_backward_s": round(fwd_bwd, 4),
                       "steps": steps, "peak_rss_mb": round(rss_mb("VmHWM")), "rss_end_mb": round(rss_mb("VmRSS")),
-                      "threads": threads, "torch": torch.__version__}))
+                      "threads": threads, "torch": torch.__version__, "warmup_s": WARMUP_S,
+                      "warmup_runs": warmup_runs}))
 
 
 if __name__ == "__main__":

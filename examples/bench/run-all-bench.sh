@@ -13,8 +13,10 @@
 #   CLIP4J_ND4J_BUILD plain|avx2|avx512: the ND4J build of the model and training rows (default: bin/clip's choice
 #                     for this CPU); the sgemm rows always run every build the CPU supports
 #   SGEMM_N, REPS     size of the sgemm (default 2048) and timed products per sgemm row (default 7)
+#   WARMUP_S          seconds of warm-up before each timed phase, both sides (default 60): the JVM compiles its
+#                     hot paths during the first minute of steps (see ModelBenchmark.WARMUP_S)
 # Installs Debian's python3-torch and libopenblas0-pthread if missing (needs root); CI never runs this. The whole
-# run takes about half an hour on 2 cores: run it on an otherwise idle machine.
+# run takes about 40 minutes on 2 cores (a minute of warm-up per timed phase): run it on an otherwise idle machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -4,7 +4,8 @@
 # Rows: vit-b32-image-8 vit-b32-image-32 rn50-image-8 text-32 vit-b32-train-32 (default: all).
 # Installs Debian's python3-torch (+ what the reference package imports) and libopenblas0-pthread (needs root);
 # CI never runs this. CLIP4J_ND4J_BUILD=plain|avx2|avx512 picks the ND4J native build (default: the fastest
-# the CPU supports, as bin/clip). STEPS (default 5) timed steps per measurement, median reported.
+# the CPU supports, as bin/clip). STEPS (default 5) timed steps per measurement, median reported, after WARMUP_S
+# (default 60) seconds of warm-up steps on both sides (the JVM compiles its hot paths in the first minute).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

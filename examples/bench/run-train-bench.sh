@@ -3,8 +3,9 @@
 # same config, batch, thread count, same run.
 #   examples/bench/run-train-bench.sh /path/to/openai-CLIP-checkout [ROW...]
 # Rows: tiny-64 (clip4j-tiny, batch 64) vit-b32-32 (ViT-B/32, batch 32) (default: both). STEPS (default 20)
-# timed steps per row, median reported. Installs Debian's python3-torch and libopenblas0-pthread (needs root);
-# CI never runs this. CLIP4J_ND4J_BUILD=plain|avx2|avx512 as in run-model-bench.sh.
+# timed steps per row, median reported after WARMUP_S (default 60) seconds of warm-up steps on both sides.
+# Installs Debian's python3-torch and libopenblas0-pthread (needs root); CI never runs this.
+# CLIP4J_ND4J_BUILD=plain|avx2|avx512 as in run-model-bench.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -79,7 +79,13 @@ def main():
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
 
-    step()  # warm-up
+    start = time.perf_counter()
+    warmup_runs = 0
+    while True:  # warm-up as TrainBenchmark.java: one step at least, then more until WARMUP_S seconds have passed
+        step()
+        warmup_runs += 1
+        if time.perf_counter() - start >= float(os.environ.get("WARMUP_S", "60")):
+            break
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -89,7 +95,8 @@ def main():
     print(json.dumps({"impl": "pytorch", "row": row, "step_s": round(median, 4), "samples_per_s": round(batch / median, 1),
                       "steps": steps, "peak_rss_mb": round(rss_mb("VmHWM")), "rss_end_mb": round(rss_mb("VmRSS")),
                       "parameters": sum(p.numel() for p in model.parameters()), "threads": threads,
-                      "torch": torch.__version__}))
+                      "torch": torch.__version__, "warmup_s": float(os.environ.get("WARMUP_S", "60")),
+                      "warmup_runs": warmup_runs}))
 
 
 if __name__ == "__main__":

@@ -67,15 +67,16 @@ public final class TrainBenchmark {
                     if (!overflow) opt.step(1e-4);
                     GradientTools.clampLogitScale(m.logitScale());
                 };
-                step.run(); // warm-up (allocates the optimiser moments)
+                step.run(); // first step (allocates the optimiser moments); median() warms up further
                 double median = ModelBenchmark.median(steps, step);
                 System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"recompute\": %b, \"precision\": \"%s\", \"step_s\": %.4f, \"samples_per_s\": %.1f, "
                                 + "\"steps\": %d, \"peak_rss_mb\": %.0f, \"rss_end_mb\": %.0f, \"parameters\": %d, "
-                                + "\"threads\": \"%s\", \"native_build\": \"%s\"}%n",
+                                + "\"threads\": \"%s\", \"native_build\": \"%s\", \"warmup_s\": %.0f, \"warmup_runs\": %d}%n",
                         row, recompute, precision.cliName(), median, batch / median, steps, ModelBenchmark.rssKb("VmHWM") / 1024.0,
                         ModelBenchmark.rssKb("VmRSS") / 1024.0, m.parameterCount(),
                         System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
-                        System.getProperty("org.bytedeco.javacpp.platform.extension", "plain"));
+                        System.getProperty("org.bytedeco.javacpp.platform.extension", "plain"),
+                        ModelBenchmark.WARMUP_S, ModelBenchmark.warmupRuns + 1);
             }
             images.close();
             tokens.close();
