@@ -282,11 +282,13 @@ public final class Conv2d extends Module {
     /**
      * The backward through oneDNN's primitives: dx (new, channels last, tracked by {@code s}) from its
      * backward-data primitive, and the weight gradient added into {@code weight.grad()} by its backward-weights
-     * primitive. A dy that is not channels last is copied to that layout first.
+     * primitive. A dy that is not channels last is copied to that layout first. Without {@code inputGradient}
+     * the backward-data primitive does not run and null is returned.
      */
-    private INDArray oneDnnBackward(Scope s, INDArray x, INDArray dy) {
+    private INDArray oneDnnBackward(Scope s, INDArray x, INDArray dy, boolean inputGradient) {
         INDArray g = Tensors.isChannelsLast(dy) ? dy : s.track(Tensors.toChannelsLast(dy));
-        INDArray dx = s.track(Tensors.create4(x.dataType(), true, x.size(0), in, x.size(2), x.size(3)));
+        INDArray dx = !inputGradient ? null
+                : s.track(Tensors.create4(x.dataType(), true, x.size(0), in, x.size(2), x.size(3)));
         OneDnnConv.backward(geometry(x), x, g, weight.value(), dx, weight.grad());
         if (g != dy) s.release(g);
         return dx;
@@ -359,10 +361,8 @@ public final class Conv2d extends Module {
     public INDArray backward(INDArray dy, Tape tape, boolean inputGradient) {
         try (Scope s = Scope.open()) {
             INDArray x = tape.pop(this, Saved.class, s).x();
-            if (!inputGradient && !blasPointwise(x) && !gemmBackwardApplies(x, dy) && oneDnnApplies(x)
-                    && OneDnnConv.applies(dy)) {                      // the path oneDnnBackward would take
-                INDArray g = Tensors.isChannelsLast(dy) ? dy : s.track(Tensors.toChannelsLast(dy));
-                OneDnnConv.backward(geometry(x), x, g, weight.value(), null, weight.grad());
+            if (!inputGradient && oneDnnBackwardApplies(x, dy)) {
+                oneDnnBackward(s, x, dy, false);                           // the weight gradient only
                 return null;
             }
             INDArray dx = backward(s, x, dy);
@@ -376,11 +376,16 @@ public final class Conv2d extends Module {
         return gemmApplies(x) && Tensors.isChannelsLast(dy) && Kernels.applies(Tensors.dense(dy));
     }
 
+    /** True where backward takes oneDNN's path (the paths before it in {@link #backward} do not apply). */
+    private boolean oneDnnBackwardApplies(INDArray x, INDArray dy) {
+        return !blasPointwise(x) && !gemmBackwardApplies(x, dy) && oneDnnApplies(x) && OneDnnConv.applies(dy);
+    }
+
     /** The backward proper: dx tracked by {@code s}, the weight gradient accumulated. */
     private INDArray backward(Scope s, INDArray x, INDArray dy) {
         if (blasPointwise(x)) return pointwiseChannelsLastBackward(s, x, dy);
         if (gemmBackwardApplies(x, dy)) return channelsLastGemmBackward(s, x, dy);
-        if (oneDnnApplies(x) && OneDnnConv.applies(dy)) return oneDnnBackward(s, x, dy);
+        if (oneDnnBackwardApplies(x, dy)) return oneDnnBackward(s, x, dy, true);
         if (algorithm == Algorithm.NATIVE) return nativeBackward(s, x, dy);
         long n = x.size(0), k2 = in * kernel * kernel, oh = dy.size(2), ow = dy.size(3);
         // dY as [out, N·H'·W'] (a transposing copy), then one product each for the whole batch:
