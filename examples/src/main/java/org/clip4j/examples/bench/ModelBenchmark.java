@@ -104,9 +104,9 @@ public final class ModelBenchmark {
      * Seconds of warm-up before each measured phase: the environment variable {@code WARMUP_S} (default 60; the
      * Python peers read the same one). The JVM compiles the hot paths while the first steps run, and on 2 cores its
      * compiler threads take CPU time from the step: RN50 forward+backward at batch 8 ran about 1.85 s per step over
-     * its first 20 steps (the C2 thread used 0.94 s of CPU per 10 s) and settled at 1.65–1.70 s after about 40
-     * steps (80 s), while PyTorch's steps stay at 1.8–1.95 s from the second on. A median over the first steps
-     * measures the warm-up, not the steady state a training run spends its time in.
+     * its first 20 steps (the C2 thread used 0.94 s of CPU per 10 s) and settled at 1.67–1.75 s after 30–40
+     * steps (60–80 s), while PyTorch's steps stay at 1.85–1.95 s from the second on (docs/performance.md). A
+     * median over the first steps measures the warm-up, not the steady state a training run spends its time in.
      */
     static final double WARMUP_S = warmupSeconds();
 
