@@ -79,12 +79,13 @@ def main():
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
 
+    warmup_s = float(os.environ.get("WARMUP_S", "60"))
     start = time.perf_counter()
     warmup_runs = 0
     while True:  # warm-up as TrainBenchmark.java: one step at least, then more until WARMUP_S seconds have passed
         step()
         warmup_runs += 1
-        if time.perf_counter() - start >= float(os.environ.get("WARMUP_S", "60")):
+        if time.perf_counter() - start >= warmup_s:
             break
     times = []
     for _ in range(steps):
@@ -95,7 +96,7 @@ def main():
     print(json.dumps({"impl": "pytorch", "row": row, "step_s": round(median, 4), "samples_per_s": round(batch / median, 1),
                       "steps": steps, "peak_rss_mb": round(rss_mb("VmHWM")), "rss_end_mb": round(rss_mb("VmRSS")),
                       "parameters": sum(p.numel() for p in model.parameters()), "threads": threads,
-                      "torch": torch.__version__, "warmup_s": float(os.environ.get("WARMUP_S", "60")),
+                      "torch": torch.__version__, "warmup_s": warmup_s,
                       "warmup_runs": warmup_runs}))
 
 

@@ -67,8 +67,7 @@ public final class TrainBenchmark {
                     if (!overflow) opt.step(1e-4);
                     GradientTools.clampLogitScale(m.logitScale());
                 };
-                step.run(); // first step (allocates the optimiser moments); median() warms up further
-                double median = ModelBenchmark.median(steps, step);
+                double median = ModelBenchmark.median(steps, step); // its warm-up allocates the optimiser moments
                 System.out.printf(Locale.ROOT, "{\"impl\": \"clip4j\", \"row\": \"%s\", \"recompute\": %b, \"precision\": \"%s\", \"step_s\": %.4f, \"samples_per_s\": %.1f, "
                                 + "\"steps\": %d, \"peak_rss_mb\": %.0f, \"rss_end_mb\": %.0f, \"parameters\": %d, "
                                 + "\"threads\": \"%s\", \"native_build\": \"%s\", \"warmup_s\": %.0f, \"warmup_runs\": %d}%n",
@@ -76,7 +75,7 @@ public final class TrainBenchmark {
                         ModelBenchmark.rssKb("VmRSS") / 1024.0, m.parameterCount(),
                         System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
                         System.getProperty("org.bytedeco.javacpp.platform.extension", "plain"),
-                        ModelBenchmark.WARMUP_S, ModelBenchmark.warmupRuns + 1);
+                        ModelBenchmark.WARMUP_S, ModelBenchmark.warmupRuns);
             }
             images.close();
             tokens.close();
