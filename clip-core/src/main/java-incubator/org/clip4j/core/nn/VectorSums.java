@@ -106,6 +106,21 @@ final class VectorSums {
         return len8;
     }
 
+    /**
+     * Channels last, x[p·c + i] ← x[p·c + i]·scale[i] (c = scale.length) for i below the returned c − c mod 8: the
+     * same float products as the plain loop, eight per instruction (JDK 17's C2 left that loop scalar: it was the
+     * largest Java hotspot of RN50's backward, ≈ 3× the sums' time).
+     */
+    static int scaleLast(float[] x, int len, float[] scale) {
+        int c = scale.length, c8 = c & ~7;
+        for (int base = 0; base < len; base += c) {
+            for (int i = 0; i < c8; i += 8) {
+                FloatVector.fromArray(F8, x, base + i).mul(FloatVector.fromArray(F8, scale, i)).intoArray(x, base + i);
+            }
+        }
+        return c8;
+    }
+
     /** Σ x[0 .. len). */
     static double flatSum(float[] x, int len) {
         int len4 = len & ~3;

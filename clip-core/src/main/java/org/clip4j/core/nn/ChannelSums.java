@@ -295,7 +295,7 @@ final class ChannelSums {
                 s2[ch] += q;
             }
             if (wo != null) {
-                if (scale != null) scaleChunk(x, len, scale, last ? -1 : (int) ((pos / hw) % c));
+                if (scale != null) scaleChunk(x, len, scale, last ? -1 : (int) ((pos / hw) % c), vector);
                 wo.write(pos, x, len);
             }
             pos += len;
@@ -304,18 +304,20 @@ final class ChannelSums {
     }
 
     /**
-     * x ← x·scale per channel over a chunk: channels last ({@code channel} −1) x[pixel·C + i]·scale[i], else the
-     * chunk lies in the plane of {@code channel}. Plain loops the JIT vectorises.
+     * x ← x·scale per channel over a chunk: channels last ({@code channel} −1) x[pixel·C + i]·scale[i], on the Vector
+     * API's loop ({@code vector}: the channels [0, C − C mod 8)) and a plain one (the rest); else the chunk lies in
+     * the plane of {@code channel}, a plain loop the JIT vectorises.
      */
-    private static void scaleChunk(float[] x, int len, float[] scale, int channel) {
+    private static void scaleChunk(float[] x, int len, float[] scale, int channel, boolean vector) {
         if (channel >= 0) {
             float k = scale[channel];
             for (int i = 0; i < len; i++) x[i] *= k;
             return;
         }
-        int c = scale.length;
+        int c = scale.length, done = vector ? VectorSums.scaleLast(x, len, scale) : 0;
+        if (done == c) return;
         for (int base = 0; base < len; base += c) {
-            for (int i = 0; i < c; i++) x[base + i] *= scale[i];
+            for (int i = done; i < c; i++) x[base + i] *= scale[i];
         }
     }
 

@@ -1,6 +1,8 @@
 package org.clip4j.core.nn;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -123,20 +125,26 @@ class ChannelSumsTest {
         }
     }
 
-    @Test
-    void backwardSumsFoldTheReluMaskAndTheScale() {
-        // BatchNorm2d.backward's pass: g = (mask ≤ 0 ? 0 : dy), Σ g and Σ g·x per channel, out ← g·scale.
-        INDArray dy = randn(6, 0, 1, 3, 7, 5, 6), x = randn(7, 1, 2, 3, 7, 5, 6), mask = randn(8, 0, 1, 3, 7, 5, 6);
+    /**
+     * BatchNorm2d.backward's pass: g = (mask ≤ 0 ? 0 : dy), Σ g and Σ g·x per channel, out ← g·scale. 7 channels: the
+     * scale entirely in plain loops; 21: the Vector API's eight-lane loop for channels 0–15, the plain one for 16–20.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {7, 21})
+    void backwardSumsFoldTheReluMaskAndTheScale(int c) {
+        INDArray dy = randn(6, 0, 1, 3, c, 5, 6), x = randn(7, 1, 2, 3, c, 5, 6), mask = randn(8, 0, 1, 3, c, 5, 6);
         mask.putScalar(new long[] {0, 1, 2, 3}, Float.NaN); // NaN passes dy (PyTorch's threshold_backward: not ≤ 0)
         mask.putScalar(new long[] {1, 2, 3, 4}, 0f);        // exactly 0 blocks it
-        double[] scale = {0.5, -1.25, 3.0f / 7, 2, 1e-3, -0.75, 1.0f / 3}; // float values, as BatchNorm's scale
+        double[] base = {0.5, -1.25, 3.0f / 7, 2, 1e-3, -0.75, 1.0f / 3};
+        double[] scale = new double[c];                     // float values, as BatchNorm's scale
+        for (int b = 0; b < c; b++) scale[b] = (float) (base[b % 7] * (1 + b / 7));
         INDArray g = dy.dup();
-        for (long a = 0; a < 3; a++) for (long b = 0; b < 7; b++) for (long i = 0; i < 5; i++) for (long j = 0; j < 6; j++) {
+        for (long a = 0; a < 3; a++) for (long b = 0; b < c; b++) for (long i = 0; i < 5; i++) for (long j = 0; j < 6; j++) {
             if (mask.getDouble(a, b, i, j) <= 0) g.putScalar(new long[] {a, b, i, j}, 0f);
         }
         double[] s = reference(g, null, false), d = reference(g, x, true);
         INDArray scaled = g.dup();
-        for (long b = 0; b < 7; b++) scaled.get(all(), point(b), all(), all()).muli((float) scale[(int) b]);
+        for (long b = 0; b < c; b++) scaled.get(all(), point(b), all(), all()).muli((float) scale[(int) b]);
         for (boolean vector : LOOPS) {
             for (boolean last : new boolean[] {false, true}) {
                 String what = (vector ? "vector " : "plain ") + (last ? "channels-last " : "NCHW ");
