@@ -36,7 +36,9 @@ import java.util.Locale;
  *   <li>Still lossy WebP (VP8, optionally with an ALPH alpha chunk): clip4j's own VP8 decoder, bit-exact with
  *       libwebp 1.2.4 as Pillow uses it (fancy chroma upsampling, libwebp's fixed-point YUV→RGB); RGB, or RGBA
  *       when the file declares alpha.</li>
- *   <li>BMP, GIF, lossless and animated WebP and anything else ImageIO reads: see {@link #fromBufferedImage}; BMPs
+ *   <li>Animated WebP whose first frame is lossy: that frame, decoded the same way into its canvas (Pillow shows
+ *       the first frame).</li>
+ *   <li>BMP, GIF, lossless WebP (still or animated) and anything else ImageIO reads: see {@link #fromBufferedImage}; BMPs
  *       with an all-gray palette become L (1 for two colours) and 32-bit BI_RGB BMPs drop their alpha, as in
  *       Pillow.</li>
  * </ul>
@@ -196,8 +198,9 @@ public final class ImageDecoder {
                 throw new ImageDecodeException(name + ": truncated WebP file (RIFF header declares " + (riffSize + 8)
                         + " bytes, the file has " + data.length + ")");
             }
-            // Still lossy files: our own VP8 decoder, bit-exact with libwebp (TwelveMonkeys' is not).
-            if (WebpLossy.isStillLossy(data)) return WebpLossy.decode(data, name);
+            // Lossy files (still, or an animation's first frame): our own VP8 decoder, bit-exact with libwebp
+            // (TwelveMonkeys' is not).
+            if (WebpLossy.isStillLossy(data) || WebpLossy.isAnimatedLossy(data)) return WebpLossy.decode(data, name);
         }
         String[] format = new String[1];
         BufferedImage image = withReader(data, name, reader -> {

@@ -16,15 +16,25 @@ import java.util.Iterator;
  * a headerless VP8L (lossless) image whose green channel holds the alpha, then un-filtered (horizontal, vertical
  * or gradient prediction) as libwebp does. Decoder-side alpha dithering (off by default in libwebp) is not done.
  *
- * <p>Lossless (VP8L) and animated files are not handled here: {@link #isStillLossy} says which files are.
+ * <p>An animation whose first frame is lossy gives that frame on its canvas, as Pillow shows an animated file.
+ * Lossless (VP8L) files and animations that start with a lossless frame are not handled here:
+ * {@link #isStillLossy} and {@link #isAnimatedLossy} say which files are.
  */
 final class WebpLossy {
     private WebpLossy() {
     }
 
-    /** The chunks of a still lossy file, as offsets into the file bytes. */
+    /**
+     * The chunks of a lossy file, as offsets into the file bytes: the VP8 (and ALPH) chunk of a still image, or of
+     * an animation's first frame, which lies at (frameX, frameY) of the canvas ({@code animated}).
+     */
     private record Layout(int vp8Offset, int vp8Size, int alphOffset, int alphSize, boolean alphaFlag,
-                          int canvasWidth, int canvasHeight) {
+                          int canvasWidth, int canvasHeight, boolean animated, int frameX, int frameY,
+                          int frameWidth, int frameHeight) {
+        Layout(int vp8Offset, int vp8Size, int alphOffset, int alphSize, boolean alphaFlag, int canvasWidth,
+               int canvasHeight) {
+            this(vp8Offset, vp8Size, alphOffset, alphSize, alphaFlag, canvasWidth, canvasHeight, false, 0, 0, -1, -1);
+        }
     }
 
     /** Marks a lossy file whose VP8 chunk runs past the end, so that {@link #decode} reports it. */
@@ -48,7 +58,22 @@ final class WebpLossy {
      * "VP8X" without the animation flag followed (after optional chunks) by a "VP8 " chunk.
      */
     static boolean isStillLossy(byte[] data) {
-        return layout(data, null) != null;
+        Layout l = layout(data, null);
+        return l != null && !l.animated();
+    }
+
+    /**
+     * True if {@code data} is an animated WebP whose first frame is lossy (a "VP8 " chunk in the first "ANMF"):
+     * Pillow shows that frame, and this class decodes it as libwebp does (TwelveMonkeys' VP8 decoder differs by up
+     * to 72 levels). Animations that start with a lossless frame are ImageIO's.
+     */
+    static boolean isAnimatedLossy(byte[] data) {
+        Layout l = layout(data, null);
+        return l != null && (l.animated() || l == TRUNCATED) && isAnimation(data);
+    }
+
+    private static boolean isAnimation(byte[] d) {
+        return d.length >= 21 && tag(d, 12, "VP8X") && (d[20] & 0x02) != 0;
     }
 
     /** Parses the chunk layout; null when the file is not a still lossy WebP (errors only when {@code name} != null). */
@@ -68,11 +93,11 @@ final class WebpLossy {
         if (!tag(d, p, "VP8X") || p + 18 > end) return null;
         long vp8xSize = le32(d, p + 4);
         int flags = d[p + 8] & 0xff;
-        if ((flags & 0x02) != 0) return null; // animation: not a still image
         int canvasW = le24(d, p + 12) + 1;
         int canvasH = le24(d, p + 15) + 1;
         boolean alphaFlag = (flags & 0x10) != 0;
         long q = p + 8 + vp8xSize + (vp8xSize & 1);
+        if ((flags & 0x02) != 0) return animationLayout(d, q, end, canvasW, canvasH, alphaFlag, name);
         int alphOff = -1, alphSize = 0;
         while (q + 8 <= end) {
             int at = (int) q;
@@ -96,13 +121,76 @@ final class WebpLossy {
         throw new ImageDecodeException(name + ": truncated or incomplete WebP: no VP8 or VP8L image chunk after the VP8X header");
     }
 
-    /** Decodes a file for which {@link #isStillLossy} is true. */
+    /**
+     * The layout of an animation's first frame: the chunks after the VP8X header (from q) up to the first "ANMF",
+     * whose 16-byte header gives the frame's place (x/2, y/2 as 24-bit values), size (minus one) and timing, and
+     * whose sub-chunks hold the frame's ALPH and VP8 data. Null when that frame is lossless (VP8L).
+     */
+    private static Layout animationLayout(byte[] d, long q, long end, int canvasW, int canvasH, boolean alphaFlag,
+                                          String name) {
+        while (q + 8 <= end) {
+            int at = (int) q;
+            long size = le32(d, at + 4);
+            if (at + 8 + size > end) {
+                if (name == null) return TRUNCATED;
+                throw new ImageDecodeException(name + ": truncated WebP animation: " + new String(d, at, 4,
+                        java.nio.charset.StandardCharsets.ISO_8859_1).strip() + " chunk declares " + size
+                        + " bytes, " + (end - at - 8) + " remain");
+            }
+            if (tag(d, at, "ANMF")) {
+                if (size < 16) {
+                    if (name == null) return TRUNCATED;
+                    throw new ImageDecodeException(name + ": WebP ANMF chunk of " + size + " bytes, its header needs 16");
+                }
+                int x = 2 * le24(d, at + 8), y = 2 * le24(d, at + 11);
+                int w = le24(d, at + 14) + 1, h = le24(d, at + 17) + 1;
+                if ((long) x + w > canvasW || (long) y + h > canvasH) {
+                    if (name == null) return TRUNCATED;
+                    throw new ImageDecodeException(name + ": WebP animation frame " + w + "x" + h + " at (" + x + ", "
+                            + y + ") does not fit the " + canvasW + "x" + canvasH + " canvas");
+                }
+                long r = at + 24, frameEnd = at + 8 + size;
+                int alphOff = -1, alphSize = 0;
+                while (r + 8 <= frameEnd) {
+                    int c = (int) r;
+                    long csize = le32(d, c + 4);
+                    if (c + 8 + csize > frameEnd) {
+                        if (name == null) return TRUNCATED;
+                        throw new ImageDecodeException(name + ": truncated WebP animation frame: a sub-chunk declares "
+                                + csize + " bytes, " + (frameEnd - c - 8) + " remain");
+                    }
+                    if (tag(d, c, "VP8L")) return null;
+                    if (tag(d, c, "VP8 ")) {
+                        return new Layout(c + 8, (int) csize, alphOff, alphSize, alphaFlag, canvasW, canvasH, true,
+                                x, y, w, h);
+                    }
+                    if (tag(d, c, "ALPH") && alphOff < 0) {
+                        alphOff = c + 8;
+                        alphSize = (int) csize;
+                    }
+                    r = c + 8 + csize + (csize & 1);
+                }
+                if (name == null) return TRUNCATED;
+                throw new ImageDecodeException(name + ": WebP animation: the first frame has no VP8 or VP8L image chunk");
+            }
+            q = at + 8 + size + (size & 1);
+        }
+        if (name == null) return TRUNCATED;
+        throw new ImageDecodeException(name + ": WebP animation without frames (no ANMF chunk)");
+    }
+
+    /**
+     * Decodes a file for which {@link #isStillLossy} or {@link #isAnimatedLossy} is true. Of an animation, the first
+     * frame as libwebp's WebPAnimDecoder gives it to Pillow: a key frame decoded into a zero-filled canvas at its
+     * offset (no blending), RGB or, with the alpha flag, RGBA.
+     */
     static DecodedImage decode(byte[] data, String name) {
         Layout l = layout(data, name);
-        if (l == null || l.vp8Offset() < 0) throw new ImageDecodeException(name + ": not a still lossy WebP file");
+        if (l == null || l.vp8Offset() < 0) throw new ImageDecodeException(name + ": not a lossy WebP file");
         Vp8Decoder.Frame frame = Vp8Decoder.decode(data, l.vp8Offset(), l.vp8Size(), name);
         int w = frame.width();
         int h = frame.height();
+        if (l.animated()) return firstFrame(data, l, frame, name);
         if (l.canvasWidth() >= 0 && (l.canvasWidth() != w || l.canvasHeight() != h)) {
             throw new ImageDecodeException(name + ": WebP canvas is " + l.canvasWidth() + "x" + l.canvasHeight()
                     + " but its VP8 frame is " + w + "x" + h);
@@ -116,6 +204,27 @@ final class WebpLossy {
                 ? decodeAlpha(data, l.alphOffset(), l.alphSize(), w, h, name) : null;
         for (int i = 0, n = w * h; i < n; i++) rgba[4 * i + 3] = alpha == null ? (byte) 255 : alpha[i];
         return DecodedImage.wrap(ImageMode.RGBA, w, h, rgba);
+    }
+
+    /** The first frame of an animation on its canvas (see {@link #decode}). */
+    private static DecodedImage firstFrame(byte[] data, Layout l, Vp8Decoder.Frame frame, String name) {
+        int w = frame.width(), h = frame.height();
+        if (w != l.frameWidth() || h != l.frameHeight()) {
+            throw new ImageDecodeException(name + ": WebP ANMF frame is " + l.frameWidth() + "x" + l.frameHeight()
+                    + " but its VP8 image is " + w + "x" + h);
+        }
+        int ch = l.alphaFlag() ? 4 : 3, cw = l.canvasWidth();
+        byte[] pixels = WebpYuvToRgb.convert(frame, ch);
+        if (ch == 4) {
+            byte[] alpha = l.alphOffset() >= 0 ? decodeAlpha(data, l.alphOffset(), l.alphSize(), w, h, name) : null;
+            for (int i = 0, n = w * h; i < n; i++) pixels[4 * i + 3] = alpha == null ? (byte) 255 : alpha[i];
+        }
+        if (w == cw && h == l.canvasHeight()) return DecodedImage.wrap(ch == 4 ? ImageMode.RGBA : ImageMode.RGB, w, h, pixels);
+        byte[] canvas = new byte[cw * l.canvasHeight() * ch];                 // zero: transparent black
+        for (int row = 0; row < h; row++) {
+            System.arraycopy(pixels, row * w * ch, canvas, ((l.frameY() + row) * cw + l.frameX()) * ch, w * ch);
+        }
+        return DecodedImage.wrap(ch == 4 ? ImageMode.RGBA : ImageMode.RGB, cw, l.canvasHeight(), canvas);
     }
 
     // ---- alpha ----
