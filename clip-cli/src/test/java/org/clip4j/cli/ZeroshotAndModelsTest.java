@@ -2,12 +2,15 @@ package org.clip4j.cli;
 
 import org.clip4j.core.model.ClipConfig;
 import org.clip4j.core.safetensors.SafetensorsFile;
+import org.clip4j.encoders.ClipModel;
+import org.clip4j.encoders.Provenance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -134,5 +137,39 @@ class ZeroshotAndModelsTest {
         String rn50 = lines.stream().filter(l -> l.startsWith("RN50-quickgelu ")).findFirst().orElseThrow();
         assertTrue(rn50.contains("102,007,137") && rn50.contains("1024") && rn50.contains("ModifiedResNet [3, 4, 6, 3]"), rn50);
         assertTrue(lines.stream().anyMatch(l -> l.matches("ViT-L-14-336 +427,944,193 +336 +768 .*")), r.out());
+    }
+
+    /**
+     * {@code clip models FILE...}: each file's line (from its config) and its provenance, key by key, or "none" for
+     * a file clip4j's trainer did not write; a missing file is a clear error.
+     */
+    @Test
+    void modelsDescribesFilesWithTheirProvenance(@TempDir Path tmp) {
+        Path trained = tmp.resolve("trained.safetensors"), plain = tmp.resolve("plain.safetensors");
+        try (ClipModel m = ClipModel.create(ClipConfig.builtin("clip4j-tiny"), 3)) {
+            m.save(plain);
+            m.setProvenance(new Provenance("0.1.0", "clip4j-tiny", "random (reference initialisation)",
+                    "synthetic shapes (50000 samples)", 1500, 1500, 0, 64, 64, 1,
+                    "AdamW lr 0.002, betas (0.9, 0.98), eps 1e-06, weight decay 0.2", "cosine, warmup 100 steps", 0,
+                    "none", "none (evaluation transform)", "fp32", Instant.parse("2026-12-05T12:00:00Z"), "17.0.9",
+                    "1.0.0-M2.1"));
+            m.save(trained);
+        }
+        CliRun r = CliRun.of("models", trained.toString(), plain.toString());
+        assertEquals(0, r.exit, r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(1).matches("trained.safetensors +3,335,105 +32 +64  ViT 2x64 patch 8; text 1x64; .*"),
+                lines.get(1));
+        assertEquals("  provenance:", lines.get(2));
+        assertTrue(lines.contains("    data         synthetic shapes (50000 samples)"), r.out());
+        assertTrue(lines.contains("    steps        1500"), r.out());
+        assertTrue(lines.contains("    optimizer    AdamW lr 0.002, betas (0.9, 0.98), eps 1e-06, weight decay 0.2"), r.out());
+        assertTrue(lines.contains("    started      2026-12-05T12:00:00Z"), r.out());
+        int second = lines.indexOf(lines.stream().filter(l -> l.startsWith("plain.safetensors ")).findFirst().orElseThrow());
+        assertEquals("  provenance: none (not written by clip4j's trainer)", lines.get(second + 1));
+        CliRun missing = CliRun.of("models", tmp.resolve("nothing.safetensors").toString());
+        assertTrue(missing.exit != 0 && missing.err().contains("nothing.safetensors"), missing.err());
+        assertEquals("", missing.out(), "no table header before the error");
+        assertTrue(!missing.err().contains("\tat "), "no stack trace: " + missing.err());
     }
 }
