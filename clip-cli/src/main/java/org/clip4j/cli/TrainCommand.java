@@ -176,14 +176,21 @@ final class TrainCommand implements Callable<Integer> {
     /** Keeps the latest validation metrics, printed at the end. */
     private final LastValidation lastValidation = new LastValidation();
 
+    /** The last validation's metrics, and the steps skipped for a non-finite loss or gradient, for the summary. */
     private static final class LastValidation implements org.clip4j.train.TrainingListener {
         java.util.Map<String, Double> metrics;
         long step;
+        long nonFiniteSteps;
 
         @Override
         public void onValidation(long step, java.util.Map<String, Double> v) {
             this.step = step;
             this.metrics = v;
+        }
+
+        @Override
+        public void onStep(org.clip4j.train.StepMetrics m) {
+            if (m.skippedStep()) nonFiniteSteps++;
         }
     }
 
@@ -339,8 +346,14 @@ final class TrainCommand implements Callable<Integer> {
                         100 * v.get("image_to_text_R@10"), 100 * v.get("text_to_image_R@1"), 100 * v.get("text_to_image_R@5"),
                         100 * v.get("text_to_image_R@10"), v.get("val_loss"));
             }
-            System.out.printf(Locale.ROOT, "trained %d steps (%d samples, %d skipped), last loss %.4f%s%n", r.state().step(),
-                    r.state().samplesSeen(), r.state().skipped(), r.state().lastLoss(),
+            // Steps skipped for a non-finite loss or gradient (fp16 overflows, mostly) made no update: say how many,
+            // and the loss scale they left, so that "last loss NaN" is not the only trace of them.
+            String nonFinite = lastValidation.nonFiniteSteps == 0 ? "" : String.format(Locale.ROOT,
+                    "; %d of them skipped for a non-finite loss or gradient (no update)%s", lastValidation.nonFiniteSteps,
+                    r.state().lossScaler() == null ? ""
+                            : String.format(Locale.ROOT, ", fp16 loss scale now %s", r.state().lossScaler().scale()));
+            System.out.printf(Locale.ROOT, "trained %d steps (%d samples, %d skipped), last loss %.4f%s%s%n", r.state().step(),
+                    r.state().samplesSeen(), r.state().skipped(), r.state().lastLoss(), nonFinite,
                     r.lastCheckpoint() == null ? "" : "; checkpoint " + r.lastCheckpoint());
         }
     }

@@ -104,4 +104,31 @@ class TrainCommandTest {
         assertTrue(state.path("provenance").path("precision").asText().startsWith("bf16 (mixed"), state.toString());
         assertFalse(state.has("loss_scaler"), "bf16 runs without loss scaling");
     }
+
+    /**
+     * An fp16 run's summary counts the steps its loss scaler skipped and gives the scale they left: with the initial
+     * scale 2¹⁶ CLIP's order-1 loss gradients overflow fp16 until the scale has come down, so the first steps are
+     * skipped; the count must be metrics.jsonl's, and the scale trainer.json's.
+     */
+    @Test
+    void anFp16SummarySaysHowManyStepsOverflowed() throws IOException {
+        Path cfg = tmp.resolve("tiny.json");
+        Files.writeString(cfg, TINY);
+        Path dir = tmp.resolve("fp16");
+        CliRun run = CliRun.of("train", "--model", cfg.toString(), "--data", "synthetic:16", "--batch-size", "8",
+                "--steps", "3", "--data-threads", "1", "--precision", "amp", "--checkpoint-dir", dir.toString());
+        assertEquals(0, run.exit, run.rawErr());
+        long overflowed = Files.readAllLines(dir.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"skipped_step\":true")).count();
+        JsonNode state = new ObjectMapper().readTree(dir.resolve("step-00000003").resolve("trainer.json").toFile());
+        String summary = run.out().lines().filter(l -> l.startsWith("trained 3 steps")).findFirst().orElseThrow();
+        assertTrue(overflowed >= 1, "the first step at scale 2^16 overflows fp16: " + summary);
+        String scale = Double.toString(state.path("loss_scaler").path("scale").asDouble());
+        assertTrue(summary.contains("; " + overflowed + " of them skipped for a non-finite loss or gradient (no update), "
+                + "fp16 loss scale now " + scale), summary + " / " + state);
+        CliRun fp32 = CliRun.of("train", "--model", cfg.toString(), "--data", "synthetic:16", "--batch-size", "8",
+                "--steps", "1", "--data-threads", "1");
+        assertEquals(0, fp32.exit, fp32.rawErr());
+        assertFalse(fp32.out().contains("non-finite"), "nothing to say without skipped steps: " + fp32.out());
+    }
 }
