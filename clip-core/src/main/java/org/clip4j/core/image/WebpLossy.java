@@ -98,27 +98,49 @@ final class WebpLossy {
         boolean alphaFlag = (flags & 0x10) != 0;
         long q = p + 8 + vp8xSize + (vp8xSize & 1);
         if ((flags & 0x02) != 0) return animationLayout(d, q, end, canvasW, canvasH, alphaFlag, name);
+        Chunks c = imageChunks(d, q, end);
+        if (c == null) return null;                                    // lossless: ImageIO's
+        if (c.cutAt() >= 0) {
+            if (name == null) return TRUNCATED;
+            throw cut(name, "truncated WebP: ", d, c.cutAt(), end);
+        }
+        if (c.vp8Offset() < 0) { // an extended still file without its image chunk
+            if (name == null) return TRUNCATED;
+            throw new ImageDecodeException(name + ": truncated or incomplete WebP: no VP8 or VP8L image chunk after the VP8X header");
+        }
+        return new Layout(c.vp8Offset(), c.vp8Size(), c.alphOffset(), c.alphSize(), alphaFlag, canvasW, canvasH);
+    }
+
+    /**
+     * The image chunks among the chunks that start at {@code from} and end by {@code end} (a still file's, or an
+     * ANMF frame's sub-chunks): the first ALPH and the VP8 image ({@code vp8Offset} −1 if there is none), or where
+     * a chunk runs past {@code end} ({@code cutAt}, else −1); null when the image is lossless (VP8L).
+     */
+    private record Chunks(int vp8Offset, int vp8Size, int alphOffset, int alphSize, int cutAt) {
+    }
+
+    private static Chunks imageChunks(byte[] d, long from, long end) {
         int alphOff = -1, alphSize = 0;
-        while (q + 8 <= end) {
+        for (long q = from; q + 8 <= end; ) {
             int at = (int) q;
             long size = le32(d, at + 4);
             if (tag(d, at, "VP8L")) return null;
-            if (at + 8 + size > end) {
-                if (name == null) return TRUNCATED;
-                throw new ImageDecodeException(name + ": truncated WebP: " + new String(d, at, 4,
-                        java.nio.charset.StandardCharsets.ISO_8859_1).strip() + " chunk declares " + size + " bytes, "
-                        + (end - at - 8) + " remain");
-            }
-            if (tag(d, at, "VP8 ")) return new Layout(at + 8, (int) size, alphOff, alphSize, alphaFlag, canvasW, canvasH);
+            if (at + 8 + size > end) return new Chunks(-1, 0, alphOff, alphSize, at);
+            if (tag(d, at, "VP8 ")) return new Chunks(at + 8, (int) size, alphOff, alphSize, -1);
             if (tag(d, at, "ALPH") && alphOff < 0) {
                 alphOff = at + 8;
                 alphSize = (int) size;
             }
             q = at + 8 + size + (size & 1);
         }
-        // an extended still file without its image chunk
-        if (name == null) return TRUNCATED;
-        throw new ImageDecodeException(name + ": truncated or incomplete WebP: no VP8 or VP8L image chunk after the VP8X header");
+        return new Chunks(-1, 0, alphOff, alphSize, -1);
+    }
+
+    /** "NAME: PREFIXTAG chunk declares N bytes, M remain" for the chunk at {@code at} that runs past {@code end}. */
+    private static ImageDecodeException cut(String name, String prefix, byte[] d, int at, long end) {
+        return new ImageDecodeException(name + ": " + prefix + new String(d, at, 4,
+                java.nio.charset.StandardCharsets.ISO_8859_1).strip() + " chunk declares " + le32(d, at + 4)
+                + " bytes, " + (end - at - 8) + " remain");
     }
 
     /**
@@ -133,9 +155,7 @@ final class WebpLossy {
             long size = le32(d, at + 4);
             if (at + 8 + size > end) {
                 if (name == null) return TRUNCATED;
-                throw new ImageDecodeException(name + ": truncated WebP animation: " + new String(d, at, 4,
-                        java.nio.charset.StandardCharsets.ISO_8859_1).strip() + " chunk declares " + size
-                        + " bytes, " + (end - at - 8) + " remain");
+                throw cut(name, "truncated WebP animation: ", d, at, end);
             }
             if (tag(d, at, "ANMF")) {
                 if (size < 16) {
@@ -149,29 +169,15 @@ final class WebpLossy {
                     throw new ImageDecodeException(name + ": WebP animation frame " + w + "x" + h + " at (" + x + ", "
                             + y + ") does not fit the " + canvasW + "x" + canvasH + " canvas");
                 }
-                long r = at + 24, frameEnd = at + 8 + size;
-                int alphOff = -1, alphSize = 0;
-                while (r + 8 <= frameEnd) {
-                    int c = (int) r;
-                    long csize = le32(d, c + 4);
-                    if (c + 8 + csize > frameEnd) {
-                        if (name == null) return TRUNCATED;
-                        throw new ImageDecodeException(name + ": truncated WebP animation frame: a sub-chunk declares "
-                                + csize + " bytes, " + (frameEnd - c - 8) + " remain");
-                    }
-                    if (tag(d, c, "VP8L")) return null;
-                    if (tag(d, c, "VP8 ")) {
-                        return new Layout(c + 8, (int) csize, alphOff, alphSize, alphaFlag, canvasW, canvasH, true,
-                                x, y, w, h);
-                    }
-                    if (tag(d, c, "ALPH") && alphOff < 0) {
-                        alphOff = c + 8;
-                        alphSize = (int) csize;
-                    }
-                    r = c + 8 + csize + (csize & 1);
+                Chunks c = imageChunks(d, at + 24, at + 8 + size);
+                if (c == null) return null;                            // a lossless first frame: ImageIO's
+                if (c.cutAt() >= 0 || c.vp8Offset() < 0) {
+                    if (name == null) return TRUNCATED;
+                    if (c.cutAt() >= 0) throw cut(name, "truncated WebP animation frame: ", d, c.cutAt(), at + 8 + size);
+                    throw new ImageDecodeException(name + ": WebP animation: the first frame has no VP8 or VP8L image chunk");
                 }
-                if (name == null) return TRUNCATED;
-                throw new ImageDecodeException(name + ": WebP animation: the first frame has no VP8 or VP8L image chunk");
+                return new Layout(c.vp8Offset(), c.vp8Size(), c.alphOffset(), c.alphSize(), alphaFlag, canvasW, canvasH,
+                        true, x, y, w, h);
             }
             q = at + 8 + size + (size & 1);
         }
