@@ -26,11 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WebpAnimationTest {
     private static Path dir() {
-        try {
-            return Path.of(WebpAnimationTest.class.getResource("webp-anim/webp_anim_cases.json").toURI()).getParent();
-        } catch (Exception e) {
-            throw new AssertionError("missing test resource org/clip4j/core/image/webp-anim/webp_anim_cases.json", e);
-        }
+        return Fixtures.resourceFolder("webp-anim/webp_anim_cases.json");
     }
 
     @TestFactory

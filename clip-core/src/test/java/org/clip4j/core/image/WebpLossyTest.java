@@ -29,11 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class WebpLossyTest {
     private static Path dir() {
-        try {
-            return Path.of(WebpLossyTest.class.getResource("webp/webp_cases.json").toURI()).getParent();
-        } catch (Exception e) {
-            throw new AssertionError("missing test resource org/clip4j/core/image/webp/webp_cases.json", e);
-        }
+        return Fixtures.resourceFolder("webp/webp_cases.json");
     }
 
     private static JsonNode cases() throws IOException {
