@@ -22,10 +22,10 @@ import java.util.concurrent.Callable;
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = {"Lists the built-in model configs (OpenCLIP names) with their trainable parameter",
                 "counts (computed from the shapes), input image size, embedding size and towers.",
-                "With FILEs: the same line for each model file, then how it was made (the provenance",
-                "clip4j's trainer writes into every model file: data, steps, batches, optimiser, schedule,",
-                "precision, versions), or that the file carries none (OpenAI's, OpenCLIP's and Hugging",
-                "Face's do not)."})
+                "With FILEs: the same line for each model file, then how it was made",
+                "(the provenance clip4j's trainer writes into every model file: data,",
+                "steps, batches, optimiser, schedule, precision, versions), or that the",
+                "file carries none (OpenAI's, OpenCLIP's and Hugging Face's do not)."})
 final class ModelsCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "FILE",
             description = "model files or directories to describe, in any format --model takes")
